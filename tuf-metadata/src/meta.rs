@@ -1,0 +1,138 @@
+//! The timestamp and snapshot roles (spec 4.4, 4.5): versions (and hashes) of metadata files.
+
+use crate::MetadataError;
+use crate::common::{Common, Signed, decode_signed, encode_signed};
+use crate::expiry::Expiry;
+use crate::fields::Fields;
+use crate::files::MetaFile;
+use crate::json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// `meta` entries by file name (`snapshot.json`, `targets.json`, `bins-0a.json`...).
+pub type MetaMap = BTreeMap<String, MetaFile>;
+
+fn decode_meta(f: &mut Fields<'_>) -> Result<MetaMap, MetadataError> {
+    let path = f.path.key("meta");
+    let v = f.req("meta")?;
+    let map = f.ctx.object(v, &path)?;
+    let mut out = MetaMap::new();
+    for (name, entry) in map {
+        let m = MetaFile::decode(entry, &path.key(&name), f.ctx)?;
+        out.insert(name, m);
+    }
+    Ok(out)
+}
+
+fn meta_value(meta: &MetaMap) -> Value {
+    Value::Object(
+        meta.iter()
+            .map(|(k, v)| (k.clone(), v.to_value()))
+            .collect(),
+    )
+}
+
+/// `timestamp.json`'s `signed` object: the current snapshot's version (spec 4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timestamp {
+    /// Header fields.
+    pub common: Common,
+    /// The `meta` entry for `snapshot.json`.
+    pub snapshot_meta: MetaFile,
+    /// Any other `meta` entries (none in the specification), kept for the round trip.
+    pub extra_meta: MetaMap,
+}
+
+impl Timestamp {
+    /// A version-1 timestamp pointing at `snapshot`.
+    pub fn new(expires: Expiry, snapshot: MetaFile) -> Timestamp {
+        Timestamp {
+            common: Common::new(expires),
+            snapshot_meta: snapshot,
+            extra_meta: MetaMap::new(),
+        }
+    }
+}
+
+impl Signed for Timestamp {
+    const TYPE: &'static str = "timestamp";
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+
+    fn from_value(v: Value, role: &str) -> Result<Timestamp, MetadataError> {
+        let (common, (snapshot_meta, extra_meta)) = decode_signed(v, role, Self::TYPE, |f| {
+            let mut meta = decode_meta(f)?;
+            let snap = meta
+                .remove("snapshot.json")
+                .ok_or_else(|| f.ctx.fail(&f.path.key("meta"), "must list snapshot.json"))?;
+            Ok((snap, meta))
+        })?;
+        Ok(Timestamp {
+            common,
+            snapshot_meta,
+            extra_meta,
+        })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut meta = meta_value(&self.extra_meta);
+        if let Value::Object(m) = &mut meta {
+            m.insert("snapshot.json".into(), self.snapshot_meta.to_value());
+        }
+        let mut m = Map::new();
+        m.insert("meta".into(), meta);
+        encode_signed(&self.common, Self::TYPE, m)
+    }
+}
+
+/// `snapshot.json`'s `signed` object: the version of every targets metadata file (spec 4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// Header fields.
+    pub common: Common,
+    /// `meta`: `targets.json` and every delegated role's file.
+    pub meta: MetaMap,
+}
+
+impl Snapshot {
+    /// A version-1 snapshot listing `targets.json` version 1.
+    pub fn new(expires: Expiry) -> Snapshot {
+        Snapshot {
+            common: Common::new(expires),
+            meta: [("targets.json".to_owned(), MetaFile::new(1))]
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// The entry for role `role` (`targets`, or a delegated role name).
+    pub fn role_meta(&self, role: &str) -> Option<&MetaFile> {
+        self.meta.get(&format!("{role}.json"))
+    }
+}
+
+impl Signed for Snapshot {
+    const TYPE: &'static str = "snapshot";
+
+    fn common(&self) -> &Common {
+        &self.common
+    }
+    fn common_mut(&mut self) -> &mut Common {
+        &mut self.common
+    }
+
+    fn from_value(v: Value, role: &str) -> Result<Snapshot, MetadataError> {
+        let (common, meta) = decode_signed(v, role, Self::TYPE, decode_meta)?;
+        Ok(Snapshot { common, meta })
+    }
+
+    fn to_value(&self) -> Value {
+        let mut m = Map::new();
+        m.insert("meta".into(), meta_value(&self.meta));
+        encode_signed(&self.common, Self::TYPE, m)
+    }
+}
