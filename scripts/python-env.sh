@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Creates (once) and reuses the Python virtual environment the interop tests run python-tuf in.
+# Prints the path of its python interpreter on the last line.
+# Pinned: python-tuf 7.0.1 and securesystemslib 1.6.0, the versions the shared fixtures were
+# made with.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+venv="${TUF_VENV:-$root/.venv}"
+req="$root/scripts/py/requirements.txt"
+stamp="$venv/.requirements.sha256"
+want=$(sha256sum "$req" | cut -d' ' -f1)
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "python-env: creating $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req" >&2
+  echo "$want" > "$stamp"
+fi
+"$venv/bin/python" -c 'import tuf, securesystemslib; assert tuf.__version__ == "7.0.1", tuf.__version__' >&2
+echo "$venv/bin/python"
