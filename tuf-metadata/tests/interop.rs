@@ -10,14 +10,16 @@ use tuf_metadata::{Expiry, Metadata, MetadataError, Root, Signed, Snapshot, Targ
 
 fn cases() -> Vec<(PathBuf, Json)> {
     let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/python-tuf");
-    let index: Json = serde_json::from_slice(&std::fs::read(base.join("index.json")).unwrap()).unwrap();
+    let index: Json =
+        serde_json::from_slice(&std::fs::read(base.join("index.json")).unwrap()).unwrap();
     let out: Vec<_> = index
         .as_array()
         .unwrap()
         .iter()
         .map(|c| {
             let dir = base.join(c["name"].as_str().unwrap());
-            let case = serde_json::from_slice(&std::fs::read(dir.join("case.json")).unwrap()).unwrap();
+            let case =
+                serde_json::from_slice(&std::fs::read(dir.join("case.json")).unwrap()).unwrap();
             (dir, case)
         })
         .collect();
@@ -50,8 +52,14 @@ fn role_name(file: &str) -> String {
 
 fn reserialize<T: Signed>(bytes: &[u8], name: &str, layout: Layout) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
     let md = Metadata::<T>::from_bytes_named(bytes, name, Default::default()).unwrap();
-    let model_canonical = Metadata::new(md.signed().clone()).canonical_signed().into_owned();
-    (md.to_bytes(layout), md.canonical_signed().into_owned(), model_canonical)
+    let model_canonical = Metadata::new(md.signed().clone())
+        .canonical_signed()
+        .into_owned();
+    (
+        md.to_bytes(layout),
+        md.canonical_signed().into_owned(),
+        model_canonical,
+    )
 }
 
 #[test]
@@ -69,8 +77,16 @@ fn every_metadata_file_parses_and_reserializes_byte_for_byte() {
                 "targets" => reserialize::<Targets>(&bytes, &name, layout(&case)),
                 other => panic!("unknown type {other}"),
             };
-            assert!(out == bytes, "{} does not re-serialize byte for byte", path.display());
-            assert!(received == model, "{}: canonical form of the model differs", path.display());
+            assert!(
+                out == bytes,
+                "{} does not re-serialize byte for byte",
+                path.display()
+            );
+            assert!(
+                received == model,
+                "{}: canonical form of the model differs",
+                path.display()
+            );
             files += 1;
         }
     }
@@ -85,8 +101,17 @@ fn keyids_recompute_and_every_key_is_usable() {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
             let map = match role_type(&bytes).as_str() {
-                "root" => Metadata::<Root>::from_bytes(&bytes).unwrap().into_signed().keys,
-                "targets" => match Metadata::<Targets>::from_bytes(&bytes).unwrap().into_signed().delegations {
+                "root" => {
+                    Metadata::<Root>::from_bytes(&bytes)
+                        .unwrap()
+                        .into_signed()
+                        .keys
+                }
+                "targets" => match Metadata::<Targets>::from_bytes(&bytes)
+                    .unwrap()
+                    .into_signed()
+                    .delegations
+                {
                     Some(d) => d.keys,
                     None => continue,
                 },
@@ -185,11 +210,21 @@ impl Walk {
         if self.roles.contains_key(name) {
             return;
         }
-        let meta = self.snapshot.as_ref().unwrap().signed().role_meta(name).unwrap().clone();
+        let meta = self
+            .snapshot
+            .as_ref()
+            .unwrap()
+            .signed()
+            .role_meta(name)
+            .unwrap()
+            .clone();
         let bytes = self.read(&self.file_name(name, meta.version)).unwrap();
         meta.verify_data(name, &bytes).unwrap();
         let md = Metadata::<Targets>::from_bytes_named(&bytes, name, Default::default()).unwrap();
-        self.roles[parent].signed().verify_delegate(name, &md).unwrap();
+        self.roles[parent]
+            .signed()
+            .verify_delegate(name, &md)
+            .unwrap();
         assert_eq!(md.signed().version(), meta.version);
         assert!(!md.signed().is_expired_at(now));
         self.roles.insert(name.to_owned(), md);
@@ -241,9 +276,18 @@ fn every_case_concludes_as_python_tuf_does() {
                 let (role, info) = found.unwrap_or_else(|| panic!("{name}: {target} not found"));
                 assert_eq!(step["found_in_role"], role.as_str(), "{name}: {target}");
                 assert_eq!(step["length"], info.length, "{name}: {target}");
-                assert_eq!(step["sha256"], info.hashes.get("sha256").unwrap(), "{name}: {target}");
+                assert_eq!(
+                    step["sha256"],
+                    info.hashes.get("sha256").unwrap(),
+                    "{name}: {target}"
+                );
                 // The served copies verify against the description; a tampered copy does not.
-                let listed = case["targets"].as_array().unwrap().iter().find(|t| t["path"] == target && t["role"] == role.as_str()).unwrap();
+                let listed = case["targets"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|t| t["path"] == target && t["role"] == role.as_str())
+                    .unwrap();
                 for served in listed["served_as"].as_array().unwrap() {
                     let data = std::fs::read(dir.join(served.as_str().unwrap())).unwrap();
                     info.verify_data(target, &data).unwrap();
@@ -268,11 +312,22 @@ fn every_case_concludes_as_python_tuf_does() {
 
 #[test]
 fn thresholds_hold_exactly() {
-    let (dir, _) = cases().into_iter().find(|(_, c)| c["name"] == "mixed-threshold").unwrap();
-    let root = Metadata::<Root>::from_bytes(&std::fs::read(dir.join("metadata/1.root.json")).unwrap()).unwrap();
-    let targets = Metadata::<Targets>::from_bytes(&std::fs::read(dir.join("metadata/1.targets.json")).unwrap()).unwrap();
+    let (dir, _) = cases()
+        .into_iter()
+        .find(|(_, c)| c["name"] == "mixed-threshold")
+        .unwrap();
+    let root =
+        Metadata::<Root>::from_bytes(&std::fs::read(dir.join("metadata/1.root.json")).unwrap())
+            .unwrap();
+    let targets = Metadata::<Targets>::from_bytes(
+        &std::fs::read(dir.join("metadata/1.targets.json")).unwrap(),
+    )
+    .unwrap();
     let r = root.signed();
-    for (role, md_sigs) in [("root", root.signatures().len()), ("targets", targets.signatures().len())] {
+    for (role, md_sigs) in [
+        ("root", root.signatures().len()),
+        ("targets", targets.signatures().len()),
+    ] {
         let req = r.role(role).unwrap();
         assert_eq!(req.threshold, 2);
         assert_eq!(md_sigs, 2, "signed by exactly two of three keys");
@@ -282,7 +337,15 @@ fn thresholds_hold_exactly() {
     r.verify_delegate("targets", &targets).unwrap();
     let t = r.role("targets").unwrap();
     match targets.verify("targets", &t.keyids, 3, &r.keys) {
-        Err(MetadataError::Crypto { source: tuf_crypto::CryptoError::Threshold { valid: 2, required: 3, .. }, .. }) => {}
+        Err(MetadataError::Crypto {
+            source:
+                tuf_crypto::CryptoError::Threshold {
+                    valid: 2,
+                    required: 3,
+                    ..
+                },
+            ..
+        }) => {}
         other => panic!("unexpected {other:?}"),
     }
     // Root's keys do not sign for targets: checking targets against root's role keys fails.
@@ -300,18 +363,33 @@ fn a_changed_byte_in_signed_breaks_every_signature() {
             .filter(|f| f.ends_with(".root.json"))
             .max_by_key(|f| f.split('.').next().unwrap().parse::<u64>().unwrap())
             .unwrap();
-        let root = Metadata::<Root>::from_bytes(&std::fs::read(dir.join("metadata").join(root_file)).unwrap()).unwrap();
+        let root = Metadata::<Root>::from_bytes(
+            &std::fs::read(dir.join("metadata").join(root_file)).unwrap(),
+        )
+        .unwrap();
         let ts = Metadata::<Timestamp>::from_bytes(&bytes).unwrap();
         root.signed().verify_delegate("timestamp", &ts).unwrap();
         // Raise the snapshot version by one in the served text: still valid JSON, bad signature.
         let text = String::from_utf8(bytes).unwrap();
         let v = ts.signed().snapshot_meta.version;
-        let tampered = text.replacen(&format!("\"version\":{v}}}"), &format!("\"version\":{}}}", v + 1), 1)
-            .replacen(&format!("\"version\": {v}\n"), &format!("\"version\": {}\n", v + 1), 1);
+        let tampered = text
+            .replacen(
+                &format!("\"version\":{v}}}"),
+                &format!("\"version\":{}}}", v + 1),
+                1,
+            )
+            .replacen(
+                &format!("\"version\": {v}\n"),
+                &format!("\"version\": {}\n", v + 1),
+                1,
+            );
         assert_ne!(tampered, text);
         let bad = Metadata::<Timestamp>::from_bytes(tampered.as_bytes()).unwrap();
         assert_eq!(bad.signed().snapshot_meta.version, v + 1);
-        let err = root.signed().verify_delegate("timestamp", &bad).unwrap_err();
+        let err = root
+            .signed()
+            .verify_delegate("timestamp", &bad)
+            .unwrap_err();
         assert!(err.to_string().contains("timestamp"), "{err}");
     }
 }

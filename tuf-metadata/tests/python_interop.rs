@@ -2,13 +2,17 @@
 //! key type, is accepted by python-tuf 7.0.1 (run in the virtual environment that
 //! `scripts/python-env.sh` creates; `TUF_PYTHON` may name another interpreter).
 
+mod support;
+
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::TestRunner;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use tuf_crypto::{HashAlgorithm, KeyAlgorithm, PrivateKey, Signer};
 use tuf_metadata::json::{self, Layout, Map, Number, Value};
 use tuf_metadata::{
-    DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, SuccinctRoles, TargetFile, Targets,
-    Timestamp,
+    DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, SuccinctRoles,
+    TargetFile, Targets, Timestamp,
 };
 
 fn python() -> PathBuf {
@@ -26,19 +30,41 @@ fn python() -> PathBuf {
 fn write<T: Signed>(dir: &Path, name: &str, md: &Metadata<T>) -> Vec<u8> {
     let pretty = md.to_bytes(Layout::Pretty);
     std::fs::write(dir.join(format!("{name}.json")), &pretty).unwrap();
-    std::fs::write(dir.join(format!("{name}.json.canonical")), md.canonical_signed()).unwrap();
-    std::fs::write(dir.join(format!("{name}.json.compact")), md.to_bytes(Layout::Compact)).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json.canonical")),
+        md.canonical_signed(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.json.compact")),
+        md.to_bytes(Layout::Compact),
+    )
+    .unwrap();
     pretty
 }
 
 fn custom() -> Value {
     let mut m = Map::new();
-    m.insert("big".into(), Value::Number(Number::from_text("1000000000000000000000000000000").unwrap()));
-    m.insert("neg".into(), Value::Number(Number::from_text("-18446744073709551616").unwrap()));
-    m.insert("text".into(), "café ☃ 😀 \"quoted\" back\\slash\n\u{7f}".into());
+    m.insert(
+        "big".into(),
+        Value::Number(Number::from_text("1000000000000000000000000000000").unwrap()),
+    );
+    m.insert(
+        "neg".into(),
+        Value::Number(Number::from_text("-18446744073709551616").unwrap()),
+    );
+    m.insert(
+        "text".into(),
+        "café ☃ 😀 \"quoted\" back\\slash\n\u{7f}".into(),
+    );
     m.insert(
         "nested".into(),
-        Value::Array(vec![Value::Null, Value::Bool(true), Value::Object(Map::new()), Value::Array(vec![])]),
+        Value::Array(vec![
+            Value::Null,
+            Value::Bool(true),
+            Value::Object(Map::new()),
+            Value::Array(vec![]),
+        ]),
     );
     Value::Object(m)
 }
@@ -48,18 +74,28 @@ fn custom() -> Value {
 fn build_repo(dir: &Path, alg: KeyAlgorithm) {
     let expires = Expiry::parse("2099-01-01T00:00:00Z").unwrap();
     let gen_key = || PrivateKey::generate(alg).unwrap();
-    let (root_a, root_b) = (gen_key(), PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap());
+    let (root_a, root_b) = (
+        gen_key(),
+        PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap(),
+    );
     let (ts_key, snap_key, targets_key, deleg_key) = (gen_key(), gen_key(), gen_key(), gen_key());
     let sha = [HashAlgorithm::Sha256, HashAlgorithm::Sha512];
 
     let mut root = Root::new(expires);
-    root.add_key("root", Key::from_public_key(root_a.public_key())).unwrap();
-    root.add_key("root", Key::from_public_key(root_b.public_key())).unwrap();
+    root.add_key("root", Key::from_public_key(root_a.public_key()))
+        .unwrap();
+    root.add_key("root", Key::from_public_key(root_b.public_key()))
+        .unwrap();
     root.roles.get_mut("root").unwrap().threshold = 2;
-    root.add_key("timestamp", Key::from_public_key(ts_key.public_key())).unwrap();
-    root.add_key("snapshot", Key::from_public_key(snap_key.public_key())).unwrap();
-    root.add_key("targets", Key::from_public_key(targets_key.public_key())).unwrap();
-    root.common.unrecognized.insert("x-note".into(), "kept by both sides".into());
+    root.add_key("timestamp", Key::from_public_key(ts_key.public_key()))
+        .unwrap();
+    root.add_key("snapshot", Key::from_public_key(snap_key.public_key()))
+        .unwrap();
+    root.add_key("targets", Key::from_public_key(targets_key.public_key()))
+        .unwrap();
+    root.common
+        .unrecognized
+        .insert("x-note".into(), "kept by both sides".into());
     let mut root_md = Metadata::new(root);
     root_md.sign(&root_a, false).unwrap();
     root_md.sign(&root_b, true).unwrap();
@@ -69,17 +105,32 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
     let mut hello = TargetFile::of(b"hello world\n", &sha).unwrap();
     hello.custom = Some(custom());
     targets.add_target("hello.txt", hello);
-    targets.add_target("simple/café/index.html", TargetFile::of("<a>café</a>".as_bytes(), &sha).unwrap());
+    targets.add_target(
+        "simple/café/index.html",
+        TargetFile::of("<a>café</a>".as_bytes(), &sha).unwrap(),
+    );
     let dk = Key::from_public_key(deleg_key.public_key());
     targets
         .add_delegated_role(
-            DelegatedRole::new("a", vec![dk.keyid()], 1, false, PathSet::Paths(vec!["a/*".into(), "a/*/[!x]*.txt".into()])),
+            DelegatedRole::new(
+                "a",
+                vec![dk.keyid()],
+                1,
+                false,
+                PathSet::Paths(vec!["a/*".into(), "a/*/[!x]*.txt".into()]),
+            ),
             vec![dk.clone()],
         )
         .unwrap();
     targets
         .add_delegated_role(
-            DelegatedRole::new("h", vec![dk.keyid()], 1, true, PathSet::HashPrefixes(vec!["0".into(), "8f".into()])),
+            DelegatedRole::new(
+                "h",
+                vec![dk.keyid()],
+                1,
+                true,
+                PathSet::HashPrefixes(vec!["0".into(), "8f".into()]),
+            ),
             vec![dk.clone()],
         )
         .unwrap();
@@ -90,8 +141,13 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
     // Role `a` delegates further by succinct hash bins; one bin is written.
     let mut a = Targets::new(expires);
     a.add_target("a/one.txt", TargetFile::of(b"1", &sha).unwrap());
-    a.set_succinct_roles(SuccinctRoles::new(vec![dk.keyid()], 1, 4, "abin").unwrap(), vec![dk.clone()]);
-    a.common.unrecognized.insert("x-extension".into(), Value::Array(vec![1u64.into()]));
+    a.set_succinct_roles(
+        SuccinctRoles::new(vec![dk.keyid()], 1, 4, "abin").unwrap(),
+        vec![dk.clone()],
+    );
+    a.common
+        .unrecognized
+        .insert("x-extension".into(), Value::Array(vec![1u64.into()]));
     let bins = match &a.delegations.as_ref().unwrap().roles {
         tuf_metadata::DelegatedRoles::Succinct(s) => s.clone(),
         _ => unreachable!(),
@@ -109,9 +165,16 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
     let bin_bytes = write(dir, &bin_name, &bin_md);
 
     let mut snapshot = Snapshot::new(expires);
-    snapshot.meta.insert("targets.json".into(), MetaFile::of(1, &targets_bytes, &sha));
-    snapshot.meta.insert("a.json".into(), MetaFile::of(1, &a_bytes, &sha));
-    snapshot.meta.insert(format!("{bin_name}.json"), MetaFile::of(1, &bin_bytes, &[HashAlgorithm::Sha256]));
+    snapshot
+        .meta
+        .insert("targets.json".into(), MetaFile::of(1, &targets_bytes, &sha));
+    snapshot
+        .meta
+        .insert("a.json".into(), MetaFile::of(1, &a_bytes, &sha));
+    snapshot.meta.insert(
+        format!("{bin_name}.json"),
+        MetaFile::of(1, &bin_bytes, &[HashAlgorithm::Sha256]),
+    );
     let mut snap_md = Metadata::new(snapshot);
     snap_md.sign(&snap_key, false).unwrap();
     let snap_bytes = write(dir, "snapshot", &snap_md);
@@ -125,16 +188,27 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
     // Our own reader agrees before python-tuf is asked.
     let parsed = Metadata::<Targets>::from_bytes(&targets_bytes).unwrap();
     assert_eq!(parsed.signed().targets["hello.txt"].custom, Some(custom()));
-    root_md.signed().verify_delegate("targets", &parsed).unwrap();
+    root_md
+        .signed()
+        .verify_delegate("targets", &parsed)
+        .unwrap();
     let v = json::parse(&std::fs::read(dir.join("targets.json")).unwrap()).unwrap();
-    assert!(json::write_canonical(&v).windows(31).any(|w| w == b"1000000000000000000000000000000"));
+    assert!(
+        json::write_canonical(&v)
+            .windows(31)
+            .any(|w| w == b"1000000000000000000000000000000")
+    );
 }
 
 fn python_accepts(alg: KeyAlgorithm) {
     let dir = tempfile::tempdir().unwrap();
     build_repo(dir.path(), alg);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/py/verify_metadata.py");
-    let out = Command::new(python()).arg(script).arg(dir.path()).output().unwrap();
+    let out = Command::new(python())
+        .arg(script)
+        .arg(dir.path())
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -142,10 +216,23 @@ fn python_accepts(alg: KeyAlgorithm) {
         String::from_utf8_lossy(&out.stderr)
     );
     // Every role was verified by python-tuf, including the delegated and succinct ones.
-    for role in ["root by root", "timestamp by root", "snapshot by root", "targets by root", "a by targets", "by a"] {
-        assert!(stdout.contains(&format!("ok verify {role}")) || stdout.contains(role), "{role} not verified:\n{stdout}");
+    for role in [
+        "root by root",
+        "timestamp by root",
+        "snapshot by root",
+        "targets by root",
+        "a by targets",
+        "by a",
+    ] {
+        assert!(
+            stdout.contains(&format!("ok verify {role}")) || stdout.contains(role),
+            "{role} not verified:\n{stdout}"
+        );
     }
-    assert!(stdout.matches("ok parse+canonical+compact").count() == 6, "{stdout}");
+    assert!(
+        stdout.matches("ok parse+canonical+compact").count() == 6,
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -182,8 +269,57 @@ fn python_tuf_rejects_a_tampered_file() {
     let md = Metadata::<Targets>::from_bytes(tampered.as_bytes()).unwrap();
     write(dir.path(), "targets", &md);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/py/verify_metadata.py");
-    let out = Command::new(python()).arg(script).arg(dir.path()).output().unwrap();
+    let out = Command::new(python())
+        .arg(script)
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "python-tuf accepted a tampered file");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("UnsignedMetadataError"), "{stderr}");
+}
+
+#[test]
+fn python_writes_every_value_exactly_as_we_do() {
+    // 400 arbitrary values (deterministic seed): big integers, control characters, astral
+    // characters, nesting. Python must produce our canonical, compact and pretty bytes.
+    let mut runner = TestRunner::deterministic();
+    let strategy = support::any_value();
+    let hexed = |b: Vec<u8>| Value::String(tuf_crypto::hex::encode(b));
+    let items: Vec<Value> = (0..400)
+        .map(|_| {
+            let v = strategy.new_tree(&mut runner).unwrap().current();
+            let mut m = Map::new();
+            m.insert(
+                "compact".into(),
+                hexed(json::write_layout(&v, Layout::Compact)),
+            );
+            m.insert(
+                "pretty".into(),
+                hexed(json::write_layout(&v, Layout::Pretty)),
+            );
+            m.insert("canonical".into(), hexed(json::write_canonical(&v)));
+            Value::Object(m)
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("values.json");
+    std::fs::write(
+        &file,
+        json::write_layout(&Value::Array(items), Layout::Compact),
+    )
+    .unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/py/check_json_forms.py");
+    let out = Command::new(python())
+        .arg(script)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok 400 values");
 }
