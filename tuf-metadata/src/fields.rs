@@ -196,8 +196,10 @@ impl Fields<'_> {
 
 /// Puts `unrecognized` fields back beside the known ones when writing.
 pub(crate) fn with_rest(mut known: Map, unrecognized: &Map) -> Value {
-    for (k, v) in unrecognized {
-        known.entry(k.clone()).or_insert_with(|| v.clone());
+    for (k, v) in unrecognized.iter() {
+        if !known.contains_key(k) {
+            known.insert(k.clone(), v.clone());
+        }
     }
     Value::Object(known)
 }

@@ -4,12 +4,14 @@
 use crate::MetadataError;
 use crate::fields::{Ctx, Path, with_rest};
 use crate::json::{Map, Value};
-use std::collections::BTreeMap;
 use tuf_crypto::{CryptoError, HashAlgorithm, StreamVerifier};
 
 /// Digests by algorithm name, each lower- or upper-case hex as listed. Never empty.
+///
+/// Kept as a small vector sorted by algorithm (one or two entries in practice): cheaper than
+/// a tree for the tens of thousands of entries a PyPI-scale snapshot holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hashes(BTreeMap<String, String>);
+pub struct Hashes(Vec<(String, String)>);
 
 impl Hashes {
     /// Computes digests of `data` with each algorithm.
@@ -22,7 +24,7 @@ impl Hashes {
     /// assert_eq!(h.get("sha256"), Some("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
     /// ```
     pub fn of(data: &[u8], algorithms: &[HashAlgorithm]) -> Hashes {
-        Hashes(
+        Hashes::sorted(
             algorithms
                 .iter()
                 .map(|a| (a.name().to_owned(), hex::encode(a.digest(data))))
@@ -30,15 +32,24 @@ impl Hashes {
         )
     }
 
+    fn sorted(mut pairs: Vec<(String, String)>) -> Hashes {
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        pairs.dedup_by(|later, earlier| later.0 == earlier.0);
+        Hashes(pairs)
+    }
+
     /// Builds from (algorithm, hex digest) pairs; `None` when empty or a digest is not hex.
     pub fn from_hex(pairs: impl IntoIterator<Item = (String, String)>) -> Option<Hashes> {
-        let map: BTreeMap<String, String> = pairs.into_iter().collect();
-        (!map.is_empty() && map.values().all(|d| is_hex(d))).then_some(Hashes(map))
+        let h = Hashes::sorted(pairs.into_iter().collect());
+        (!h.0.is_empty() && h.0.iter().all(|(_, d)| is_hex(d))).then_some(h)
     }
 
     /// The digest for `algorithm`, hex as listed.
     pub fn get(&self, algorithm: &str) -> Option<&str> {
-        self.0.get(algorithm).map(String::as_str)
+        self.0
+            .iter()
+            .find(|(a, _)| a == algorithm)
+            .map(|(_, d)| d.as_str())
     }
 
     /// (algorithm, hex digest) pairs, sorted by algorithm.
@@ -57,15 +68,16 @@ impl Hashes {
         if map.is_empty() {
             return Err(ctx.fail(path, "must list at least one hash"));
         }
-        let mut out = BTreeMap::new();
+        let mut out = Vec::with_capacity(map.len());
         for (alg, digest) in map {
             let p = path.key(&alg);
             let digest = ctx.string(digest, &p)?;
             if !is_hex(&digest) {
                 return Err(ctx.fail(&p, "must be a non-empty, even-length hex digest"));
             }
-            out.insert(alg, digest);
+            out.push((alg, digest));
         }
+        // A JSON object's members arrive sorted and unique.
         Ok(Hashes(out))
     }
 

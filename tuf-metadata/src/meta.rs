@@ -15,12 +15,12 @@ fn decode_meta(f: &mut Fields<'_>) -> Result<MetaMap, MetadataError> {
     let path = f.path.key("meta");
     let v = f.req("meta")?;
     let map = f.ctx.object(v, &path)?;
-    let mut out = MetaMap::new();
-    for (name, entry) in map {
-        let m = MetaFile::decode(entry, &path.key(&name), f.ctx)?;
-        out.insert(name, m);
-    }
-    Ok(out)
+    map.into_iter()
+        .map(|(name, entry)| {
+            let m = MetaFile::decode(entry, &path.key(&name), f.ctx)?;
+            Ok((name, m))
+        })
+        .collect()
 }
 
 fn meta_value(meta: &MetaMap) -> Value {

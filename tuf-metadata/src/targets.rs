@@ -130,11 +130,13 @@ impl Signed for Targets {
             let tp = f.path.key("targets");
             let tv = f.req("targets")?;
             let map = f.ctx.object(tv, &tp)?;
-            let mut targets = BTreeMap::new();
-            for (path, tf) in map {
-                let file = TargetFile::decode(tf, &tp.key(&path), f.ctx)?;
-                targets.insert(path, file);
-            }
+            let targets = map
+                .into_iter()
+                .map(|(path, tf)| {
+                    let file = TargetFile::decode(tf, &tp.key(&path), f.ctx)?;
+                    Ok((path, file))
+                })
+                .collect::<Result<BTreeMap<_, _>, MetadataError>>()?;
             let delegations = match f.opt("delegations") {
                 Some(d) => Some(Delegations::decode(d, &f.path.key("delegations"), f.ctx)?),
                 None => None,

@@ -170,13 +170,12 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let v = self.value(depth)?;
-            if map.contains_key(&key) {
+            if let Err((key, _)) = map.insert_new(key, v) {
                 return Err(JsonSyntax {
                     offset: key_at,
                     reason: format!("duplicate member name {key:?}"),
                 });
             }
-            map.insert(key, v);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,

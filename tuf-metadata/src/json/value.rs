@@ -1,10 +1,152 @@
 //! The JSON value model.
 
-use std::collections::BTreeMap;
+/// A JSON object: members kept sorted by name in code-point order (the order canonical JSON
+/// and python-tuf write), each name at most once.
+///
+/// Stored as one sorted vector: a sorted document (what every TUF writer produces) is read
+/// with one push per member and no tree nodes, and lookups are binary searches.
+///
+/// ```
+/// use tuf_metadata::json::{Map, Value};
+///
+/// let mut m = Map::new();
+/// m.insert("b".into(), Value::Null);
+/// m.insert("a".into(), true.into());
+/// assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b"]);
+/// assert_eq!(m["a"], Value::Bool(true));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Map {
+    entries: Vec<(String, Value)>,
+}
 
-/// A JSON object: member names sorted by code point (as canonical JSON orders them), each
-/// name at most once.
-pub type Map = BTreeMap<String, Value>;
+impl Map {
+    /// An empty object.
+    pub fn new() -> Map {
+        Map::default()
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// The member named `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.find(key).ok().map(|i| &self.entries[i].1)
+    }
+
+    /// The member named `key`, to edit.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Value> {
+        self.find(key).ok().map(|i| &mut self.entries[i].1)
+    }
+
+    /// Whether a member named `key` exists.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets member `key`, returning the value it replaces.
+    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// Adds a member that must not exist yet; gives it back if it does. Appending in sorted
+    /// order costs O(1).
+    pub(crate) fn insert_new(&mut self, key: String, value: Value) -> Result<(), (String, Value)> {
+        if self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| last.as_str() < key.as_str())
+        {
+            self.entries.push((key, value));
+            return Ok(());
+        }
+        match self.find(&key) {
+            Ok(_) => Err((key, value)),
+            Err(i) => {
+                self.entries.insert(i, (key, value));
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes member `key`.
+    pub fn remove(&mut self, key: &str) -> Option<Value> {
+        self.find(key).ok().map(|i| self.entries.remove(i).1)
+    }
+
+    /// Members in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Names in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.entries.iter().map(|(k, _)| k)
+    }
+
+    /// Values in name order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.entries.iter().map(|(_, v)| v)
+    }
+}
+
+impl std::ops::Index<&str> for Map {
+    type Output = Value;
+
+    /// Panics when the member is missing, like `BTreeMap`'s index.
+    fn index(&self, key: &str) -> &Value {
+        match self.get(key) {
+            Some(v) => v,
+            None => panic!("no member named {key:?}"),
+        }
+    }
+}
+
+impl IntoIterator for Map {
+    type Item = (String, Value);
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+impl FromIterator<(String, Value)> for Map {
+    /// Collects members; for a repeated name the last value wins.
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Map {
+        let mut entries: Vec<(String, Value)> = iter.into_iter().collect();
+        if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            // Stable sort keeps insertion order among equal names; keep the last of each run.
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+            for e in entries {
+                match out.last_mut() {
+                    Some(last) if last.0 == e.0 => *last = e,
+                    _ => out.push(e),
+                }
+            }
+            entries = out;
+        }
+        Map { entries }
+    }
+}
 
 /// A JSON integer kept as its exact decimal text, so `2^64` or `10^30` survive a round trip.
 ///

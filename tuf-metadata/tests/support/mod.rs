@@ -36,7 +36,7 @@ pub fn any_value() -> impl Strategy<Value = Value> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
             proptest::collection::btree_map(any_string(), inner, 0..6)
-                .prop_map(|m: Map| Value::Object(m)),
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map>())),
         ]
     })
 }
