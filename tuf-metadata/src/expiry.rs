@@ -148,3 +148,76 @@ impl fmt::Display for Expiry {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_dates() {
+        for (text, secs) in [
+            ("1970-01-01T00:00:00Z", 0),
+            ("2000-02-29T12:34:56Z", 951_827_696),
+            ("2099-01-01T00:00:00Z", 4_070_908_800),
+            ("0001-01-01T00:00:00Z", MIN_SECONDS),
+            ("9999-12-31T23:59:59Z", MAX_SECONDS),
+            ("1969-12-31T23:59:59Z", -1),
+        ] {
+            let e = Expiry::parse(text).unwrap();
+            assert_eq!(e.unix_seconds(), secs, "{text}");
+            assert_eq!(e.to_string(), text);
+            assert_eq!(Expiry::from_unix_seconds(secs), Some(e));
+        }
+    }
+
+    #[test]
+    fn impossible_or_foreign_forms_are_refused() {
+        for bad in [
+            "",
+            "2030-01-01",
+            "2030-01-01T00:00:00",
+            "2030-01-01t00:00:00Z",
+            "2030-01-01 00:00:00Z",
+            "2030-1-01T00:00:00Z",
+            "2030-01-01T00:00:00.000Z",
+            "2030-01-01T00:00:00+00:00",
+            "2031-02-29T00:00:00Z",
+            "1900-02-29T00:00:00Z",
+            "2030-04-31T00:00:00Z",
+            "2030-00-10T00:00:00Z",
+            "2030-01-00T00:00:00Z",
+            "2030-01-01T24:00:00Z",
+            "2030-01-01T00:60:00Z",
+            "2030-01-01T00:00:60Z",
+            "0000-01-01T00:00:00Z",
+            "+030-01-01T00:00:00Z",
+            "２030-01-01T00:00:00Z",
+        ] {
+            assert!(Expiry::parse(bad).is_none(), "{bad}");
+        }
+        assert!(Expiry::parse("2000-02-29T00:00:00Z").is_some());
+    }
+
+    #[test]
+    fn expiry_comparison_matches_python_tuf() {
+        let e = Expiry::parse("2030-01-01T00:00:00Z").unwrap();
+        assert!(e.is_expired_at(e), "expired at the very second");
+        assert!(!e.is_expired_at(Expiry::from_unix_seconds(e.unix_seconds() - 1).unwrap()));
+        assert_eq!(
+            e.after(Duration::from_secs(86_400)).to_string(),
+            "2030-01-02T00:00:00Z"
+        );
+        assert_eq!(e.after(Duration::MAX).unix_seconds(), MAX_SECONDS);
+    }
+
+    #[test]
+    fn every_day_of_four_centuries_round_trips() {
+        let start = Expiry::parse("1900-01-01T00:00:00Z")
+            .unwrap()
+            .unix_seconds();
+        for day in 0..(146_097 + 10) {
+            let e = Expiry::from_unix_seconds(start + day * 86_400 + 3_723).unwrap();
+            assert_eq!(Expiry::parse(&e.to_string()), Some(e));
+        }
+    }
+}
