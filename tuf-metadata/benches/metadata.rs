@@ -4,71 +4,14 @@
 
 #![allow(missing_docs)]
 
+#[allow(dead_code)]
+mod pypi_shape;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use pypi_shape::fixture;
 use std::hint::black_box;
-use tuf_crypto::{HashAlgorithm, KeyAlgorithm, PrivateKey, Signer};
-use tuf_metadata::json::{self, Layout};
-use tuf_metadata::{
-    Expiry, Key, MetaFile, Metadata, Root, Signed, Snapshot, SuccinctRoles, TargetFile, Targets,
-};
-
-struct Fixture {
-    root: Root,
-    bins_role: Targets,
-    snapshot: Vec<u8>,
-    bin: Vec<u8>,
-    bin_name: String,
-}
-
-fn fixture() -> Fixture {
-    let expires = Expiry::parse("2099-01-01T00:00:00Z").unwrap();
-    let online = PrivateKey::generate(KeyAlgorithm::Ed25519).unwrap();
-    let mut root = Root::new(expires);
-    for role in ["root", "timestamp", "snapshot", "targets"] {
-        root.add_key(role, Key::from_public_key(online.public_key()))
-            .unwrap();
-    }
-    // Snapshot: 16,384 bins (TAP 15, bit_length 14), each with version, length and sha256.
-    let bins = SuccinctRoles::new(vec![online.keyid()], 1, 14, "bin").unwrap();
-    let mut snapshot = Snapshot::new(expires);
-    for (i, name) in bins.role_names().enumerate() {
-        let fake = format!("{name}-{i}");
-        snapshot.meta.insert(
-            format!("{name}.json"),
-            MetaFile::of(1 + i as u64 % 7, fake.as_bytes(), &[HashAlgorithm::Sha256]),
-        );
-    }
-    let mut md = Metadata::new(snapshot);
-    md.sign(&online, false).unwrap();
-    let snapshot = md.to_bytes(Layout::Compact);
-
-    // One bin: 1,000 targets (simple index pages and distributions) with sha256 + length.
-    let mut bin = Targets::new(expires);
-    for i in 0..1000 {
-        let path = if i % 3 == 0 {
-            format!("simple/project-{i}/index.html")
-        } else {
-            format!("packages/ab/cd/project_{i}-1.{i}.0-py3-none-any.whl")
-        };
-        let mut tf = TargetFile::of(path.as_bytes(), &[HashAlgorithm::Sha256]).unwrap();
-        tf.length = 10_000 + i;
-        bin.add_target(&path, tf);
-    }
-    let bin_name = bins.role_name(42);
-    let mut md = Metadata::new(bin);
-    md.sign(&online, false).unwrap();
-    let bin = md.to_bytes(Layout::Compact);
-
-    let mut bins_role = Targets::new(expires);
-    bins_role.set_succinct_roles(bins, vec![Key::from_public_key(online.public_key())]);
-    Fixture {
-        root,
-        bins_role,
-        snapshot,
-        bin,
-        bin_name,
-    }
-}
+use tuf_metadata::json;
+use tuf_metadata::{Metadata, Signed, Snapshot, Targets};
 
 fn benches(c: &mut Criterion) {
     let f = fixture();

@@ -117,7 +117,7 @@ impl Ctx<'_> {
             Value::Number(n) => n.as_u64().ok_or_else(|| {
                 self.fail(
                     path,
-                    format!("must be an integer from 0 to 2^64-1, found {}", n.as_str()),
+                    format!("must be an integer from 0 to 2^64-1, found {n}"),
                 )
             }),
             other => Err(self.wrong_type(path, "an integer", other)),

@@ -148,16 +148,37 @@ impl FromIterator<(String, Value)> for Map {
     }
 }
 
-/// A JSON integer kept as its exact decimal text, so `2^64` or `10^30` survive a round trip.
+/// A JSON integer of any size, kept exactly, so `2^64` or `10^30` survive a round trip.
 ///
-/// TUF metadata holds no floating-point numbers: canonical JSON cannot express them, so the
-/// parser refuses them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Number(String);
+/// Integers that fit in 64 bits are stored inline (no allocation); larger ones as their
+/// decimal text. TUF metadata holds no floating-point numbers: canonical JSON cannot express
+/// them, so the parser refuses them.
+///
+/// ```
+/// use tuf_metadata::json::Number;
+///
+/// let n = Number::from_text("100000000000000000000000000000").unwrap();
+/// assert_eq!(n.to_string(), "100000000000000000000000000000");
+/// assert_eq!(n.as_u64(), None);
+/// assert_eq!(Number::from_text("-0").unwrap().as_u64(), Some(0));
+/// assert!(Number::from_text("007").is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Number(Repr);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Repr {
+    /// 0 to 2^64-1.
+    Unsigned(u64),
+    /// -2^63 to -1.
+    Negative(i64),
+    /// Anything else: validated decimal text, never representable as the two above.
+    Big(Box<str>),
+}
 
 impl Number {
-    /// Builds a number from decimal text: an optional `-` then digits without leading zeros.
-    /// `-0` is normalised to `0`, as Python reads it.
+    /// Reads decimal text: an optional `-` then digits without leading zeros. `-0` is read
+    /// as `0`, as Python reads it.
     pub fn from_text(text: &str) -> Option<Number> {
         let digits = text.strip_prefix('-').unwrap_or(text);
         let valid = !digits.is_empty()
@@ -166,38 +187,84 @@ impl Number {
         if !valid {
             return None;
         }
-        Some(Number(if text == "-0" {
-            "0".to_owned()
-        } else {
-            text.to_owned()
-        }))
-    }
-
-    /// The decimal text.
-    pub fn as_str(&self) -> &str {
-        &self.0
+        if text == "-0" {
+            return Some(Number(Repr::Unsigned(0)));
+        }
+        if let Ok(n) = text.parse::<u64>() {
+            return Some(Number(Repr::Unsigned(n)));
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(Number(Repr::Negative(n)));
+        }
+        Some(Number(Repr::Big(text.into())))
     }
 
     /// The value as a `u64`, if it is non-negative and fits.
     pub fn as_u64(&self) -> Option<u64> {
-        self.0.parse().ok()
+        match self.0 {
+            Repr::Unsigned(n) => Some(n),
+            _ => None,
+        }
     }
 
     /// The value as an `i64`, if it fits.
     pub fn as_i64(&self) -> Option<i64> {
-        self.0.parse().ok()
+        match self.0 {
+            Repr::Unsigned(n) => i64::try_from(n).ok(),
+            Repr::Negative(n) => Some(n),
+            Repr::Big(_) => None,
+        }
+    }
+
+    /// Appends the decimal text to `out`.
+    pub(crate) fn write_into(&self, out: &mut Vec<u8>) {
+        match &self.0 {
+            Repr::Unsigned(n) => push_u64(out, *n),
+            Repr::Negative(n) => {
+                out.push(b'-');
+                push_u64(out, n.unsigned_abs());
+            }
+            Repr::Big(s) => out.extend_from_slice(s.as_bytes()),
+        }
+    }
+}
+
+fn push_u64(out: &mut Vec<u8>, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[i..]);
+}
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Repr::Unsigned(n) => write!(f, "{n}"),
+            Repr::Negative(n) => write!(f, "{n}"),
+            Repr::Big(s) => f.write_str(s),
+        }
     }
 }
 
 impl From<u64> for Number {
     fn from(n: u64) -> Number {
-        Number(n.to_string())
+        Number(Repr::Unsigned(n))
     }
 }
 
 impl From<i64> for Number {
     fn from(n: i64) -> Number {
-        Number(n.to_string())
+        match u64::try_from(n) {
+            Ok(u) => Number(Repr::Unsigned(u)),
+            Err(_) => Number(Repr::Negative(n)),
+        }
     }
 }
 

@@ -24,7 +24,7 @@ pub fn write_canonical_into(v: &Value, out: &mut Vec<u8>) {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
         Value::Bool(false) => out.extend_from_slice(b"false"),
-        Value::Number(n) => out.extend_from_slice(n.as_str().as_bytes()),
+        Value::Number(n) => n.write_into(out),
         Value::String(s) => canonical_str(s, out),
         Value::Array(items) => {
             out.push(b'[');
