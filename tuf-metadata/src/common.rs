@@ -64,10 +64,10 @@ impl Common {
 
     /// Writes the header fields into `m`.
     pub(crate) fn encode(&self, role_type: &str, m: &mut Map) {
-        m.insert("_type".into(), role_type.into());
-        m.insert("spec_version".into(), self.spec_version.clone().into());
-        m.insert("version".into(), self.version.into());
-        m.insert("expires".into(), self.expires.to_string().into());
+        m.insert("_type", role_type.into());
+        m.insert("spec_version", self.spec_version.clone().into());
+        m.insert("version", self.version.into());
+        m.insert("expires", self.expires.to_string().into());
     }
 }
 

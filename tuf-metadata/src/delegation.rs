@@ -117,15 +117,15 @@ impl DelegatedRole {
     /// The JSON form.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("name".into(), self.name.clone().into());
+        m.insert("name", self.name.clone().into());
         Role::put_keys(&self.keyids, self.threshold, &mut m);
-        m.insert("terminating".into(), self.terminating.into());
+        m.insert("terminating", self.terminating.into());
         let (key, list) = match &self.paths {
             PathSet::Paths(p) => ("paths", p),
             PathSet::HashPrefixes(p) => ("path_hash_prefixes", p),
         };
         m.insert(
-            key.into(),
+            key,
             Value::Array(list.iter().map(|s| Value::String(s.clone())).collect()),
         );
         with_rest(m, &self.unrecognized)
@@ -252,8 +252,8 @@ impl SuccinctRoles {
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         Role::put_keys(&self.keyids, self.threshold, &mut m);
-        m.insert("bit_length".into(), u64::from(self.bit_length).into());
-        m.insert("name_prefix".into(), self.name_prefix.clone().into());
+        m.insert("bit_length", u64::from(self.bit_length).into());
+        m.insert("name_prefix", self.name_prefix.clone().into());
         with_rest(m, &self.unrecognized)
     }
 }
@@ -373,16 +373,16 @@ impl Delegations {
     /// The JSON form.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("keys".into(), keys_value(&self.keys));
+        m.insert("keys", keys_value(&self.keys));
         match &self.roles {
             DelegatedRoles::Roles(r) => {
                 m.insert(
-                    "roles".into(),
+                    "roles",
                     Value::Array(r.iter().map(DelegatedRole::to_value).collect()),
                 );
             }
             DelegatedRoles::Succinct(s) => {
-                m.insert("succinct_roles".into(), s.to_value());
+                m.insert("succinct_roles", s.to_value());
             }
         }
         with_rest(m, &self.unrecognized)

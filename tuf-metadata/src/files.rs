@@ -75,7 +75,7 @@ impl Hashes {
             if !is_hex(&digest) {
                 return Err(ctx.fail(&p, "must be a non-empty, even-length hex digest"));
             }
-            out.push((alg, digest));
+            out.push((alg.into_owned(), digest));
         }
         // A JSON object's members arrive sorted and unique.
         Ok(Hashes(out))
@@ -182,12 +182,12 @@ impl MetaFile {
     /// The JSON form.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("version".into(), self.version.into());
+        m.insert("version", self.version.into());
         if let Some(l) = self.length {
-            m.insert("length".into(), l.into());
+            m.insert("length", l.into());
         }
         if let Some(h) = &self.hashes {
-            m.insert("hashes".into(), h.to_value());
+            m.insert("hashes", h.to_value());
         }
         with_rest(m, &self.unrecognized)
     }
@@ -258,10 +258,10 @@ impl TargetFile {
     /// The JSON form.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("length".into(), self.length.into());
-        m.insert("hashes".into(), self.hashes.to_value());
+        m.insert("length", self.length.into());
+        m.insert("hashes", self.hashes.to_value());
         if let Some(c) = &self.custom {
-            m.insert("custom".into(), c.clone());
+            m.insert("custom", c.clone());
         }
         with_rest(m, &self.unrecognized)
     }

@@ -44,7 +44,7 @@ impl Key {
     /// ```
     pub fn from_public_key(pk: &PublicKey) -> Key {
         let mut keyval = Map::new();
-        keyval.insert("public".into(), Value::String(pk.public().to_owned()));
+        keyval.insert("public", Value::String(pk.public().to_owned()));
         Key {
             keytype: pk.keytype().to_owned(),
             scheme: pk.scheme().as_str().to_owned(),
@@ -120,9 +120,9 @@ impl Key {
     /// The JSON form.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("keytype".into(), self.keytype.clone().into());
-        m.insert("scheme".into(), self.scheme.clone().into());
-        m.insert("keyval".into(), Value::Object(self.keyval.clone()));
+        m.insert("keytype", self.keytype.clone().into());
+        m.insert("scheme", self.scheme.clone().into());
+        m.insert("keyval", Value::Object(self.keyval.clone()));
         with_rest(m, &self.unrecognized)
     }
 }
@@ -139,7 +139,7 @@ pub(crate) fn decode_keys(
     let mut keys = KeyMap::new();
     for (keyid, kv) in map {
         let key = Key::decode(kv, &path.key(&keyid), ctx)?;
-        keys.insert(keyid, key);
+        keys.insert(keyid.into_owned(), key);
     }
     Ok(keys)
 }

@@ -18,7 +18,7 @@ fn decode_meta(f: &mut Fields<'_>) -> Result<MetaMap, MetadataError> {
     map.into_iter()
         .map(|(name, entry)| {
             let m = MetaFile::decode(entry, &path.key(&name), f.ctx)?;
-            Ok((name, m))
+            Ok((name.into_owned(), m))
         })
         .collect()
 }
@@ -81,10 +81,10 @@ impl Signed for Timestamp {
     fn to_value(&self) -> Value {
         let mut meta = meta_value(&self.extra_meta);
         if let Value::Object(m) = &mut meta {
-            m.insert("snapshot.json".into(), self.snapshot_meta.to_value());
+            m.insert("snapshot.json", self.snapshot_meta.to_value());
         }
         let mut m = Map::new();
-        m.insert("meta".into(), meta);
+        m.insert("meta", meta);
         encode_signed(&self.common, Self::TYPE, m)
     }
 }
@@ -132,7 +132,7 @@ impl Signed for Snapshot {
 
     fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("meta".into(), meta_value(&self.meta));
+        m.insert("meta", meta_value(&self.meta));
         encode_signed(&self.common, Self::TYPE, m)
     }
 }

@@ -25,8 +25,8 @@ pub struct Signature {
 impl Signature {
     fn to_value(&self) -> Value {
         let mut m = Map::new();
-        m.insert("keyid".into(), self.keyid.clone().into());
-        m.insert("sig".into(), self.sig.clone().into());
+        m.insert("keyid", self.keyid.clone().into());
+        m.insert("sig", self.sig.clone().into());
         with_rest(m, &self.unrecognized)
     }
 }
@@ -213,10 +213,10 @@ impl<T: Signed> Metadata<T> {
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert(
-            "signatures".into(),
+            "signatures",
             Value::Array(self.signatures.iter().map(Signature::to_value).collect()),
         );
-        m.insert("signed".into(), self.signed.to_value());
+        m.insert("signed", self.signed.to_value());
         with_rest(m, &self.unrecognized)
     }
 

@@ -54,10 +54,10 @@ impl Role {
 
     pub(crate) fn put_keys(keyids: &[String], threshold: u64, m: &mut Map) {
         m.insert(
-            "keyids".into(),
+            "keyids",
             Value::Array(keyids.iter().map(|k| Value::String(k.clone())).collect()),
         );
-        m.insert("threshold".into(), threshold.into());
+        m.insert("threshold", threshold.into());
     }
 
     /// The JSON form.

@@ -134,7 +134,7 @@ impl Signed for Root {
             for (name, rv) in roles_map {
                 let p = roles_path.key(&name);
                 let role = Role::decode(f.ctx.fields(rv, &p)?)?;
-                roles.insert(name, role);
+                roles.insert(name.into_owned(), role);
             }
             // Spec 4.3: `roles` defines exactly the top-level roles.
             let names: Vec<&str> = roles.keys().map(String::as_str).collect();
@@ -159,11 +159,11 @@ impl Signed for Root {
     fn to_value(&self) -> Value {
         let mut m = Map::new();
         if let Some(cs) = self.consistent_snapshot {
-            m.insert("consistent_snapshot".into(), cs.into());
+            m.insert("consistent_snapshot", cs.into());
         }
-        m.insert("keys".into(), keys_value(&self.keys));
+        m.insert("keys", keys_value(&self.keys));
         m.insert(
-            "roles".into(),
+            "roles",
             Value::Object(
                 self.roles
                     .iter()

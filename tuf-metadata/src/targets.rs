@@ -134,7 +134,7 @@ impl Signed for Targets {
                 .into_iter()
                 .map(|(path, tf)| {
                     let file = TargetFile::decode(tf, &tp.key(&path), f.ctx)?;
-                    Ok((path, file))
+                    Ok((path.into_owned(), file))
                 })
                 .collect::<Result<BTreeMap<_, _>, MetadataError>>()?;
             let delegations = match f.opt("delegations") {
@@ -153,7 +153,7 @@ impl Signed for Targets {
     fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert(
-            "targets".into(),
+            "targets",
             Value::Object(
                 self.targets
                     .iter()
@@ -162,7 +162,7 @@ impl Signed for Targets {
             ),
         );
         if let Some(d) = &self.delegations {
-            m.insert("delegations".into(), d.to_value());
+            m.insert("delegations", d.to_value());
         }
         encode_signed(&self.common, Self::TYPE, m)
     }

@@ -46,19 +46,16 @@ fn write<T: Signed>(dir: &Path, name: &str, md: &Metadata<T>) -> Vec<u8> {
 fn custom() -> Value {
     let mut m = Map::new();
     m.insert(
-        "big".into(),
+        "big",
         Value::Number(Number::from_text("1000000000000000000000000000000").unwrap()),
     );
     m.insert(
-        "neg".into(),
+        "neg",
         Value::Number(Number::from_text("-18446744073709551616").unwrap()),
     );
+    m.insert("text", "café ☃ 😀 \"quoted\" back\\slash\n\u{7f}".into());
     m.insert(
-        "text".into(),
-        "café ☃ 😀 \"quoted\" back\\slash\n\u{7f}".into(),
-    );
-    m.insert(
-        "nested".into(),
+        "nested",
         Value::Array(vec![
             Value::Null,
             Value::Bool(true),
@@ -95,7 +92,7 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
         .unwrap();
     root.common
         .unrecognized
-        .insert("x-note".into(), "kept by both sides".into());
+        .insert("x-note", "kept by both sides".into());
     let mut root_md = Metadata::new(root);
     root_md.sign(&root_a, false).unwrap();
     root_md.sign(&root_b, true).unwrap();
@@ -147,7 +144,7 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
     );
     a.common
         .unrecognized
-        .insert("x-extension".into(), Value::Array(vec![1u64.into()]));
+        .insert("x-extension", Value::Array(vec![1u64.into()]));
     let bins = match &a.delegations.as_ref().unwrap().roles {
         tuf_metadata::DelegatedRoles::Succinct(s) => s.clone(),
         _ => unreachable!(),
@@ -290,15 +287,9 @@ fn python_writes_every_value_exactly_as_we_do() {
         .map(|_| {
             let v = strategy.new_tree(&mut runner).unwrap().current();
             let mut m = Map::new();
-            m.insert(
-                "compact".into(),
-                hexed(json::write_layout(&v, Layout::Compact)),
-            );
-            m.insert(
-                "pretty".into(),
-                hexed(json::write_layout(&v, Layout::Pretty)),
-            );
-            m.insert("canonical".into(), hexed(json::write_canonical(&v)));
+            m.insert("compact", hexed(json::write_layout(&v, Layout::Compact)));
+            m.insert("pretty", hexed(json::write_layout(&v, Layout::Pretty)));
+            m.insert("canonical", hexed(json::write_canonical(&v)));
             Value::Object(m)
         })
         .collect();

@@ -6,5 +6,5 @@ mod value;
 mod write;
 
 pub use parse::{JsonSyntax, ParseLimits, parse, parse_with};
-pub use value::{Map, Number, Value};
+pub use value::{Map, Name, Number, Value};
 pub use write::{Layout, write_canonical, write_canonical_into, write_layout};

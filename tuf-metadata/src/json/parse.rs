@@ -5,7 +5,8 @@
 //! trailing data, nesting deeper than [`ParseLimits::max_depth`] (so the recursion is bounded
 //! and stack-safe), and input longer than [`ParseLimits::max_bytes`].
 
-use super::{Map, Number, Value};
+use super::value::known_name;
+use super::{Map, Name, Number, Value};
 use std::fmt;
 
 /// Why a document is not acceptable JSON, and where.
@@ -162,7 +163,7 @@ impl Parser<'_> {
                 return Err(err(self.pos, "expected a member name string"));
             }
             let key_at = self.pos;
-            let key = self.string()?;
+            let key = self.name()?;
             self.skip_ws();
             if self.peek() != Some(b':') {
                 return Err(err(self.pos, "expected ':' after member name"));
@@ -239,6 +240,26 @@ impl Parser<'_> {
         Number::from_text(text)
             .map(Value::Number)
             .ok_or_else(|| err(start, "invalid number"))
+    }
+
+    /// A member name: well-known names are borrowed, not allocated.
+    fn name(&mut self) -> Result<Name, JsonSyntax> {
+        let start = self.pos + 1;
+        let end = self.input[start..]
+            .iter()
+            .take(20)
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .map(|i| start + i);
+        if let Some(end) = end.filter(|&e| self.input[e] == b'"') {
+            if let Some(known) = std::str::from_utf8(&self.input[start..end])
+                .ok()
+                .and_then(known_name)
+            {
+                self.pos = end + 1;
+                return Ok(Name::Borrowed(known));
+            }
+        }
+        self.string().map(Name::Owned)
     }
 
     fn string(&mut self) -> Result<String, JsonSyntax> {

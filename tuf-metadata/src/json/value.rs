@@ -10,14 +10,71 @@
 /// use tuf_metadata::json::{Map, Value};
 ///
 /// let mut m = Map::new();
-/// m.insert("b".into(), Value::Null);
-/// m.insert("a".into(), true.into());
+/// m.insert("b", Value::Null);
+/// m.insert("a", true.into());
 /// assert_eq!(m.keys().collect::<Vec<_>>(), ["a", "b"]);
 /// assert_eq!(m["a"], Value::Bool(true));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Map {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Name, Value)>,
+}
+
+/// A member name. The field names of the TUF specification are borrowed from static strings
+/// when parsed (no allocation for `version`, `hashes`, `keyid`...); any other name is owned.
+pub type Name = std::borrow::Cow<'static, str>;
+
+/// Member names of the specification's formats, shared instead of allocated when parsed.
+const KNOWN_NAMES: [&str; 39] = [
+    "_type",
+    "bit_length",
+    "consistent_snapshot",
+    "custom",
+    "delegations",
+    "expires",
+    "hashes",
+    "keyid",
+    "keyids",
+    "keys",
+    "keytype",
+    "keyval",
+    "length",
+    "meta",
+    "name",
+    "name_prefix",
+    "path_hash_prefixes",
+    "paths",
+    "public",
+    "roles",
+    "root",
+    "scheme",
+    "sha256",
+    "sha512",
+    "sig",
+    "signatures",
+    "signed",
+    "snapshot",
+    "snapshot.json",
+    "spec_version",
+    "succinct_roles",
+    "targets",
+    "targets.json",
+    "terminating",
+    "threshold",
+    "timestamp",
+    "version",
+    "ed25519",
+    "ecdsa",
+];
+
+/// The static copy of `s` if it is a well-known member name.
+pub(crate) fn known_name(s: &str) -> Option<&'static str> {
+    // Every known name is 3 to 19 bytes; skip the search for anything else (target paths,
+    // digests, keyids).
+    if !(3..=19).contains(&s.len()) {
+        return None;
+    }
+    KNOWN_NAMES.iter().copied().find(|k| *k == s)
 }
 
 impl Map {
@@ -37,7 +94,7 @@ impl Map {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.entries.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
 
     /// The member named `key`.
@@ -56,7 +113,8 @@ impl Map {
     }
 
     /// Sets member `key`, returning the value it replaces.
-    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, key: impl Into<Name>, value: Value) -> Option<Value> {
+        let key = key.into();
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -68,11 +126,11 @@ impl Map {
 
     /// Adds a member that must not exist yet; gives it back if it does. Appending in sorted
     /// order costs O(1).
-    pub(crate) fn insert_new(&mut self, key: String, value: Value) -> Result<(), (String, Value)> {
+    pub(crate) fn insert_new(&mut self, key: Name, value: Value) -> Result<(), (Name, Value)> {
         if self
             .entries
             .last()
-            .is_none_or(|(last, _)| last.as_str() < key.as_str())
+            .is_none_or(|(last, _)| last.as_ref() < key.as_ref())
         {
             self.entries.push((key, value));
             return Ok(());
@@ -92,12 +150,12 @@ impl Map {
     }
 
     /// Members in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Name, &Value)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
     /// Names in order.
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
+    pub fn keys(&self) -> impl Iterator<Item = &Name> {
         self.entries.iter().map(|(k, _)| k)
     }
 
@@ -120,22 +178,23 @@ impl std::ops::Index<&str> for Map {
 }
 
 impl IntoIterator for Map {
-    type Item = (String, Value);
-    type IntoIter = std::vec::IntoIter<(String, Value)>;
+    type Item = (Name, Value);
+    type IntoIter = std::vec::IntoIter<(Name, Value)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
     }
 }
 
-impl FromIterator<(String, Value)> for Map {
+impl<K: Into<Name>> FromIterator<(K, Value)> for Map {
     /// Collects members; for a repeated name the last value wins.
-    fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Map {
-        let mut entries: Vec<(String, Value)> = iter.into_iter().collect();
+    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Map {
+        let mut entries: Vec<(Name, Value)> =
+            iter.into_iter().map(|(k, v)| (k.into(), v)).collect();
         if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
             // Stable sort keeps insertion order among equal names; keep the last of each run.
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+            let mut out: Vec<(Name, Value)> = Vec::with_capacity(entries.len());
             for e in entries {
                 match out.last_mut() {
                     Some(last) if last.0 == e.0 => *last = e,
