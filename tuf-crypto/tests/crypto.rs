@@ -152,6 +152,14 @@ fn hostile_signatures_are_rejected_without_panicking() {
     }
 }
 
+fn threshold_error(role: &str, valid: usize, required: u64) -> CryptoError {
+    CryptoError::Threshold {
+        role: role.into(),
+        valid,
+        required,
+    }
+}
+
 struct Keys {
     keys: Vec<PrivateKey>,
     ids: Vec<String>,
@@ -204,14 +212,7 @@ fn threshold_counts_distinct_authorised_keys_only() {
     );
     // A duplicate signature does not count twice.
     let err = verify_threshold(msg, refs(&[0, 0]), role(2), lookup).unwrap_err();
-    assert_eq!(
-        err,
-        CryptoError::Threshold {
-            role: "targets".into(),
-            valid: 1,
-            required: 2
-        }
-    );
+    assert_eq!(err, threshold_error("targets", 1, 2));
     // An unauthorised key (index 3) does not count.
     assert!(verify_threshold(msg, refs(&[0, 3]), role(2), lookup).is_err());
     // An invalid signature does not count, nor does non-hex, nor an unknown keyid.
@@ -234,14 +235,7 @@ fn threshold_counts_distinct_authorised_keys_only() {
         },
     ];
     let err = verify_threshold(msg, bogus, role(2), lookup).unwrap_err();
-    assert_eq!(
-        err,
-        CryptoError::Threshold {
-            role: "targets".into(),
-            valid: 1,
-            required: 2
-        }
-    );
+    assert_eq!(err, threshold_error("targets", 1, 2));
     // Threshold 0 is refused outright.
     assert!(matches!(
         verify_threshold(msg, refs(&[0]), role(0), lookup),
@@ -285,14 +279,7 @@ fn one_public_key_under_two_keyids_counts_once() {
         threshold: 2,
     };
     let err = verify_threshold(msg, sigs, role, lookup).unwrap_err();
-    assert_eq!(
-        err,
-        CryptoError::Threshold {
-            role: "root".into(),
-            valid: 1,
-            required: 2
-        }
-    );
+    assert_eq!(err, threshold_error("root", 1, 2));
     let role1 = RoleKeys {
         role: "root",
         keyids: &ids,

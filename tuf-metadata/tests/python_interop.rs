@@ -107,30 +107,22 @@ fn build_repo(dir: &Path, alg: KeyAlgorithm) {
         TargetFile::of("<a>café</a>".as_bytes(), &sha).unwrap(),
     );
     let dk = Key::from_public_key(deleg_key.public_key());
-    targets
-        .add_delegated_role(
-            DelegatedRole::new(
-                "a",
-                vec![dk.keyid()],
-                1,
-                false,
-                PathSet::Paths(vec!["a/*".into(), "a/*/[!x]*.txt".into()]),
-            ),
-            vec![dk.clone()],
-        )
-        .unwrap();
-    targets
-        .add_delegated_role(
-            DelegatedRole::new(
-                "h",
-                vec![dk.keyid()],
-                1,
-                true,
-                PathSet::HashPrefixes(vec!["0".into(), "8f".into()]),
-            ),
-            vec![dk.clone()],
-        )
-        .unwrap();
+    let named = [
+        (
+            "a",
+            false,
+            PathSet::Paths(vec!["a/*".into(), "a/*/[!x]*.txt".into()]),
+        ),
+        (
+            "h",
+            true,
+            PathSet::HashPrefixes(vec!["0".into(), "8f".into()]),
+        ),
+    ];
+    for (name, terminating, paths) in named {
+        let role = DelegatedRole::new(name, vec![dk.keyid()], 1, terminating, paths);
+        targets.add_delegated_role(role, vec![dk.clone()]).unwrap();
+    }
     let mut targets_md = Metadata::new(targets);
     targets_md.sign(&targets_key, false).unwrap();
     let targets_bytes = write(dir, "targets", &targets_md);
