@@ -109,7 +109,8 @@ impl FileTransport {
     }
 }
 
-const CHUNK: usize = 64 * 1024;
+/// Read size: large enough that the thread hand-off of each asynchronous read is amortised.
+const CHUNK: usize = 256 * 1024;
 
 #[async_trait::async_trait]
 impl Transport for FileTransport {
