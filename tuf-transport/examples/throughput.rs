@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tuf_transport::{FileTransport, Fetcher, HttpConfig, Limits, TransportRegistry};
+use tuf_transport::{Fetcher, FileTransport, HttpConfig, Limits, TransportRegistry};
 use url::Url;
 
 /// Peak resident memory (VmHWM) in MiB, from /proc.
@@ -28,14 +28,17 @@ fn reset_peak() {
 
 async fn serve(listener: tokio::net::TcpListener, path: std::path::PathBuf) {
     loop {
-        let Ok((mut sock, _)) = listener.accept().await else { return };
+        let Ok((mut sock, _)) = listener.accept().await else {
+            return;
+        };
         let path = path.clone();
         tokio::spawn(async move {
             let mut head = [0u8; 4096];
             let _ = sock.read(&mut head).await;
             let mut file = tokio::fs::File::open(&path).await.unwrap();
             let len = file.metadata().await.unwrap().len();
-            let h = format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
+            let h =
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n");
             sock.write_all(h.as_bytes()).await.unwrap();
             let mut buf = vec![0u8; 256 * 1024];
             loop {
@@ -73,18 +76,25 @@ fn report(label: &str, bytes: u64, secs: f64) {
 
 #[tokio::main]
 async fn main() {
-    let mib: u64 = std::env::args().nth(1).map_or(256, |s| s.parse().expect("MIB"));
+    let mib: u64 = std::env::args()
+        .nth(1)
+        .map_or(256, |s| s.parse().expect("MIB"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-        let block: Vec<u8> = (0..1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        let block: Vec<u8> = (0..1024 * 1024u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
         for _ in 0..mib {
             f.write_all(&block).unwrap();
         }
     }
     let len = mib * 1024 * 1024;
-    println!("file: {mib} MiB; peak RSS before the runs {:.1} MiB", peak_rss_mib());
+    println!(
+        "file: {mib} MiB; peak RSS before the runs {:.1} MiB",
+        peak_rss_mib()
+    );
 
     reset_peak();
     let start = Instant::now();
@@ -98,7 +108,11 @@ async fn main() {
         }
         total += n as u64;
     }
-    report("disk (std::fs::read loop)", total, start.elapsed().as_secs_f64());
+    report(
+        "disk (std::fs::read loop)",
+        total,
+        start.elapsed().as_secs_f64(),
+    );
 
     let mut registry = TransportRegistry::with_defaults(&HttpConfig::default(), None).unwrap();
     registry.register("file", Arc::new(FileTransport::new(dir.path()).unwrap()));
