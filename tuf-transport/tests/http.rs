@@ -502,3 +502,30 @@ async fn paths_cannot_leave_the_mirror_base() {
     }
     assert_eq!(server.requests(), 0);
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_the_handshake_hits_the_connect_timeout() {
+    bounded(async {
+        // The kernel completes the TCP handshake, but nothing ever speaks TLS.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        let config = HttpConfig {
+            connect_timeout: Duration::from_millis(500),
+            ..HttpConfig::default()
+        };
+        let url = Url::parse(&format!("https://localhost:{port}/timestamp.json")).unwrap();
+        let started = std::time::Instant::now();
+        let err = fetcher_with(&config)
+            .open(&url, Limits::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TransportError::Connect { .. }), "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+        drop(silent);
+    })
+    .await;
+}
