@@ -1,0 +1,129 @@
+//! The one error type of this crate: one variant per rule, naming role, file, versions and
+//! the spec section.
+
+use thiserror::Error;
+use tuf_crypto::CryptoError;
+use tuf_metadata::{Expiry, MetadataError};
+use tuf_transport::TransportError;
+
+/// Everything that can stop a refresh or a download.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpdaterError {
+    /// Metadata did not parse, or its signatures do not meet the threshold.
+    #[error("{role}: {source}")]
+    Metadata {
+        /// The role.
+        role: String,
+        /// What failed.
+        #[source]
+        source: MetadataError,
+    },
+    /// A version lower than the trusted one: a rollback attack.
+    #[error("{role} version {got} < trusted {trusted}: rollback refused (spec {section})")]
+    Rollback {
+        /// The role (or the `meta` file name) whose version went back.
+        role: String,
+        /// Version received.
+        got: u64,
+        /// Version trusted.
+        trusted: u64,
+        /// Spec section of the rule.
+        section: &'static str,
+    },
+    /// A version other than the one the referring metadata names.
+    #[error("{role}: version {got}, expected {expected} (spec {section})")]
+    VersionMismatch {
+        /// The role.
+        role: String,
+        /// Version expected.
+        expected: u64,
+        /// Version received.
+        got: u64,
+        /// Spec section of the rule.
+        section: &'static str,
+    },
+    /// Metadata expired at the reference time: a freeze attack, or a stale repository.
+    #[error(
+        "{role} expired at {expires} (reference time {reference}): freeze refused (spec {section})"
+    )]
+    Expired {
+        /// The role.
+        role: String,
+        /// Its expiry.
+        expires: Expiry,
+        /// The reference time of this refresh (spec 5.1).
+        reference: Expiry,
+        /// Spec section of the rule.
+        section: &'static str,
+    },
+    /// Bytes do not match the length or hashes listed by trusted metadata.
+    #[error("{role}: {source} (spec {section})")]
+    LengthOrHash {
+        /// The role or target.
+        role: String,
+        /// What did not match.
+        #[source]
+        source: CryptoError,
+        /// Spec section of the rule.
+        section: &'static str,
+    },
+    /// A new snapshot dropped a file the trusted snapshot listed.
+    #[error("new snapshot no longer lists {file}: refused (spec 5.5.5)")]
+    MetaRemoved {
+        /// The `meta` entry that disappeared.
+        file: String,
+    },
+    /// A role was delegated but the snapshot does not list it.
+    #[error("snapshot does not list {role}.json (spec 5.6.1)")]
+    NotInSnapshot {
+        /// The role.
+        role: String,
+    },
+    /// The root chain is longer than allowed.
+    #[error("more than {max} root rotations in one refresh (spec 5.3.3)")]
+    TooManyRotations {
+        /// The limit.
+        max: u64,
+    },
+    /// No role allowed to provide this target lists it.
+    #[error("target {path} not found in any role trusted for it (spec 5.6.7)")]
+    TargetNotFound {
+        /// The target path.
+        path: String,
+    },
+    /// The trusted root (local, or given to `init`) is unusable.
+    #[error("trusted root {path}: {reason}")]
+    TrustedRoot {
+        /// Where it was read from.
+        path: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// The local store could not be read or written.
+    #[error("local store {path}: {reason}")]
+    Store {
+        /// File or directory.
+        path: String,
+        /// The I/O error, as text.
+        reason: String,
+    },
+    /// Fetching failed.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// An operation needs a refresh first, or offline data that is not there.
+    #[error("{0}")]
+    State(String),
+    /// The configuration is unusable.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl UpdaterError {
+    pub(crate) fn metadata(role: &str, source: MetadataError) -> UpdaterError {
+        UpdaterError::Metadata {
+            role: role.to_owned(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,601 @@
+//! The async updater: the I/O around [`TrustedSet`] — fetching, persisting, walking
+//! delegations, downloading targets.
+
+use crate::UpdaterError;
+use crate::store::{MetadataStore, quote_all};
+use crate::trusted::{TrustedSet, Update};
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tuf_crypto::StreamVerifier;
+use tuf_metadata::{Expiry, Signed, TargetFile};
+use tuf_transport::{Fetcher, Limits, Metrics, TransportError};
+use url::Url;
+
+/// Characters escaped in a target path segment of a URL: controls, space, non-ASCII and the
+/// characters that would change the URL's meaning.
+const SEGMENT: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'[')
+    .add(b']')
+    .add(b'|');
+
+/// How an [`Updater`] works.
+#[derive(Debug, Clone)]
+pub struct UpdaterConfig {
+    /// Where trusted metadata lives (must hold `root.json`; see [`Updater::init`]).
+    pub metadata_dir: PathBuf,
+    /// Metadata mirrors, tried in order (base URLs).
+    pub metadata_mirrors: Vec<Url>,
+    /// Target mirrors, tried in order (base URLs).
+    pub targets_mirrors: Vec<Url>,
+    /// Where downloaded targets are kept (file names are the quoted target paths).
+    pub target_dir: Option<PathBuf>,
+    /// Most new roots accepted in one refresh (spec 5.3.3).
+    pub max_root_rotations: u64,
+    /// Most targets roles visited in one target search (spec 5.6.7).
+    pub max_delegations: usize,
+    /// Longest root file accepted.
+    pub root_max_len: u64,
+    /// Longest timestamp file accepted.
+    pub timestamp_max_len: u64,
+    /// Longest snapshot file accepted when the timestamp does not give its length.
+    pub snapshot_max_len: u64,
+    /// Longest targets file accepted when the snapshot does not give its length.
+    pub targets_max_len: u64,
+    /// Time and throughput limits for every fetch (the length limit is set per file).
+    pub limits: Limits,
+    /// Answer from unexpired local metadata only, without any request.
+    pub offline: bool,
+    /// Most target downloads at once in [`Updater::download_targets`].
+    pub concurrency: usize,
+}
+
+impl UpdaterConfig {
+    /// A configuration with python-tuf's limits (larger snapshot and targets defaults, for
+    /// PyPI-sized repositories).
+    pub fn new(
+        metadata_dir: &Path,
+        metadata_mirrors: Vec<Url>,
+        targets_mirrors: Vec<Url>,
+    ) -> UpdaterConfig {
+        UpdaterConfig {
+            metadata_dir: metadata_dir.to_owned(),
+            metadata_mirrors,
+            targets_mirrors,
+            target_dir: None,
+            max_root_rotations: 256,
+            max_delegations: 32,
+            root_max_len: 512_000,
+            timestamp_max_len: 16_384,
+            snapshot_max_len: 16 * 1024 * 1024,
+            targets_max_len: 16 * 1024 * 1024,
+            limits: Limits::default(),
+            offline: false,
+            concurrency: 4,
+        }
+    }
+}
+
+/// A TUF client: keeps a local store of trusted metadata up to date (spec 5.3–5.6) and
+/// downloads targets verified against it (spec 5.7).
+#[derive(Debug)]
+pub struct Updater {
+    config: UpdaterConfig,
+    fetcher: Fetcher,
+    store: MetadataStore,
+    trusted: Option<TrustedSet>,
+}
+
+impl Updater {
+    /// Writes the initial trusted root into `metadata_dir` (spec 5.2). The bytes are checked
+    /// to be a root signed by a threshold of its own keys; no request is made.
+    pub fn init(metadata_dir: &Path, root: &[u8]) -> Result<(), UpdaterError> {
+        TrustedSet::new(root, Expiry::now()).map_err(|e| UpdaterError::TrustedRoot {
+            path: "initial root".into(),
+            reason: e.to_string(),
+        })?;
+        let store = MetadataStore::open(metadata_dir)?;
+        let _lock = store.lock()?;
+        store.write("root", root)
+    }
+
+    /// An updater over `config`, fetching through `fetcher`.
+    pub fn new(config: UpdaterConfig, fetcher: Fetcher) -> Result<Updater, UpdaterError> {
+        if config.metadata_mirrors.is_empty() && !config.offline {
+            return Err(UpdaterError::Config("no metadata mirror".into()));
+        }
+        let store = MetadataStore::open(&config.metadata_dir)?;
+        Ok(Updater {
+            config,
+            fetcher,
+            store,
+            trusted: None,
+        })
+    }
+
+    /// What every fetch of this updater cost.
+    pub fn metrics(&self) -> &Metrics {
+        self.fetcher.metrics()
+    }
+
+    /// The trusted metadata of the last refresh.
+    pub fn trusted(&self) -> Option<&TrustedSet> {
+        self.trusted.as_ref()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &UpdaterConfig {
+        &self.config
+    }
+
+    fn limits(&self, max_len: u64) -> Limits {
+        self.config.limits.max_len(max_len)
+    }
+
+    /// Fetches metadata file `file` from the mirrors, giving each mirror's bytes to `verify`
+    /// until one passes; returns the verified result and the bytes. If every mirror fails,
+    /// the first verification error is returned (it names the rule), else the transport's.
+    async fn fetch_meta<T>(
+        fetcher: &Fetcher,
+        mirrors: &[Url],
+        file: &str,
+        limits: Limits,
+        mut verify: impl FnMut(&Bytes) -> Result<T, UpdaterError>,
+    ) -> Result<(T, Bytes), UpdaterError> {
+        let mut first: Option<UpdaterError> = None;
+        let result = fetcher
+            .fetch_verified(mirrors, file, limits, |b| match verify(b) {
+                Ok(v) => Ok((v, b.clone())),
+                Err(e) => {
+                    let msg = e.to_string();
+                    first.get_or_insert(e);
+                    Err(msg)
+                }
+            })
+            .await;
+        match result {
+            Ok((v, _)) => Ok(v),
+            Err(e) => Err(first.unwrap_or(UpdaterError::Transport(e))),
+        }
+    }
+
+    fn load_trusted_root(&self, reference: Expiry) -> Result<TrustedSet, UpdaterError> {
+        let path = self.store.path("root").display().to_string();
+        let bytes = self
+            .store
+            .read("root")?
+            .ok_or_else(|| UpdaterError::TrustedRoot {
+                path: path.clone(),
+                reason: "missing: initialise the client with a trusted root first".into(),
+            })?;
+        TrustedSet::new(&bytes, reference).map_err(|e| UpdaterError::TrustedRoot {
+            path,
+            reason: e.to_string(),
+        })
+    }
+
+    /// Refreshes the top-level metadata (spec 5.1–5.6): the root chain, timestamp, snapshot
+    /// and targets, each persisted as soon as it is verified. What the local store already
+    /// holds and still verifies is not fetched again. A failed or attacked refresh leaves the
+    /// store as it was, except for metadata verified before the failure.
+    pub async fn refresh(&mut self) -> Result<(), UpdaterError> {
+        self.trusted = None;
+        let store = self.store.clone();
+        let _lock = store.lock()?;
+        // 5.1: one reference time for the whole refresh.
+        let reference = Expiry::now();
+        let mut trusted = self.load_trusted_root(reference)?;
+        if self.config.offline {
+            return self.refresh_offline(trusted);
+        }
+        let mirrors = self.config.metadata_mirrors.clone();
+
+        // 5.3: the root chain, one version at a time, each persisted once verified.
+        let first = trusted.root().signed().version() + 1;
+        for n in first..first.saturating_add(self.config.max_root_rotations) {
+            let limits = self.limits(self.config.root_max_len);
+            let got = Self::fetch_meta(
+                &self.fetcher,
+                &mirrors,
+                &format!("{n}.root.json"),
+                limits,
+                |b| trusted.update_root(b).map(|_| ()),
+            )
+            .await;
+            match got {
+                Ok(((), bytes)) => store.write("root", &bytes)?,
+                Err(UpdaterError::Transport(e)) if e.is_not_found() => break,
+                Err(e) => return Err(e),
+            }
+        }
+
+        // 5.3.11: trusted timestamp and snapshot are read back only if they verify with the
+        // (possibly new) root: after a rotation of their keys they no longer do, and are
+        // ignored, which recovers from a fast-forward attack.
+        if let Some(local) = store.read("timestamp")? {
+            let _ = trusted.update_timestamp(&local);
+        }
+        // 5.4: timestamp.
+        let limits = self.limits(self.config.timestamp_max_len);
+        let (update, bytes) =
+            Self::fetch_meta(&self.fetcher, &mirrors, "timestamp.json", limits, |b| {
+                trusted.update_timestamp(b)
+            })
+            .await?;
+        if update == Update::Applied {
+            store.write("timestamp", &bytes)?;
+        }
+
+        // 5.5: snapshot, from the store if it is still the one the timestamp names.
+        let local_ok = match store.read("snapshot")? {
+            Some(local) => trusted.update_snapshot(&local, true).is_ok(),
+            None => false,
+        };
+        if !local_ok {
+            let meta = trusted
+                .timestamp()
+                .map(|t| t.signed().snapshot_meta.clone())
+                .ok_or_else(|| UpdaterError::State("no timestamp".into()))?;
+            let file = if trusted.root().signed().consistent_snapshot() {
+                format!("{}.snapshot.json", meta.version)
+            } else {
+                "snapshot.json".to_owned()
+            };
+            let limits = self.limits(meta.length.unwrap_or(self.config.snapshot_max_len));
+            let ((), bytes) = Self::fetch_meta(&self.fetcher, &mirrors, &file, limits, |b| {
+                trusted.update_snapshot(b, false)
+            })
+            .await?;
+            store.write("snapshot", &bytes)?;
+        }
+        self.trusted = Some(trusted);
+
+        // 5.6: top-level targets.
+        self.load_targets("targets", "root").await?;
+        Ok(())
+    }
+
+    fn refresh_offline(&mut self, mut trusted: TrustedSet) -> Result<(), UpdaterError> {
+        let offline = |what: &str, e: Option<UpdaterError>| {
+            UpdaterError::State(match e {
+                Some(e) => format!("offline: local {what} is not usable: {e}"),
+                None => format!("offline: no local {what}"),
+            })
+        };
+        let ts = self
+            .store
+            .read("timestamp")?
+            .ok_or_else(|| offline("timestamp", None))?;
+        trusted
+            .update_timestamp(&ts)
+            .map_err(|e| offline("timestamp", Some(e)))?;
+        let snap = self
+            .store
+            .read("snapshot")?
+            .ok_or_else(|| offline("snapshot", None))?;
+        trusted
+            .update_snapshot(&snap, true)
+            .map_err(|e| offline("snapshot", Some(e)))?;
+        let targets = self
+            .store
+            .read("targets")?
+            .ok_or_else(|| offline("targets", None))?;
+        trusted
+            .update_targets(&targets)
+            .map_err(|e| offline("targets", Some(e)))?;
+        self.trusted = Some(trusted);
+        Ok(())
+    }
+
+    fn trusted_mut(&mut self) -> Result<&mut TrustedSet, UpdaterError> {
+        self.trusted
+            .as_mut()
+            .ok_or_else(|| UpdaterError::State("refresh first".into()))
+    }
+
+    /// Makes targets role `role` (reached from `delegator`) trusted: from the store if it
+    /// still verifies, else from the mirrors (spec 5.6), then persisted.
+    async fn load_targets(&mut self, role: &str, delegator: &str) -> Result<(), UpdaterError> {
+        let offline = self.config.offline;
+        let store = self.store.clone();
+        let trusted = self.trusted_mut()?;
+        if let Some(r) = trusted.role_via(role, delegator) {
+            return r.map(|_| ());
+        }
+        if let Some(local) = store.read(role)? {
+            if trusted
+                .update_delegated_targets(&local, role, delegator)
+                .is_ok()
+            {
+                return Ok(());
+            }
+        }
+        if offline {
+            return Err(UpdaterError::State(format!(
+                "offline: no usable local metadata for {role}"
+            )));
+        }
+        let snapshot = trusted
+            .snapshot()
+            .ok_or_else(|| UpdaterError::State("no snapshot".into()))?;
+        let meta = snapshot.signed().role_meta(role).cloned().ok_or_else(|| {
+            UpdaterError::NotInSnapshot {
+                role: role.to_owned(),
+            }
+        })?;
+        let consistent = trusted.root().signed().consistent_snapshot();
+        let file = if consistent {
+            format!("{}.{}.json", meta.version, quote_all(role))
+        } else {
+            format!("{}.json", quote_all(role))
+        };
+        let limits = self.limits(meta.length.unwrap_or(self.config.targets_max_len));
+        let mirrors = self.config.metadata_mirrors.clone();
+        let trusted = self
+            .trusted
+            .as_mut()
+            .ok_or_else(|| UpdaterError::State("refresh first".into()))?;
+        let ((), bytes) = Self::fetch_meta(&self.fetcher, &mirrors, &file, limits, |b| {
+            trusted
+                .update_delegated_targets(b, role, delegator)
+                .map(|_| ())
+        })
+        .await?;
+        store.write(role, &bytes)?;
+        Ok(())
+    }
+
+    /// Finds `target` by a pre-order depth-first search of the delegation graph
+    /// (spec 5.6.7), loading delegated roles only as the search reaches them.
+    pub async fn target_info(&mut self, target: &str) -> Result<TargetFile, UpdaterError> {
+        if self.trusted.is_none() {
+            self.refresh().await?;
+        }
+        let mut stack = vec![("targets".to_owned(), "root".to_owned())];
+        let mut visited: HashSet<String> = HashSet::new();
+        let mut visits = 0;
+        while let Some((role, delegator)) = stack.pop() {
+            if visits >= self.config.max_delegations {
+                break;
+            }
+            if visited.contains(&role) {
+                continue;
+            }
+            visits += 1;
+            self.load_targets(&role, &delegator).await?;
+            let md = self
+                .trusted
+                .as_ref()
+                .and_then(|t| t.role(&role))
+                .ok_or_else(|| UpdaterError::State(format!("{role} not loaded")))?;
+            if let Some(info) = md.signed().targets.get(target) {
+                return Ok(info.clone());
+            }
+            visited.insert(role.clone());
+            if let Some(d) = &md.signed().delegations {
+                let mut children = Vec::new();
+                for (child, terminating) in d.roles_for_target(target) {
+                    children.push((child.into_owned(), role.clone()));
+                    // 5.6.7.2.1: a terminating delegation ends the search after its subtree.
+                    if terminating {
+                        stack.clear();
+                        break;
+                    }
+                }
+                stack.extend(children.into_iter().rev());
+            }
+        }
+        Err(UpdaterError::TargetNotFound {
+            path: target.to_owned(),
+        })
+    }
+
+    fn target_dir(&self) -> Result<&Path, UpdaterError> {
+        self.config
+            .target_dir
+            .as_deref()
+            .ok_or_else(|| UpdaterError::Config("no target directory".into()))
+    }
+
+    /// Where `target` is kept in the target directory.
+    pub fn target_path(&self, target: &str) -> Result<PathBuf, UpdaterError> {
+        Ok(self.target_dir()?.join(quote_all(target)))
+    }
+
+    /// The cached copy of `target`, if there is one and it still matches `info` (re-verified
+    /// now, every time).
+    pub async fn find_cached_target(
+        &self,
+        target: &str,
+        info: &TargetFile,
+    ) -> Result<Option<PathBuf>, UpdaterError> {
+        let path = self.target_path(target)?;
+        let Ok(file) = std::fs::File::open(&path) else {
+            return Ok(None);
+        };
+        let verifier = info
+            .verifier(target)
+            .map_err(|source| UpdaterError::LengthOrHash {
+                role: target.to_owned(),
+                source,
+                section: "5.7.3",
+            })?;
+        let ok = tokio::task::spawn_blocking(move || {
+            verifier
+                .verify_reader(std::io::BufReader::new(file))
+                .is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        Ok(ok.then_some(path))
+    }
+
+    /// The path, relative to a targets mirror, that `target` is served under: with
+    /// consistent snapshots, `dir/HASH.name` for the first listed hash (spec 5.7.2).
+    fn target_url_path(&self, target: &str, info: &TargetFile) -> Result<String, UpdaterError> {
+        let consistent = self
+            .trusted
+            .as_ref()
+            .ok_or_else(|| UpdaterError::State("refresh first".into()))?
+            .root()
+            .signed()
+            .consistent_snapshot();
+        let (dir, name) = match target.rsplit_once('/') {
+            Some((d, n)) => (Some(d), n),
+            None => (None, target),
+        };
+        let name = match info.hashes.iter().next() {
+            Some((_, digest)) if consistent => format!("{digest}.{name}"),
+            _ => name.to_owned(),
+        };
+        let encode = |s: &str| utf8_percent_encode(s, SEGMENT).to_string();
+        let mut out = String::new();
+        if let Some(d) = dir {
+            for seg in d.split('/') {
+                out.push_str(&encode(seg));
+                out.push('/');
+            }
+        }
+        out.push_str(&encode(&name));
+        Ok(out)
+    }
+
+    /// Downloads several targets, at most [`UpdaterConfig::concurrency`] at a time; results
+    /// come back in the order of `items`.
+    pub async fn download_targets(
+        &self,
+        items: &[(String, TargetFile)],
+    ) -> Vec<Result<PathBuf, UpdaterError>> {
+        use futures_util::StreamExt;
+        let mut done: Vec<(usize, Result<PathBuf, UpdaterError>)> = futures_util::stream::iter(
+            items.iter().enumerate(),
+        )
+        .map(|(i, (target, info))| async move { (i, self.download_target(target, info).await) })
+        .buffer_unordered(self.config.concurrency.max(1))
+        .collect()
+        .await;
+        done.sort_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, r)| r).collect()
+    }
+
+    /// Downloads `target` (spec 5.7): at most `info.length` bytes are read, length and every
+    /// listed hash are checked while streaming, and only verified bytes reach the target
+    /// directory (written to a temporary file, fsynced, then renamed). A mirror serving bad
+    /// bytes is skipped for the next one.
+    pub async fn download_target(
+        &self,
+        target: &str,
+        info: &TargetFile,
+    ) -> Result<PathBuf, UpdaterError> {
+        let dest = self.target_path(target)?;
+        let url_path = self.target_url_path(target, info)?;
+        let mirrors = &self.config.targets_mirrors;
+        let mut attempts = self
+            .fetcher
+            .attempts(mirrors, &url_path, self.limits(info.length));
+        let mut first_rejection: Option<UpdaterError> = None;
+        loop {
+            let mut download = match attempts.next().await {
+                Ok(d) => d,
+                Err(e) => return Err(first_rejection.unwrap_or(UpdaterError::Transport(e))),
+            };
+            let dir = self.target_dir()?;
+            std::fs::create_dir_all(dir).map_err(|e| UpdaterError::Store {
+                path: dir.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            let tmp = dir.join(format!(
+                ".{}.{}.{}.partial",
+                quote_all(target),
+                std::process::id(),
+                PARTIAL_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            ));
+            let mut verifier =
+                info.verifier(target)
+                    .map_err(|source| UpdaterError::LengthOrHash {
+                        role: target.to_owned(),
+                        source,
+                        section: "5.7.3",
+                    })?;
+            let outcome = stream_to_file(&mut download, &mut verifier, &tmp).await;
+            let failure = match outcome {
+                Ok(()) => match verifier.finish() {
+                    Ok(()) => None,
+                    Err(e) => Some(Failure::Verify(e)),
+                },
+                Err(f) => Some(f),
+            };
+            match failure {
+                None => {
+                    std::fs::rename(&tmp, &dest).map_err(|e| UpdaterError::Store {
+                        path: dest.display().to_string(),
+                        reason: e.to_string(),
+                    })?;
+                    if let Ok(d) = std::fs::File::open(dir) {
+                        let _ = d.sync_all();
+                    }
+                    return Ok(dest);
+                }
+                Some(Failure::Verify(source)) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    let e = UpdaterError::LengthOrHash {
+                        role: target.to_owned(),
+                        source,
+                        section: "5.7.3",
+                    };
+                    attempts.reject(e.to_string());
+                    first_rejection.get_or_insert(e);
+                }
+                Some(Failure::Transport(e)) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    attempts.fail(e).await;
+                }
+                Some(Failure::Local(reason)) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(UpdaterError::Store {
+                        path: tmp.display().to_string(),
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+}
+
+static PARTIAL_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+enum Failure {
+    Verify(tuf_crypto::CryptoError),
+    Transport(TransportError),
+    Local(String),
+}
+
+/// Streams a download into `tmp`, checking each chunk against the verifier before it is
+/// written (so no byte past the trusted length is ever stored), and fsyncs.
+async fn stream_to_file(
+    download: &mut tuf_transport::Download,
+    verifier: &mut StreamVerifier,
+    tmp: &Path,
+) -> Result<(), Failure> {
+    let local = |e: std::io::Error| Failure::Local(e.to_string());
+    let mut file = std::fs::File::create(tmp).map_err(local)?;
+    while let Some(chunk) = download.chunk().await.map_err(Failure::Transport)? {
+        verifier.update(&chunk).map_err(Failure::Verify)?;
+        file.write_all(&chunk).map_err(local)?;
+    }
+    file.sync_all().map_err(local)
+}
