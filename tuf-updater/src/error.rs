@@ -17,7 +17,7 @@ pub enum UpdaterError {
         role: String,
         /// What failed.
         #[source]
-        source: MetadataError,
+        source: Box<MetadataError>,
     },
     /// A version lower than the trusted one: a rollback attack.
     #[error("{role} version {got} < trusted {trusted}: rollback refused (spec {section})")]
@@ -64,7 +64,7 @@ pub enum UpdaterError {
         role: String,
         /// What did not match.
         #[source]
-        source: CryptoError,
+        source: Box<CryptoError>,
         /// Spec section of the rule.
         section: &'static str,
     },
@@ -123,7 +123,19 @@ impl UpdaterError {
     pub(crate) fn metadata(role: &str, source: MetadataError) -> UpdaterError {
         UpdaterError::Metadata {
             role: role.to_owned(),
-            source,
+            source: Box::new(source),
+        }
+    }
+
+    pub(crate) fn length_or_hash(
+        role: &str,
+        source: CryptoError,
+        section: &'static str,
+    ) -> UpdaterError {
+        UpdaterError::LengthOrHash {
+            role: role.to_owned(),
+            source: Box::new(source),
+            section,
         }
     }
 }

@@ -56,11 +56,7 @@ fn check_hashes(
     section: &'static str,
 ) -> Result<(), UpdaterError> {
     meta.verify_data(&format!("{role}.json"), bytes)
-        .map_err(|source| UpdaterError::LengthOrHash {
-            role: role.to_owned(),
-            source,
-            section,
-        })
+        .map_err(|source| UpdaterError::length_or_hash(role, source, section))
 }
 
 impl TrustedSet {

@@ -316,13 +316,12 @@ impl Updater {
         if let Some(r) = trusted.role_via(role, delegator) {
             return r.map(|_| ());
         }
-        if let Some(local) = store.read(role)? {
-            if trusted
+        if let Some(local) = store.read(role)?
+            && trusted
                 .update_delegated_targets(&local, role, delegator)
                 .is_ok()
-            {
-                return Ok(());
-            }
+        {
+            return Ok(());
         }
         if offline {
             return Err(UpdaterError::State(format!(
@@ -429,11 +428,7 @@ impl Updater {
         };
         let verifier = info
             .verifier(target)
-            .map_err(|source| UpdaterError::LengthOrHash {
-                role: target.to_owned(),
-                source,
-                section: "5.7.3",
-            })?;
+            .map_err(|source| UpdaterError::length_or_hash(target, source, "5.7.3"))?;
         let ok = tokio::task::spawn_blocking(move || {
             verifier
                 .verify_reader(std::io::BufReader::new(file))
@@ -524,13 +519,9 @@ impl Updater {
                 std::process::id(),
                 PARTIAL_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             ));
-            let mut verifier =
-                info.verifier(target)
-                    .map_err(|source| UpdaterError::LengthOrHash {
-                        role: target.to_owned(),
-                        source,
-                        section: "5.7.3",
-                    })?;
+            let mut verifier = info
+                .verifier(target)
+                .map_err(|source| UpdaterError::length_or_hash(target, source, "5.7.3"))?;
             let outcome = stream_to_file(&mut download, &mut verifier, &tmp).await;
             let failure = match outcome {
                 Ok(()) => match verifier.finish() {
@@ -552,11 +543,7 @@ impl Updater {
                 }
                 Some(Failure::Verify(source)) => {
                     let _ = std::fs::remove_file(&tmp);
-                    let e = UpdaterError::LengthOrHash {
-                        role: target.to_owned(),
-                        source,
-                        section: "5.7.3",
-                    };
+                    let e = UpdaterError::length_or_hash(target, source, "5.7.3");
                     attempts.reject(e.to_string());
                     first_rejection.get_or_insert(e);
                 }

@@ -250,14 +250,13 @@ impl Parser<'_> {
             .take(20)
             .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
             .map(|i| start + i);
-        if let Some(end) = end.filter(|&e| self.input[e] == b'"') {
-            if let Some(known) = std::str::from_utf8(&self.input[start..end])
+        if let Some(end) = end.filter(|&e| self.input[e] == b'"')
+            && let Some(known) = std::str::from_utf8(&self.input[start..end])
                 .ok()
                 .and_then(known_name)
-            {
-                self.pos = end + 1;
-                return Ok(Name::Borrowed(known));
-            }
+        {
+            self.pos = end + 1;
+            return Ok(Name::Borrowed(known));
         }
         self.string().map(Name::Owned)
     }
