@@ -16,6 +16,8 @@ pub enum Serve {
     Status(u16),
     /// Data without end.
     Endless,
+    /// The bytes, one every `ms` milliseconds.
+    Trickle(Vec<u8>, u64),
 }
 
 #[derive(Clone, Default)]
@@ -95,6 +97,20 @@ impl Server {
                             );
                             sock.write_all(h.as_bytes()).await
                         }
+                        Serve::Trickle(b, ms) => {
+                            let h = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                                b.len()
+                            );
+                            let _ = sock.write_all(h.as_bytes()).await;
+                            for byte in b {
+                                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                                if sock.write_all(&[byte]).await.is_err() {
+                                    break;
+                                }
+                            }
+                            Ok(())
+                        }
                         Serve::Endless => {
                             let _ = sock
                                 .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
@@ -136,6 +152,8 @@ impl Server {
         self.overrides.lock().unwrap().clear();
     }
 }
+
+pub mod sim;
 
 /// The python-tuf fixtures, kept in tuf-metadata's test data.
 pub fn fixtures() -> PathBuf {
