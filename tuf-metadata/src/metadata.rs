@@ -96,10 +96,18 @@ impl<T: Signed> Metadata<T> {
         let sp = Path::root("signatures");
         let items = ctx.array(sigs_v, &sp)?;
         let mut signatures = Vec::with_capacity(items.len());
+        let mut seen = std::collections::HashSet::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             let ip = sp.index(i);
             let mut sf = ctx.fields(item, &ip)?;
             let keyid = sf.req_string("keyid")?;
+            // Spec 4.2.1 (signatures): a keyid MUST be unique in the signatures array.
+            if !seen.insert(keyid.clone()) {
+                return Err(ctx.fail(
+                    &ip.key("keyid"),
+                    format!("keyid {keyid} signs twice; keyids must be unique in signatures"),
+                ));
+            }
             let sig = sf.req_string("sig")?;
             signatures.push(Signature {
                 keyid,

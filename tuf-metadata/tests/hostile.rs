@@ -262,6 +262,7 @@ fn spec_rules_name_role_field_and_rule() {
             "must be a string",
         ),
         ("[]".into(), "metadata", "must be an object"),
+        ("{\"signatures\":[{\"keyid\":\"k\",\"sig\":\"00\"},{\"keyid\":\"k\",\"sig\":\"01\"}],\"signed\":{}}".into(), "signatures[1].keyid", "must be unique"),
     ];
     for (doc, field, rule) in cases {
         let (role, f, r) = field_error::<Timestamp>(&doc);
