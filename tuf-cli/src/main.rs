@@ -1,2 +1,60 @@
-//! placeholder
-fn main() {}
+//! `tuf-cli`: a TUF client on the command line (repository and installer commands follow in
+//! later releases). Argument parsing, logs and output only: every check is in the libraries.
+
+mod client;
+mod stats;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// The Update Framework, in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "tuf-cli", version, about)]
+struct Cli {
+    /// More logging: -v for what is fetched and verified, -vv for debugging.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// A TUF client: trusted metadata in a local directory, kept current from mirrors.
+    Client(client::ClientArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("tuf-cli: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = match cli.command {
+        Command::Client(args) => runtime.block_on(client::run(args)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tuf-cli: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -91,6 +91,7 @@ impl Fetcher {
     ) -> Result<Download, TransportError> {
         let started = Instant::now();
         let transport = self.registry.for_url(url)?;
+        tracing::info!("Downloading: {url}");
         let opened =
             match tokio::time::timeout(limits.total_timeout, transport.open(url, limits.max_len))
                 .await

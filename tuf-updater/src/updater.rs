@@ -217,7 +217,12 @@ impl Updater {
             )
             .await;
             match got {
-                Ok(((), bytes)) => store.write("root", &bytes)?,
+                Ok(((), bytes)) => {
+                    store.write("root", &bytes)?;
+                    tracing::info!(
+                        "Verified root version {n} (signed by the old and the new root keys)"
+                    );
+                }
                 Err(UpdaterError::Transport(e)) if e.is_not_found() => break,
                 Err(e) => return Err(e),
             }
@@ -238,6 +243,12 @@ impl Updater {
             .await?;
         if update == Update::Applied {
             store.write("timestamp", &bytes)?;
+        }
+        if let Some(ts) = trusted.timestamp() {
+            tracing::info!(
+                "Verified timestamp version {} ({update:?})",
+                ts.signed().version()
+            );
         }
 
         // 5.5: snapshot, from the store if it is still the one the timestamp names.
@@ -261,6 +272,9 @@ impl Updater {
             })
             .await?;
             store.write("snapshot", &bytes)?;
+            tracing::info!("Verified snapshot version {}", meta.version);
+        } else {
+            tracing::info!("Snapshot in the local store is current: not downloading it");
         }
         self.trusted = Some(trusted);
 
@@ -355,6 +369,10 @@ impl Updater {
         })
         .await?;
         store.write(role, &bytes)?;
+        tracing::info!(
+            "Verified {role} version {} (delegated by {delegator})",
+            meta.version
+        );
         Ok(())
     }
 
@@ -532,6 +550,9 @@ impl Updater {
             };
             match failure {
                 None => {
+                    for (alg, digest) in info.hashes.iter() {
+                        tracing::info!("The file's {alg} hash is correct: {digest}");
+                    }
                     std::fs::rename(&tmp, &dest).map_err(|e| UpdaterError::Store {
                         path: dest.display().to_string(),
                         reason: e.to_string(),
