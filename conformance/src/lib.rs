@@ -95,7 +95,11 @@ fn updater(a: &Args, with_targets: bool) -> Result<Updater, String> {
         config.target_dir = Some(a.target_dir.clone().ok_or("--target-dir is required")?);
     }
     config.targets_mirrors = targets;
-    let registry = TransportRegistry::with_defaults(&HttpConfig::default(), None)
+    let mirrors = config
+        .metadata_mirrors
+        .iter()
+        .chain(&config.targets_mirrors);
+    let registry = TransportRegistry::for_mirrors(&HttpConfig::default(), mirrors)
         .map_err(|e| e.to_string())?;
     Updater::new(config, Fetcher::new(registry)).map_err(|e| e.to_string())
 }

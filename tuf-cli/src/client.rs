@@ -70,17 +70,6 @@ fn default_target_dir(metadata_dir: &Path) -> PathBuf {
     }
 }
 
-fn common_ancestor(paths: &[PathBuf]) -> Option<PathBuf> {
-    let mut it = paths.iter();
-    let mut acc = it.next()?.clone();
-    for p in it {
-        while !p.starts_with(&acc) {
-            acc = acc.parent()?.to_owned();
-        }
-    }
-    Some(acc)
-}
-
 fn updater(args: &ClientArgs) -> Result<Updater, String> {
     let mut config = UpdaterConfig::new(
         &args.metadata_dir,
@@ -97,18 +86,8 @@ fn updater(args: &ClientArgs) -> Result<Updater, String> {
         extra_ca_file: args.ca_file.clone(),
         ..HttpConfig::default()
     };
-    // file:// mirrors are served from their common ancestor directory; paths are further
-    // confined to each mirror's base when joined.
-    let file_dirs: Vec<PathBuf> = args
-        .metadata_urls
-        .iter()
-        .chain(&args.targets_urls)
-        .filter(|u| u.scheme() == "file")
-        .filter_map(|u| u.to_file_path().ok())
-        .collect();
-    let file_root = common_ancestor(&file_dirs);
-    let registry =
-        TransportRegistry::with_defaults(&http, file_root.as_deref()).map_err(|e| e.to_string())?;
+    let mirrors = args.metadata_urls.iter().chain(&args.targets_urls);
+    let registry = TransportRegistry::for_mirrors(&http, mirrors).map_err(|e| e.to_string())?;
     Updater::new(config, Fetcher::new(registry)).map_err(|e| e.to_string())
 }
 

@@ -56,6 +56,40 @@ impl TransportRegistry {
         Ok(r)
     }
 
+    /// `http` and `https`, plus `file` when some of `mirrors` are `file://` URLs: confined to
+    /// the deepest directory holding all of them (paths are further kept inside each
+    /// mirror's base when joined).
+    ///
+    /// ```
+    /// use tuf_transport::{HttpConfig, TransportRegistry};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let m = url::Url::from_directory_path(dir.path()).unwrap();
+    /// let r = TransportRegistry::for_mirrors(&HttpConfig::default(), [&m]).unwrap();
+    /// assert!(r.get("file").is_some());
+    /// ```
+    pub fn for_mirrors<'a>(
+        http: &HttpConfig,
+        mirrors: impl IntoIterator<Item = &'a Url>,
+    ) -> Result<TransportRegistry, TransportError> {
+        let dirs: Vec<std::path::PathBuf> = mirrors
+            .into_iter()
+            .filter(|u| u.scheme() == "file")
+            .filter_map(|u| u.to_file_path().ok())
+            .collect();
+        let mut root = dirs.first().cloned();
+        for d in &dirs {
+            while let Some(r) = root.take() {
+                if d.starts_with(&r) {
+                    root = Some(r);
+                    break;
+                }
+                root = r.parent().map(std::path::Path::to_path_buf);
+            }
+        }
+        TransportRegistry::with_defaults(http, root.as_deref())
+    }
+
     /// Adds or replaces the transport for `scheme` (lower case, without `:`).
     pub fn register(&mut self, scheme: &str, transport: Arc<dyn Transport>) {
         self.by_scheme

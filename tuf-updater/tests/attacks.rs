@@ -286,16 +286,81 @@ async fn endless_data_on_every_metadata_file_and_a_target_5_2() {
 }
 
 #[tokio::test]
-async fn slow_retrieval_is_cut_off_5_2() {
+async fn slow_retrieval_on_every_metadata_file_and_a_target_is_cut_off_5_2() {
     bounded(async {
-        let (sim, server, mut client) = setup().await;
+        let (mut sim, server, mut client) = setup().await;
+        sim.root.bump_version().unwrap();
+        sim.publish_root();
+        sim.publish();
         client.config.limits = Limits::default().min_throughput(200, Duration::from_secs(1));
-        let ts = sim.read("timestamp.json");
-        server.set("/metadata/timestamp.json", Serve::Trickle(ts, 100));
-        let started = std::time::Instant::now();
-        let err = client.refresh().await.unwrap_err();
-        assert!(matches!(&err, UpdaterError::Transport(TransportError::AllMirrorsFailed { failures, .. }) if failures[0].contains("slow-retrieval")), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(10));
+        let files = [
+            "2.root.json".to_owned(),
+            "timestamp.json".to_owned(),
+            format!("{}.snapshot.json", sim.snapshot.version()),
+            format!("{}.targets.json", sim.targets.version()),
+        ];
+        for file in &files {
+            server.clear();
+            server.set(&format!("/metadata/{file}"), Serve::Trickle(sim.read(file), 100));
+            let started = std::time::Instant::now();
+            let err = client.refresh().await.map(|_| ()).expect_err("a slow mirror must fail the refresh");
+            assert!(
+                matches!(&err, UpdaterError::Transport(TransportError::AllMirrorsFailed { failures, .. }) if failures[0].contains("slow-retrieval")),
+                "{file}: {err}"
+            );
+            assert!(started.elapsed() < Duration::from_secs(10), "{file}");
+        }
+        server.clear();
+        let mut u = client.refresh().await.unwrap();
+        let info = u.target_info("a/file.txt").await.unwrap();
+        let digest = info.hashes.get("sha256").unwrap().to_owned();
+        server.set(&format!("/targets/a/{digest}.file.txt"), Serve::Trickle(b"genuine content".to_vec(), 300));
+        let err = u.download_target("a/file.txt", &info).await.map(|_| ()).expect_err("slow target must fail");
+        assert!(err.to_string().contains("slow-retrieval"), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn damaged_local_metadata_is_ignored_but_a_damaged_root_is_an_error() {
+    bounded(async {
+        let (mut sim, _server, client) = setup().await;
+        client.refresh().await.unwrap();
+        let mdir = client.work.path().join("metadata");
+        for role in ["timestamp", "snapshot", "targets"] {
+            std::fs::write(mdir.join(format!("{role}.json")), b"{garbage").unwrap();
+        }
+        sim.publish();
+        let u = client.refresh().await.unwrap();
+        assert_eq!(
+            u.trusted().unwrap().targets().unwrap().signed().version(),
+            sim.targets.version()
+        );
+        std::fs::write(mdir.join("root.json"), b"{garbage").unwrap();
+        let err = client
+            .refresh()
+            .await
+            .map(|_| ())
+            .expect_err("a damaged root must fail");
+        assert!(matches!(err, UpdaterError::TrustedRoot { .. }), "{err}");
+        assert!(err.to_string().contains("root.json"), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_updater_refreshes_again_later() {
+    bounded(async {
+        let (mut sim, _server, client) = setup().await;
+        let mut u = client.updater();
+        u.refresh().await.unwrap();
+        assert!(u.target_info("b.txt").await.is_err());
+        sim.add_target("targets", "b.txt", b"later");
+        sim.publish();
+        u.refresh().await.unwrap();
+        let info = u.target_info("b.txt").await.unwrap();
+        let path = u.download_target("b.txt", &info).await.unwrap();
+        assert_eq!(std::fs::read(path).unwrap(), b"later");
     })
     .await;
 }
