@@ -1,0 +1,33 @@
+//! A TUF repository writer for PyPI-scale mirrors, laid out as PEP 458 recommends: the
+//! top-level `targets` role delegates every path to `bins`, which delegates by TAP 15
+//! succinct hash bins (or `path_hash_prefixes`) to `bin-n` roles signed by one online key.
+//! Per-role keys, thresholds and expiry come from `repo.json` and are enforced: nothing is
+//! written that does not meet them.
+//!
+//! ```
+//! use tuf_repo::{RepoConfig, Repository};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let tree = tempfile::tempdir().unwrap();
+//! std::fs::create_dir_all(tree.path().join("simple/demo")).unwrap();
+//! std::fs::write(tree.path().join("simple/demo/index.html"), "<a>demo</a>").unwrap();
+//!
+//! let config = RepoConfig { bin_count: 16, ..RepoConfig::default() };
+//! let repo = Repository::init(dir.path(), config).unwrap();
+//! let report = repo.sync(tree.path()).unwrap();
+//! assert_eq!(report.added, 1);
+//! assert!(tuf_repo::verify(dir.path(), true).unwrap().ok());
+//! ```
+
+mod config;
+mod error;
+pub mod keys;
+pub mod layout;
+mod repo;
+mod verify;
+
+pub use config::{RepoConfig, RolePolicy};
+pub use error::{RepoError, Result};
+pub use keys::KeyRing;
+pub use repo::{Change, PublishReport, Repository};
+pub use verify::{VerifyReport, verify};

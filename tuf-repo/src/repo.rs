@@ -1,0 +1,1099 @@
+//! The repository: init, staging, publishing (bins, then bins/targets, snapshot, timestamp
+//! last), sync with a tree, refreshing expiring roles, key rotation.
+
+use crate::config::RepoConfig;
+use crate::keys::{self, KeyRing, OFFLINE_ROLES};
+use crate::layout::{self, Bins, hashed_name};
+use crate::{RepoError, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tuf_crypto::{HashAlgorithm, PrivateKey, StreamVerifier};
+use tuf_metadata::json::Layout;
+use tuf_metadata::{
+    DelegatedRole, DelegatedRoles, Delegations, Expiry, Hashes, Key, MetaFile, Metadata, PathSet,
+    Root, Signed, Snapshot, TargetFile, Targets, Timestamp,
+};
+use tuf_updater::{MetadataStore, StoreLock, quote_all, write_atomic};
+use unicode_normalization::UnicodeNormalization;
+
+/// A staged change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Change {
+    /// Add or replace a target.
+    Add {
+        /// Target path.
+        path: String,
+        /// Length.
+        length: u64,
+        /// Hex digests by algorithm.
+        hashes: BTreeMap<String, String>,
+    },
+    /// Remove a target.
+    Remove {
+        /// Target path.
+        path: String,
+    },
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishReport {
+    /// Targets added or replaced.
+    pub added: usize,
+    /// Targets removed.
+    pub removed: usize,
+    /// Roles re-signed, in the order written (bins first, timestamp last).
+    pub signed: Vec<String>,
+    /// Bytes of metadata written (uncompressed).
+    pub bytes_written: u64,
+}
+
+/// The currently published top-level state.
+struct State {
+    root: Root,
+    timestamp: Timestamp,
+    snapshot: Snapshot,
+    targets: Targets,
+    bins: Targets,
+}
+
+/// A repository directory (see [`crate::layout`]), its configuration and its keys.
+#[derive(Debug)]
+pub struct Repository {
+    dir: PathBuf,
+    config: RepoConfig,
+    keys: KeyRing,
+}
+
+fn now() -> Expiry {
+    Expiry::now()
+}
+
+fn expiry_for(config: &RepoConfig, role: &str) -> Expiry {
+    now().after(Duration::from_secs(config.policy(role).expiry_seconds))
+}
+
+/// A role's name in the snapshot's `meta`.
+fn meta_name(role: &str) -> String {
+    format!("{role}.json")
+}
+
+impl Repository {
+    /// Creates a repository in `dir` (which must not hold one): keys, root, an empty targets
+    /// role delegating everything to `bins`, `bins` delegating to every bin-n role, snapshot
+    /// and timestamp, all published.
+    pub fn init(dir: &Path, config: RepoConfig) -> Result<Repository> {
+        config.validate()?;
+        if layout::config_path(dir).exists() {
+            return Err(RepoError::State(format!(
+                "{} already holds a repository",
+                dir.display()
+            )));
+        }
+        for d in [
+            layout::metadata_dir(dir),
+            layout::targets_dir(dir),
+            layout::state_dir(dir),
+        ] {
+            std::fs::create_dir_all(&d).map_err(|e| RepoError::io(&d, e))?;
+        }
+        let alg = keys::algorithm(&config.key_type)?;
+        let gen_key = |what: &str| {
+            PrivateKey::generate(alg).map_err(|source| RepoError::Key {
+                what: what.to_owned(),
+                source,
+            })
+        };
+        for role in OFFLINE_ROLES {
+            for i in 1..=config.policy(role).keys {
+                let path = keys::offline_dir(dir).join(format!("{role}-{i}.pem"));
+                keys::write_key(&path, &gen_key(role)?)?;
+            }
+        }
+        keys::write_key(
+            &keys::online_dir(dir).join("online.pem"),
+            &gen_key("online")?,
+        )?;
+        write_atomic(&layout::config_path(dir), config.to_json().as_bytes())
+            .map_err(|e| RepoError::State(e.to_string()))?;
+        let repo = Repository::open(dir)?;
+        let _lock = repo.lock()?;
+        repo.create_initial()?;
+        Ok(repo)
+    }
+
+    /// Opens the repository in `dir`.
+    pub fn open(dir: &Path) -> Result<Repository> {
+        let config = RepoConfig::load(&layout::config_path(dir))?;
+        let keys = KeyRing::load(dir)?;
+        Ok(Repository {
+            dir: dir.to_owned(),
+            config,
+            keys,
+        })
+    }
+
+    /// The repository directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RepoConfig {
+        &self.config
+    }
+
+    /// Replaces the key ring (e.g. to sign through an HSM or KMS instead of key files).
+    pub fn set_keys(&mut self, keys: KeyRing) {
+        self.keys = keys;
+    }
+
+    /// Locks the repository against other writers until the guard is dropped.
+    pub fn lock(&self) -> Result<StoreLock> {
+        MetadataStore::open(&layout::state_dir(&self.dir))
+            .and_then(|s| s.lock())
+            .map_err(|e| RepoError::State(e.to_string()))
+    }
+
+    fn public_keys(&self, role: &str) -> Vec<Key> {
+        self.keys
+            .signers(role)
+            .iter()
+            .map(|s| Key::from_public_key(s.public_key()))
+            .collect()
+    }
+
+    fn create_initial(&self) -> Result<()> {
+        let c = &self.config;
+        let mut root = Root::new(expiry_for(c, "root"));
+        for (role, source) in [
+            ("root", "root"),
+            ("targets", "targets"),
+            ("snapshot", "snapshot"),
+            ("timestamp", "timestamp"),
+        ] {
+            for k in self.public_keys(source) {
+                root.add_key(role, k)
+                    .map_err(|e| RepoError::metadata("root", e))?;
+            }
+            if let Some(r) = root.roles.get_mut(role) {
+                r.threshold = c.policy(role).threshold;
+            }
+        }
+        self.write_role(
+            "root",
+            &format!("{}.root.json", root.version()),
+            &root,
+            &root,
+        )?;
+
+        let bin_keys = self.public_keys("bin-n");
+        let bins_layout = Bins::new(c, bin_keys.iter().map(Key::keyid).collect());
+        let mut bins = Targets::new(expiry_for(c, "bins"));
+        if bins_layout.uses_hash_prefixes() {
+            let roles = (0..bins_layout.count())
+                .map(|b| bins_layout.prefix_delegation(b))
+                .collect();
+            bins.delegations = Some(Delegations {
+                keys: bin_keys.iter().map(|k| (k.keyid(), k.clone())).collect(),
+                roles: DelegatedRoles::Roles(roles),
+                unrecognized: Default::default(),
+            });
+        } else {
+            bins.set_succinct_roles(bins_layout.succinct().clone(), bin_keys);
+        }
+
+        let mut targets = Targets::new(expiry_for(c, "targets"));
+        let bins_pub = self.public_keys("bins");
+        // `*` matches one path segment only; the 16 one-digit hash prefixes match every path.
+        let everything = PathSet::HashPrefixes((0..16).map(|d| format!("{d:x}")).collect());
+        let delegation = DelegatedRole::new(
+            "bins",
+            bins_pub.iter().map(Key::keyid).collect(),
+            c.bins.threshold,
+            true,
+            everything,
+        );
+        targets
+            .add_delegated_role(delegation, bins_pub)
+            .map_err(|e| RepoError::metadata("targets", e))?;
+
+        let mut snapshot = Snapshot::new(expiry_for(c, "snapshot"));
+        snapshot.meta.clear();
+        let names: Vec<String> = bins_layout.names().collect();
+        let written = self.write_bins(
+            &names
+                .iter()
+                .map(|n| (n.clone(), Targets::new(expiry_for(c, "bin-n"))))
+                .collect(),
+            &bins,
+        )?;
+        for (name, version, _) in &written {
+            snapshot
+                .meta
+                .insert(meta_name(name), MetaFile::new(*version));
+        }
+        self.write_role("bins", "1.bins.json", &bins, &targets)?;
+        self.write_role("targets", "1.targets.json", &targets, &root)?;
+        snapshot.meta.insert("bins.json".into(), MetaFile::new(1));
+        snapshot
+            .meta
+            .insert("targets.json".into(), MetaFile::new(1));
+        let snap_bytes = self.write_role("snapshot", "1.snapshot.json", &snapshot, &root)?;
+        let timestamp = Timestamp::new(
+            expiry_for(c, "timestamp"),
+            MetaFile::of(1, &snap_bytes, &[HashAlgorithm::Sha256]),
+        );
+        self.write_role("timestamp", "timestamp.json", &timestamp, &root)?;
+        Ok(())
+    }
+
+    /// Signs `signed` as role `role` with every key the ring holds for it, checks the result
+    /// against what `delegator` requires and the configured threshold and expiry, and writes
+    /// it (and a gzip copy) atomically as `file`. Returns the bytes written.
+    fn write_role<T: Signed, D: Delegator>(
+        &self,
+        role: &str,
+        file: &str,
+        signed: &T,
+        delegator: &D,
+    ) -> Result<Vec<u8>> {
+        let bytes = self.sign_checked(role, signed, delegator)?;
+        self.write_metadata(file, &bytes)?;
+        Ok(bytes)
+    }
+
+    fn sign_checked<T: Signed, D: Delegator>(
+        &self,
+        role: &str,
+        signed: &T,
+        delegator: &D,
+    ) -> Result<Vec<u8>> {
+        let policy_role = if self.is_bin(role) { "bin-n" } else { role };
+        let policy = self.config.policy(policy_role);
+        let signers = self.keys.signers(policy_role);
+        if (signers.len() as u64) < policy.threshold {
+            return Err(RepoError::Policy {
+                role: role.to_owned(),
+                rule: format!(
+                    "threshold {} needs {} keys, {} available",
+                    policy.threshold,
+                    policy.threshold,
+                    signers.len()
+                ),
+            });
+        }
+        let limit = now().after(Duration::from_secs(policy.expiry_seconds + 60));
+        if signed.expires() > limit || signed.is_expired_at(now()) {
+            return Err(RepoError::Policy {
+                role: role.to_owned(),
+                rule: format!(
+                    "expiry {} is outside the configured lifetime of {} s from now",
+                    signed.expires(),
+                    policy.expiry_seconds
+                ),
+            });
+        }
+        let mut md = Metadata::new(signed.clone());
+        for s in signers {
+            md.sign(s.as_ref(), true)
+                .map_err(|e| RepoError::metadata(role, e))?;
+        }
+        delegator.check(role, &md, policy.threshold)?;
+        Ok(md.to_bytes(Layout::Compact))
+    }
+
+    fn is_bin(&self, role: &str) -> bool {
+        role.strip_prefix(self.config.bin_prefix.as_str())
+            .is_some_and(|s| s.starts_with('-'))
+            && !OFFLINE_ROLES.contains(&role)
+    }
+
+    /// Writes `metadata/<file>` and `metadata/<file>.gz`, atomically.
+    fn write_metadata(&self, file: &str, bytes: &[u8]) -> Result<()> {
+        let path = layout::metadata_dir(&self.dir).join(file);
+        let fail = |e: tuf_updater::UpdaterError| RepoError::State(e.to_string());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, bytes).map_err(|e| RepoError::io(&path, e))?;
+        let packed = gz.finish().map_err(|e| RepoError::io(&path, e))?;
+        let gz_path = layout::metadata_dir(&self.dir).join(format!("{file}.gz"));
+        write_atomic(&gz_path, &packed).map_err(fail)?;
+        write_atomic(&path, bytes).map_err(fail)
+    }
+
+    /// Signs and writes bin roles in parallel; returns (name, version, length) of each.
+    fn write_bins(
+        &self,
+        bins: &Vec<(String, Targets)>,
+        delegator: &Targets,
+    ) -> Result<Vec<(String, u64, u64)>> {
+        bins.par_iter()
+            .map(|(name, t)| {
+                let file = format!("{}.{}.json", t.version(), quote_all(name));
+                let bytes = self.write_role(name, &file, t, delegator)?;
+                Ok((name.clone(), t.version(), bytes.len() as u64))
+            })
+            .collect()
+    }
+
+    fn read_metadata<T: Signed>(&self, file: &str, role: &str) -> Result<Metadata<T>> {
+        let path = layout::metadata_dir(&self.dir).join(file);
+        let bytes = std::fs::read(&path).map_err(|e| RepoError::io(&path, e))?;
+        Metadata::<T>::from_bytes_named(&bytes, role, Default::default())
+            .map_err(|e| RepoError::metadata(role, e))
+    }
+
+    fn load_state(&self) -> Result<State> {
+        let timestamp = self
+            .read_metadata::<Timestamp>("timestamp.json", "timestamp")?
+            .into_signed();
+        let sv = timestamp.snapshot_meta.version;
+        let snapshot = self
+            .read_metadata::<Snapshot>(&format!("{sv}.snapshot.json"), "snapshot")?
+            .into_signed();
+        let version = |role: &str| {
+            snapshot
+                .role_meta(role)
+                .map(|m| m.version)
+                .ok_or_else(|| RepoError::State(format!("snapshot does not list {role}")))
+        };
+        let targets = self
+            .read_metadata::<Targets>(&format!("{}.targets.json", version("targets")?), "targets")?
+            .into_signed();
+        let bins = self
+            .read_metadata::<Targets>(&format!("{}.bins.json", version("bins")?), "bins")?
+            .into_signed();
+        let root = self.latest_root()?;
+        Ok(State {
+            root,
+            timestamp,
+            snapshot,
+            targets,
+            bins,
+        })
+    }
+
+    fn latest_root(&self) -> Result<Root> {
+        let mut v = 1;
+        while layout::metadata_dir(&self.dir)
+            .join(format!("{}.root.json", v + 1))
+            .exists()
+        {
+            v += 1;
+        }
+        Ok(self
+            .read_metadata::<Root>(&format!("{v}.root.json"), "root")?
+            .into_signed())
+    }
+
+    fn load_bin(&self, snapshot: &Snapshot, name: &str) -> Result<Targets> {
+        let v = snapshot
+            .role_meta(name)
+            .map(|m| m.version)
+            .ok_or_else(|| RepoError::State(format!("snapshot does not list {name}")))?;
+        Ok(self
+            .read_metadata::<Targets>(&format!("{v}.{}.json", quote_all(name)), name)?
+            .into_signed())
+    }
+
+    fn bins(&self, state: &State) -> Bins {
+        let keyids = match &state.bins.delegations {
+            Some(Delegations {
+                roles: DelegatedRoles::Succinct(s),
+                ..
+            }) => s.keyids.clone(),
+            Some(Delegations {
+                roles: DelegatedRoles::Roles(r),
+                ..
+            }) => r.first().map(|r| r.keyids.clone()).unwrap_or_default(),
+            None => Vec::new(),
+        };
+        Bins::new(&self.config, keyids)
+    }
+
+    fn staged_path(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("staged.json")
+    }
+
+    /// The changes staged for the next publish.
+    pub fn staged(&self) -> Result<Vec<Change>> {
+        let path = self.staged_path();
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| RepoError::State(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(RepoError::io(&path, e)),
+        }
+    }
+
+    fn save_staged(&self, changes: &[Change]) -> Result<()> {
+        let text = serde_json::to_vec(changes).map_err(|e| RepoError::State(e.to_string()))?;
+        write_atomic(&self.staged_path(), &text).map_err(|e| RepoError::State(e.to_string()))
+    }
+
+    /// Stages `files` (below `tree`) as targets named by their path relative to `tree`
+    /// (NFC-normalized): hashes them (in parallel) and stores them under their hashed names.
+    pub fn add(&self, tree: &Path, files: &[PathBuf]) -> Result<usize> {
+        let _lock = self.lock()?;
+        let tree = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut planned = Vec::with_capacity(files.len());
+        for f in files {
+            let target = target_path(&tree, f)?;
+            if let Some(other) = seen.insert(target.clone(), f.clone()) {
+                return Err(RepoError::BadTarget {
+                    path: f.display().to_string(),
+                    reason: format!(
+                        "same target path as {} after Unicode NFC normalization",
+                        other.display()
+                    ),
+                });
+            }
+            planned.push((target, f.clone()));
+        }
+        let changes: Vec<Change> = planned
+            .par_iter()
+            .map(|(target, file)| self.store_target(target, file))
+            .collect::<Result<_>>()?;
+        let n = changes.len();
+        let mut staged = self.staged()?;
+        staged.extend(changes);
+        self.save_staged(&staged)?;
+        Ok(n)
+    }
+
+    /// Hashes `file` and places it at its hashed name(s) under `targets/`.
+    fn store_target(&self, target: &str, file: &Path) -> Result<Change> {
+        let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
+        let mut hashes = BTreeMap::new();
+        for alg in &self.config.hash_algorithms {
+            let a = HashAlgorithm::from_name(alg)
+                .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+            hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(&data)));
+        }
+        for digest in hashes.values() {
+            let dest = layout::targets_dir(&self.dir).join(hashed_name(target, digest));
+            if dest.exists() {
+                continue;
+            }
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| RepoError::io(parent, e))?;
+            }
+            if std::fs::hard_link(file, &dest).is_err() {
+                write_atomic(&dest, &data).map_err(|e| RepoError::State(e.to_string()))?;
+            }
+        }
+        Ok(Change::Add {
+            path: target.to_owned(),
+            length: data.len() as u64,
+            hashes,
+        })
+    }
+
+    /// Stages the removal of targets.
+    pub fn remove(&self, targets: &[String]) -> Result<usize> {
+        let _lock = self.lock()?;
+        let mut staged = self.staged()?;
+        staged.extend(targets.iter().map(|t| Change::Remove {
+            path: t.nfc().collect(),
+        }));
+        self.save_staged(&staged)?;
+        Ok(targets.len())
+    }
+
+    /// Publishes the staged changes: the bins they touch are re-signed (in parallel), then
+    /// `bins` and `targets` only if their own content changed (never for target changes),
+    /// then the snapshot, then the timestamp — last, so that a crash at any point leaves the
+    /// previously published state whole (consistent snapshots keep the old versions).
+    pub fn publish(&self) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        self.publish_locked(self.staged()?, &[])
+    }
+
+    fn publish_locked(&self, changes: Vec<Change>, also: &[&str]) -> Result<PublishReport> {
+        let mut state = self.load_state()?;
+        let bins = self.bins(&state);
+        let mut report = PublishReport::default();
+        let mut by_bin: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+        for c in changes {
+            let path = match &c {
+                Change::Add { path, .. } | Change::Remove { path } => path.clone(),
+            };
+            by_bin.entry(bins.role_for(&path)).or_default().push(c);
+        }
+        let mut touched: Vec<(String, Targets)> = Vec::new();
+        for (name, changes) in by_bin {
+            let mut t = self.load_bin(&state.snapshot, &name)?;
+            let before = t.targets.clone();
+            for c in changes {
+                match c {
+                    Change::Add {
+                        path,
+                        length,
+                        hashes,
+                    } => {
+                        let h = Hashes::from_hex(hashes).ok_or_else(|| RepoError::BadTarget {
+                            path: path.clone(),
+                            reason: "staged hashes are not hex".into(),
+                        })?;
+                        t.add_target(
+                            &path,
+                            TargetFile {
+                                length,
+                                hashes: h,
+                                custom: None,
+                                unrecognized: Default::default(),
+                            },
+                        );
+                        report.added += 1;
+                    }
+                    Change::Remove { path } => {
+                        if t.remove_target(&path).is_some() {
+                            report.removed += 1;
+                        }
+                    }
+                }
+            }
+            if t.targets != before || also.contains(&name.as_str()) {
+                t.bump_version()
+                    .map_err(|e| RepoError::metadata(&name, e))?;
+                t.set_expires(expiry_for(&self.config, "bin-n"));
+                touched.push((name, t));
+            }
+        }
+        // Bins whose expiry is due get re-signed too when asked for ("bin-n" in `also`).
+        if also.contains(&"bin-n") {
+            let soon = now().after(Duration::from_secs(self.config.bin_n.expiry_seconds / 2));
+            let done: BTreeSet<String> = touched.iter().map(|(n, _)| n.clone()).collect();
+            for name in bins.names() {
+                if done.contains(&name) {
+                    continue;
+                }
+                let mut t = self.load_bin(&state.snapshot, &name)?;
+                if t.expires() <= soon {
+                    t.bump_version()
+                        .map_err(|e| RepoError::metadata(&name, e))?;
+                    t.set_expires(expiry_for(&self.config, "bin-n"));
+                    touched.push((name, t));
+                }
+            }
+        }
+        let written = self.write_bins(&touched, &state.bins)?;
+        for (name, version, len) in &written {
+            state
+                .snapshot
+                .meta
+                .insert(meta_name(name), MetaFile::new(*version));
+            report.signed.push(name.clone());
+            report.bytes_written += len;
+        }
+        for role in ["bins", "targets"] {
+            if also.contains(&role) {
+                let (t, delegator_bytes) = if role == "bins" {
+                    state
+                        .bins
+                        .bump_version()
+                        .map_err(|e| RepoError::metadata(role, e))?;
+                    state.bins.set_expires(expiry_for(&self.config, role));
+                    (
+                        &state.bins,
+                        self.sign_checked(role, &state.bins, &state.targets)?,
+                    )
+                } else {
+                    state
+                        .targets
+                        .bump_version()
+                        .map_err(|e| RepoError::metadata(role, e))?;
+                    state.targets.set_expires(expiry_for(&self.config, role));
+                    (
+                        &state.targets,
+                        self.sign_checked(role, &state.targets, &state.root)?,
+                    )
+                };
+                self.write_metadata(&format!("{}.{role}.json", t.version()), &delegator_bytes)?;
+                state
+                    .snapshot
+                    .meta
+                    .insert(meta_name(role), MetaFile::new(t.version()));
+                report.signed.push(role.to_owned());
+                report.bytes_written += delegator_bytes.len() as u64;
+            }
+        }
+        state
+            .snapshot
+            .bump_version()
+            .map_err(|e| RepoError::metadata("snapshot", e))?;
+        state
+            .snapshot
+            .set_expires(expiry_for(&self.config, "snapshot"));
+        let sv = state.snapshot.version();
+        let snap = self.write_role(
+            "snapshot",
+            &format!("{sv}.snapshot.json"),
+            &state.snapshot,
+            &state.root,
+        )?;
+        report.signed.push("snapshot".into());
+        report.bytes_written += snap.len() as u64;
+        state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
+        self.publish_timestamp(&mut state, &mut report)?;
+        self.save_staged(&[])?;
+        Ok(report)
+    }
+
+    fn publish_timestamp(&self, state: &mut State, report: &mut PublishReport) -> Result<()> {
+        state
+            .timestamp
+            .bump_version()
+            .map_err(|e| RepoError::metadata("timestamp", e))?;
+        state
+            .timestamp
+            .set_expires(expiry_for(&self.config, "timestamp"));
+        let ts = self.write_role("timestamp", "timestamp.json", &state.timestamp, &state.root)?;
+        report.signed.push("timestamp".into());
+        report.bytes_written += ts.len() as u64;
+        Ok(())
+    }
+
+    /// Re-signs the timestamp with a new expiry (for cron), pointing at the same snapshot.
+    pub fn refresh_timestamp(&self) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let mut state = self.load_state()?;
+        let mut report = PublishReport::default();
+        self.publish_timestamp(&mut state, &mut report)?;
+        Ok(report)
+    }
+
+    /// Re-signs every role that expires within `within` (bins, `bins`, `targets` with the
+    /// offline keys if present), then snapshot and timestamp. Root is never re-signed here.
+    pub fn refresh_expiring(&self, within: Duration) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let state = self.load_state()?;
+        let soon = now().after(within);
+        let mut also = vec!["bin-n"];
+        if state.bins.expires() <= soon {
+            also.push("bins");
+        }
+        if state.targets.expires() <= soon {
+            also.push("targets");
+        }
+        drop(state);
+        self.publish_locked(self.staged()?, &also)
+    }
+
+    /// Makes the repository's targets match a PyPI-style tree: new and changed files are
+    /// added (hashing only files whose size or modification time changed), files gone from
+    /// the tree are removed; then publishes.
+    pub fn sync(&self, tree: &Path) -> Result<PublishReport> {
+        let files = walk(tree)?;
+        let state = self.load_state()?;
+        let bins = self.bins(&state);
+        // Current targets, read from every bin in parallel.
+        let names: Vec<String> = bins.names().collect();
+        let current: BTreeMap<String, TargetFile> = names
+            .par_iter()
+            .map(|n| self.load_bin(&state.snapshot, n).map(|t| t.targets))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        drop(state);
+        let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        let mut to_add = Vec::new();
+        for f in &files {
+            let target = target_path(&canon, f)?;
+            let meta = std::fs::metadata(f).map_err(|e| RepoError::io(f, e))?;
+            let unchanged = current.get(&target).is_some_and(|t| {
+                t.length == meta.len() && {
+                    // Same length: confirm by hash only when the file is newer than the bin.
+                    t.verifier(&target).is_ok_and(|v| {
+                        std::fs::File::open(f).is_ok_and(|file| {
+                            v.verify_reader(std::io::BufReader::new(file)).is_ok()
+                        })
+                    })
+                }
+            });
+            if !wanted.insert(target.clone()) {
+                return Err(RepoError::BadTarget {
+                    path: f.display().to_string(),
+                    reason: "another file has the same target path after Unicode NFC normalization"
+                        .into(),
+                });
+            }
+            if !unchanged {
+                to_add.push(f.clone());
+            }
+        }
+        let gone: Vec<String> = current
+            .keys()
+            .filter(|t| !wanted.contains(*t))
+            .cloned()
+            .collect();
+        if !to_add.is_empty() {
+            self.add(&canon, &to_add)?;
+        }
+        if !gone.is_empty() {
+            self.remove(&gone)?;
+        }
+        self.publish()
+    }
+
+    /// Rotates the keys of `role` (`root`, `targets`, `bins`, or `online` for the key shared
+    /// by timestamp, snapshot and every bin): new keys are generated, the delegating metadata
+    /// lists them instead of the old ones, and everything affected is re-signed. A new root is
+    /// signed by the old root keys and the new ones (spec 5.3.4). Old key files are moved to
+    /// `keys/retired/`.
+    pub fn rotate(&mut self, role: &str) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let state = self.load_state()?;
+        let alg = keys::algorithm(&self.config.key_type)?;
+        let retired = self.dir.join("keys").join("retired");
+        std::fs::create_dir_all(&retired).map_err(|e| RepoError::io(&retired, e))?;
+        let stamp = now().unix_seconds();
+        let (files, count): (Vec<PathBuf>, u64) = match role {
+            "root" | "targets" | "bins" => (
+                (1..=self.config.policy(role).keys)
+                    .map(|i| keys::offline_dir(&self.dir).join(format!("{role}-{i}.pem")))
+                    .collect(),
+                self.config.policy(role).keys,
+            ),
+            "online" => (vec![keys::online_dir(&self.dir).join("online.pem")], 1),
+            other => {
+                return Err(RepoError::State(format!(
+                    "cannot rotate {other:?}: use root, targets, bins or online"
+                )));
+            }
+        };
+        let old_root_signers: Vec<PrivateKey> = if role == "root" {
+            files
+                .iter()
+                .filter_map(|f| PrivateKey::from_pem_file(f).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for f in &files {
+            if f.exists() {
+                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("key.pem");
+                let dest = retired.join(format!("{stamp}-{name}"));
+                std::fs::rename(f, &dest).map_err(|e| RepoError::io(f, e))?;
+            }
+        }
+        for f in files.iter().take(count as usize) {
+            let key = PrivateKey::generate(alg).map_err(|source| RepoError::Key {
+                what: role.to_owned(),
+                source,
+            })?;
+            keys::write_key(f, &key)?;
+        }
+        self.keys = KeyRing::load(&self.dir)?;
+        let mut root = state.root.clone();
+        let mut bins_role = state.bins.clone();
+        let mut targets = state.targets.clone();
+        let root_roles: Vec<&str> = match role {
+            "root" => vec!["root"],
+            "targets" => vec!["targets"],
+            "online" => vec!["timestamp", "snapshot"],
+            _ => vec![],
+        };
+        let mut report = PublishReport::default();
+        if !root_roles.is_empty() {
+            for r in &root_roles {
+                let old = root
+                    .roles
+                    .get(*r)
+                    .map(|x| x.keyids.clone())
+                    .unwrap_or_default();
+                for id in old {
+                    root.revoke_key(r, &id)
+                        .map_err(|e| RepoError::metadata("root", e))?;
+                }
+                let source = if *r == "timestamp" || *r == "snapshot" {
+                    *r
+                } else {
+                    role
+                };
+                for k in self.public_keys(source) {
+                    root.add_key(r, k)
+                        .map_err(|e| RepoError::metadata("root", e))?;
+                }
+            }
+            root.bump_version()
+                .map_err(|e| RepoError::metadata("root", e))?;
+            root.set_expires(expiry_for(&self.config, "root"));
+            let mut md = Metadata::new(root.clone());
+            for s in &old_root_signers {
+                md.sign(s, true)
+                    .map_err(|e| RepoError::metadata("root", e))?;
+            }
+            for s in self.keys.signers("root") {
+                md.sign(s.as_ref(), true)
+                    .map_err(|e| RepoError::metadata("root", e))?;
+            }
+            // The new root must verify with the previous root's keys and its own (spec 5.3.4).
+            state
+                .root
+                .verify_delegate("root", &md)
+                .map_err(|e| RepoError::Policy {
+                    role: "root".into(),
+                    rule: format!("not signed by the previous root's threshold: {e}"),
+                })?;
+            root.verify_delegate("root", &md)
+                .map_err(|e| RepoError::Policy {
+                    role: "root".into(),
+                    rule: format!("not signed by its own threshold: {e}"),
+                })?;
+            self.write_metadata(
+                &format!("{}.root.json", root.version()),
+                &md.to_bytes(Layout::Compact),
+            )?;
+            report.signed.push("root".into());
+        }
+        let mut also: Vec<&str> = Vec::new();
+        match role {
+            "bins" => {
+                if let Some(d) = targets.delegations.as_mut() {
+                    let new_keys = self.public_keys("bins");
+                    d.keys = new_keys.iter().map(|k| (k.keyid(), k.clone())).collect();
+                    if let DelegatedRoles::Roles(roles) = &mut d.roles {
+                        for r in roles.iter_mut().filter(|r| r.name == "bins") {
+                            r.keyids = new_keys.iter().map(Key::keyid).collect();
+                        }
+                    }
+                }
+                also.extend(["targets", "bins"]);
+            }
+            "online" => {
+                let new_keys = self.public_keys("bin-n");
+                if let Some(d) = bins_role.delegations.as_mut() {
+                    d.keys = new_keys.iter().map(|k| (k.keyid(), k.clone())).collect();
+                    let ids: Vec<String> = new_keys.iter().map(Key::keyid).collect();
+                    match &mut d.roles {
+                        DelegatedRoles::Succinct(s) => s.keyids = ids,
+                        DelegatedRoles::Roles(roles) => {
+                            roles.iter_mut().for_each(|r| r.keyids = ids.clone())
+                        }
+                    }
+                }
+                also.push("bins");
+            }
+            "targets" => also.push("targets"),
+            _ => {}
+        }
+        drop(state);
+        self.publish_with(
+            root,
+            targets,
+            bins_role,
+            &also,
+            role == "online",
+            &mut report,
+        )?;
+        Ok(report)
+    }
+
+    fn publish_with(
+        &self,
+        root: Root,
+        mut targets: Targets,
+        mut bins_role: Targets,
+        also: &[&str],
+        all_bins: bool,
+        report: &mut PublishReport,
+    ) -> Result<()> {
+        let mut state = self.load_state()?;
+        state.root = root;
+        let mut touched = Vec::new();
+        if all_bins {
+            let bins = self.bins(&state);
+            for name in bins.names() {
+                let mut t = self.load_bin(&state.snapshot, &name)?;
+                t.bump_version()
+                    .map_err(|e| RepoError::metadata(&name, e))?;
+                t.set_expires(expiry_for(&self.config, "bin-n"));
+                touched.push((name, t));
+            }
+        }
+        if also.contains(&"bins") {
+            bins_role
+                .bump_version()
+                .map_err(|e| RepoError::metadata("bins", e))?;
+            bins_role.set_expires(expiry_for(&self.config, "bins"));
+        }
+        if also.contains(&"targets") {
+            targets
+                .bump_version()
+                .map_err(|e| RepoError::metadata("targets", e))?;
+            targets.set_expires(expiry_for(&self.config, "targets"));
+        }
+        for (name, version, _) in self.write_bins(&touched, &bins_role)? {
+            state
+                .snapshot
+                .meta
+                .insert(meta_name(&name), MetaFile::new(version));
+            report.signed.push(name);
+        }
+        if also.contains(&"bins") {
+            self.write_role(
+                "bins",
+                &format!("{}.bins.json", bins_role.version()),
+                &bins_role,
+                &targets,
+            )?;
+            state
+                .snapshot
+                .meta
+                .insert("bins.json".into(), MetaFile::new(bins_role.version()));
+            report.signed.push("bins".into());
+        }
+        if also.contains(&"targets") {
+            self.write_role(
+                "targets",
+                &format!("{}.targets.json", targets.version()),
+                &targets,
+                &state.root,
+            )?;
+            state
+                .snapshot
+                .meta
+                .insert("targets.json".into(), MetaFile::new(targets.version()));
+            report.signed.push("targets".into());
+        }
+        state
+            .snapshot
+            .bump_version()
+            .map_err(|e| RepoError::metadata("snapshot", e))?;
+        state
+            .snapshot
+            .set_expires(expiry_for(&self.config, "snapshot"));
+        let sv = state.snapshot.version();
+        let snap = self.write_role(
+            "snapshot",
+            &format!("{sv}.snapshot.json"),
+            &state.snapshot,
+            &state.root,
+        )?;
+        report.signed.push("snapshot".into());
+        state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
+        self.publish_timestamp(&mut state, report)
+    }
+}
+
+/// What a role is delegated by, for checking signatures before anything is written.
+trait Delegator {
+    fn check<T: Signed>(&self, role: &str, md: &Metadata<T>, threshold: u64) -> Result<()>;
+}
+
+fn policy_err(role: &str, e: impl std::fmt::Display) -> RepoError {
+    RepoError::Policy {
+        role: role.to_owned(),
+        rule: e.to_string(),
+    }
+}
+
+impl Delegator for Root {
+    fn check<T: Signed>(&self, role: &str, md: &Metadata<T>, threshold: u64) -> Result<()> {
+        let r = self
+            .role(role)
+            .ok_or_else(|| policy_err(role, "not a top-level role"))?;
+        md.verify(role, &r.keyids, r.threshold.max(threshold), &self.keys)
+            .map(|_| ())
+            .map_err(|e| policy_err(role, e))
+    }
+}
+
+impl Delegator for Targets {
+    fn check<T: Signed>(&self, role: &str, md: &Metadata<T>, threshold: u64) -> Result<()> {
+        let d = self
+            .delegations
+            .as_ref()
+            .ok_or_else(|| policy_err(role, "no delegations"))?;
+        let (keyids, t) = d
+            .role_keys(role)
+            .ok_or_else(|| policy_err(role, "not delegated"))?;
+        md.verify(role, keyids, t.max(threshold), &d.keys)
+            .map(|_| ())
+            .map_err(|e| policy_err(role, e))
+    }
+}
+
+/// The target path of `file` below `tree` (canonical): relative, `/`-separated, UTF-8, NFC,
+/// with no symbolic link anywhere on the way.
+fn target_path(tree: &Path, file: &Path) -> Result<String> {
+    let bad = |reason: &str| RepoError::BadTarget {
+        path: file.display().to_string(),
+        reason: reason.to_owned(),
+    };
+    let abs = if file.is_absolute() {
+        file.to_owned()
+    } else {
+        tree.join(file)
+    };
+    let rel = abs
+        .strip_prefix(tree)
+        .map_err(|_| bad("not inside the tree"))?;
+    let mut parts = Vec::new();
+    let mut cur = tree.to_owned();
+    for c in rel.components() {
+        let std::path::Component::Normal(part) = c else {
+            return Err(bad("`..`, `.` or a root in the path"));
+        };
+        let name = part.to_str().ok_or_else(|| bad("file name is not UTF-8"))?;
+        cur.push(part);
+        let meta = std::fs::symlink_metadata(&cur).map_err(|e| RepoError::io(&cur, e))?;
+        if meta.file_type().is_symlink() {
+            return Err(bad(
+                "symbolic links are not followed (they could escape the tree)",
+            ));
+        }
+        parts.push(name.nfc().collect::<String>());
+    }
+    if !std::fs::symlink_metadata(&cur)
+        .map(|m| m.is_file())
+        .unwrap_or(false)
+    {
+        return Err(bad("not a regular file"));
+    }
+    Ok(parts.join("/"))
+}
+
+/// Every regular file below `tree`, sorted; symbolic links are refused.
+fn walk(tree: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).map_err(|e| RepoError::io(&dir, e))? {
+            let e = e.map_err(|e| RepoError::io(&dir, e))?;
+            let ft = e.file_type().map_err(|err| RepoError::io(&e.path(), err))?;
+            if ft.is_symlink() {
+                return Err(RepoError::BadTarget {
+                    path: e.path().display().to_string(),
+                    reason: "symbolic links are not followed (they could escape the tree)".into(),
+                });
+            } else if ft.is_dir() {
+                stack.push(e.path());
+            } else if ft.is_file() {
+                out.push(e.path());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Verifies a file against a target description (used by `verify`).
+pub(crate) fn file_matches(
+    path: &Path,
+    info: &TargetFile,
+    target: &str,
+) -> std::result::Result<(), String> {
+    let v: StreamVerifier = info.verifier(target).map_err(|e| e.to_string())?;
+    let f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    v.verify_reader(std::io::BufReader::new(f))
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,450 @@
+//! The repository writer: layout and policy, incremental publishing, sync, rotation, safety,
+//! and clients — ours and python-tuf 7.0.1's ngclient — reading what it wrote.
+
+#[path = "../../tuf-updater/tests/support/mod.rs"]
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use support::Server;
+use tuf_metadata::{Metadata, Signed, Snapshot, Targets, Timestamp};
+use tuf_repo::{RepoConfig, RepoError, Repository, verify};
+use tuf_transport::{Fetcher, HttpConfig, TransportRegistry};
+use tuf_updater::{Updater, UpdaterConfig};
+
+fn config(bins: u64) -> RepoConfig {
+    RepoConfig {
+        bin_count: bins,
+        ..RepoConfig::default()
+    }
+}
+
+/// A PyPI-style tree: simple pages and distributions for `n` projects.
+fn tree(n: usize) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    for i in 0..n {
+        let p = format!("project-{i}");
+        write(
+            t.path(),
+            &format!("simple/{p}/index.html"),
+            format!("<a href=\"../../packages/{p}-1.0.tar.gz\">{p}</a>").as_bytes(),
+        );
+        write(
+            t.path(),
+            &format!("packages/{i:02x}/{p}-1.0.tar.gz"),
+            format!("dist of {p}").as_bytes(),
+        );
+    }
+    t
+}
+
+fn write(root: &Path, rel: &str, data: &[u8]) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, data).unwrap();
+}
+
+fn meta<T: Signed>(repo: &Path, file: &str) -> Metadata<T> {
+    Metadata::<T>::from_bytes(&std::fs::read(repo.join("metadata").join(file)).unwrap()).unwrap()
+}
+
+fn snapshot(repo: &Path) -> Snapshot {
+    let ts = meta::<Timestamp>(repo, "timestamp.json");
+    meta::<Snapshot>(
+        repo,
+        &format!("{}.snapshot.json", ts.signed().snapshot_meta.version),
+    )
+    .into_signed()
+}
+
+fn python() -> Option<PathBuf> {
+    std::env::var("TUF_PYTHON")
+        .ok()
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+            p.exists().then_some(p)
+        })
+}
+
+async fn our_client(repo: &Path, server: &Server, targets: &[&str]) -> Vec<Vec<u8>> {
+    let work = tempfile::tempdir().unwrap();
+    let mdir = work.path().join("metadata");
+    Updater::init(
+        &mdir,
+        &std::fs::read(repo.join("metadata/1.root.json")).unwrap(),
+    )
+    .unwrap();
+    let mut c = UpdaterConfig::new(
+        &mdir,
+        vec![server.url("metadata/")],
+        vec![server.url("targets/")],
+    );
+    c.target_dir = Some(work.path().join("targets"));
+    let fetcher =
+        Fetcher::new(TransportRegistry::with_defaults(&HttpConfig::default(), None).unwrap());
+    let mut u = Updater::new(c, fetcher).unwrap();
+    u.refresh().await.unwrap();
+    let mut out = Vec::new();
+    for t in targets {
+        let info = u
+            .target_info(t)
+            .await
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
+        let path = u.download_target(t, &info).await.unwrap();
+        out.push(std::fs::read(path).unwrap());
+    }
+    out
+}
+
+#[test]
+fn init_follows_pep_458_and_keeps_keys_private() {
+    let dir = tempfile::tempdir().unwrap();
+    Repository::init(dir.path(), config(16)).unwrap();
+    let root = meta::<tuf_metadata::Root>(dir.path(), "1.root.json").into_signed();
+    assert_eq!(root.roles["root"].threshold, 2);
+    assert_eq!(root.roles["root"].keyids.len(), 3);
+    assert_eq!(root.roles["targets"].threshold, 2);
+    assert_eq!(
+        root.roles["timestamp"].keyids, root.roles["snapshot"].keyids,
+        "one online key"
+    );
+    assert!(root.consistent_snapshot());
+    for f in [
+        "keys/offline/root-1.pem",
+        "keys/offline/targets-2.pem",
+        "keys/offline/bins-2.pem",
+        "keys/online/online.pem",
+    ] {
+        let mode = std::fs::metadata(dir.path().join(f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "{f}");
+    }
+    let snap = snapshot(dir.path());
+    assert_eq!(snap.meta.len(), 2 + 16, "targets, bins and 16 bins");
+    // One day for online roles, a year for offline ones.
+    let day = tuf_metadata::Expiry::now().after(std::time::Duration::from_secs(86_400 + 120));
+    assert!(snap.expires() <= day);
+    assert!(root.expires() > day);
+    // Gzip copies decode to the same bytes.
+    let raw = std::fs::read(dir.path().join("metadata/timestamp.json")).unwrap();
+    let gz = std::fs::read(dir.path().join("metadata/timestamp.json.gz")).unwrap();
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out).unwrap();
+    assert_eq!(out, raw);
+    assert!(verify(dir.path(), true).unwrap().ok());
+    // A second init in the same place is refused.
+    assert!(Repository::init(dir.path(), config(16)).is_err());
+}
+
+#[test]
+fn invalid_configurations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    for bad in [
+        RepoConfig {
+            bin_count: 1000,
+            ..RepoConfig::default()
+        },
+        RepoConfig {
+            hash_algorithms: vec!["md5".into()],
+            ..RepoConfig::default()
+        },
+        RepoConfig {
+            key_type: "dsa".into(),
+            ..RepoConfig::default()
+        },
+    ] {
+        assert!(matches!(
+            Repository::init(dir.path(), bad),
+            Err(RepoError::Config(_))
+        ));
+    }
+    let mut c = RepoConfig::default();
+    c.root.threshold = 4;
+    assert!(Repository::init(dir.path(), c).is_err());
+}
+
+#[test]
+fn an_incremental_publish_touches_only_what_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(20);
+    let repo = Repository::init(dir.path(), config(64)).unwrap();
+    repo.sync(t.path()).unwrap();
+    let before = snapshot(dir.path());
+    write(t.path(), "packages/new/newproj-2.0.whl", b"new release");
+    let n = repo
+        .add(t.path(), &[t.path().join("packages/new/newproj-2.0.whl")])
+        .unwrap();
+    assert_eq!(n, 1);
+    let report = repo.publish().unwrap();
+    assert_eq!(report.added, 1);
+    assert_eq!(
+        report.signed.len(),
+        3,
+        "one bin, snapshot, timestamp: {:?}",
+        report.signed
+    );
+    assert_eq!(&report.signed[1..], ["snapshot", "timestamp"]);
+    let after = snapshot(dir.path());
+    let changed: Vec<&String> = after
+        .meta
+        .iter()
+        .filter(|(k, m)| before.meta[*k].version != m.version)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(
+        after.meta["targets.json"].version,
+        before.meta["targets.json"].version
+    );
+    assert_eq!(
+        after.meta["bins.json"].version,
+        before.meta["bins.json"].version
+    );
+    // Removing it touches the same bin again.
+    repo.remove(&["packages/new/newproj-2.0.whl".to_owned()])
+        .unwrap();
+    let report = repo.publish().unwrap();
+    assert_eq!((report.removed, report.signed.len()), (1, 3));
+    assert!(verify(dir.path(), true).unwrap().ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn our_client_and_python_tuf_download_through_the_bins() {
+    for hash_prefixes in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let t = tree(30);
+        let mut c = config(32);
+        c.hash_prefix_delegations = hash_prefixes;
+        c.hash_algorithms = vec!["sha256".into(), "sha512".into()];
+        let repo = Repository::init(dir.path(), c).unwrap();
+        let report = repo.sync(t.path()).unwrap();
+        assert_eq!(report.added, 60);
+        let server = Server::start(dir.path().to_owned()).await;
+        let wanted = [
+            "simple/project-7/index.html",
+            "packages/0b/project-11-1.0.tar.gz",
+        ];
+        let got = our_client(dir.path(), &server, &wanted).await;
+        assert_eq!(got[1], b"dist of project-11");
+        let Some(py) = python() else {
+            panic!("python-tuf is needed: run scripts/python-env.sh or set TUF_PYTHON");
+        };
+        let work = tempfile::tempdir().unwrap();
+        let script =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/py/ngclient_download.py");
+        let out = Command::new(py)
+            .arg(script)
+            .arg(dir.path().join("metadata/1.root.json"))
+            .arg(server.url("metadata/").as_str())
+            .arg(server.url("targets/").as_str())
+            .arg(work.path())
+            .args(wanted)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "ngclient failed (hash prefixes: {hash_prefixes}): {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = tuf_crypto::hex::encode(
+            tuf_crypto::HashAlgorithm::Sha256.digest(b"dist of project-11"),
+        );
+        assert!(
+            stdout.contains(&format!("{expected} packages/0b/project-11-1.0.tar.gz")),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn sync_adds_new_removes_gone_and_leaves_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(10);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    assert_eq!(repo.sync(t.path()).unwrap().added, 20);
+    let again = repo.sync(t.path()).unwrap();
+    assert_eq!((again.added, again.removed), (0, 0), "nothing changed");
+    std::fs::remove_file(t.path().join("simple/project-3/index.html")).unwrap();
+    write(t.path(), "simple/project-3/other.html", b"x");
+    write(
+        t.path(),
+        "packages/00/project-0-1.0.tar.gz",
+        b"changed content",
+    );
+    let r = repo.sync(t.path()).unwrap();
+    assert_eq!((r.added, r.removed), (2, 1));
+    assert!(verify(dir.path(), true).unwrap().ok());
+}
+
+#[test]
+fn unsafe_trees_are_refused_with_the_file_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    // A symlink escaping the tree.
+    let t = tree(1);
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "secret", b"secret");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret"),
+        t.path().join("packages/leak.tar.gz"),
+    )
+    .unwrap();
+    let err = repo.sync(t.path()).unwrap_err();
+    assert!(
+        err.to_string().contains("leak.tar.gz") && err.to_string().contains("symbolic link"),
+        "{err}"
+    );
+    // Two names equal after NFC normalization.
+    let t = tree(0);
+    write(t.path(), "simple/caf\u{e9}/index.html", b"nfc");
+    write(t.path(), "simple/cafe\u{301}/index.html", b"nfd");
+    let err = repo.sync(t.path()).unwrap_err();
+    assert!(err.to_string().contains("NFC"), "{err}");
+    // A file name that is not UTF-8.
+    let t = tree(0);
+    use std::os::unix::ffi::OsStrExt;
+    let name = std::ffi::OsStr::from_bytes(b"packages/bad\xff.tar.gz");
+    std::fs::create_dir_all(t.path().join("packages")).unwrap();
+    std::fs::write(t.path().join(name), b"x").unwrap();
+    let err = repo.sync(t.path()).unwrap_err();
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+    assert!(
+        verify(dir.path(), true).unwrap().ok(),
+        "nothing was published"
+    );
+}
+
+#[test]
+fn thresholds_are_enforced_when_signing() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    drop(repo);
+    // Lose one of the two targets keys: re-signing targets must be refused.
+    std::fs::remove_file(dir.path().join("keys/offline/targets-2.pem")).unwrap();
+    let repo = Repository::open(dir.path()).unwrap();
+    let err = repo
+        .refresh_expiring(std::time::Duration::from_secs(10 * 365 * 86_400))
+        .unwrap_err();
+    assert!(
+        matches!(&err, RepoError::Policy { role, .. } if role == "targets"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("threshold 2 needs 2 keys, 1 available"),
+        "{err}"
+    );
+    assert!(
+        verify(dir.path(), false).unwrap().ok(),
+        "the published state is intact"
+    );
+}
+
+#[test]
+fn an_interrupted_publish_leaves_the_published_state_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(5);
+    let mut repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    let ts_before = std::fs::read(dir.path().join("metadata/timestamp.json")).unwrap();
+    let snap_before = snapshot(dir.path());
+    // A signer set that can sign bins and snapshot but not the timestamp (an HSM that went
+    // away mid-publish): the publish writes new bins and a new snapshot, then fails.
+    let online = || {
+        Box::new(
+            tuf_crypto::PrivateKey::from_pem_file(&dir.path().join("keys/online/online.pem"))
+                .unwrap(),
+        )
+    };
+    let mut ring = tuf_repo::KeyRing::default();
+    ring.add("bin-n", online());
+    ring.add("snapshot", online());
+    repo.set_keys(ring);
+    write(t.path(), "packages/zz/late-1.0.tar.gz", b"late");
+    let err = repo.sync(t.path()).unwrap_err();
+    assert!(
+        matches!(&err, RepoError::Policy { role, .. } if role == "timestamp"),
+        "{err}"
+    );
+    // Clients still see exactly the previous state, and it verifies.
+    assert_eq!(
+        std::fs::read(dir.path().join("metadata/timestamp.json")).unwrap(),
+        ts_before
+    );
+    assert_eq!(snapshot(dir.path()), snap_before);
+    assert!(verify(dir.path(), true).unwrap().ok());
+    // With the keys back, the staged change publishes.
+    let repo = Repository::open(dir.path()).unwrap();
+    assert_eq!(repo.publish().unwrap().added, 1);
+    assert!(verify(dir.path(), true).unwrap().ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotations_are_followed_by_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(3);
+    let mut repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    for role in ["root", "online", "targets", "bins", "root"] {
+        repo.rotate(role).unwrap();
+        let r = verify(dir.path(), true).unwrap();
+        assert!(r.ok(), "after rotating {role}: {:?}", r.problems);
+    }
+    let server = Server::start(dir.path().to_owned()).await;
+    let got = our_client(dir.path(), &server, &["simple/project-1/index.html"]).await;
+    assert!(String::from_utf8_lossy(&got[0]).contains("project-1"));
+    let root = meta::<tuf_metadata::Root>(dir.path(), "3.root.json");
+    assert_eq!(root.signed().version(), 3);
+    assert!(dir.path().join("keys/retired").read_dir().unwrap().count() >= 3);
+    // Timestamps can be refreshed alone.
+    let v = meta::<Timestamp>(dir.path(), "timestamp.json")
+        .signed()
+        .version();
+    repo.refresh_timestamp().unwrap();
+    assert_eq!(
+        meta::<Timestamp>(dir.path(), "timestamp.json")
+            .signed()
+            .version(),
+        v + 1
+    );
+}
+
+#[test]
+fn verify_reports_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(4);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    // Tamper with two served targets.
+    let snap = snapshot(dir.path());
+    let mut tampered = 0;
+    for (file, m) in &snap.meta {
+        let role = file.trim_end_matches(".json");
+        if !role.starts_with("bin-") {
+            continue;
+        }
+        let bin = meta::<Targets>(dir.path(), &format!("{}.{role}.json", m.version));
+        for (path, info) in &bin.signed().targets {
+            if tampered == 2 {
+                break;
+            }
+            let digest = info.hashes.get("sha256").unwrap();
+            let served = dir
+                .path()
+                .join("targets")
+                .join(tuf_repo::layout::hashed_name(path, digest));
+            std::fs::remove_file(&served).unwrap();
+            std::fs::write(&served, b"tampered").unwrap();
+            tampered += 1;
+        }
+    }
+    let r = verify(dir.path(), true).unwrap();
+    assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+    assert!(r.targets_checked >= 8);
+}
