@@ -1,7 +1,8 @@
-//! `tuf-cli`: a TUF client on the command line (repository and installer commands follow in
-//! later releases). Argument parsing, logs and output only: every check is in the libraries.
+//! `tuf-cli`: a TUF client and repository tool on the command line (installer commands follow
+//! in later releases). Argument parsing, logs and output only: every check is in the libraries.
 
 mod client;
+mod repo;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -22,6 +23,8 @@ struct Cli {
 enum Command {
     /// A TUF client: trusted metadata in a local directory, kept current from mirrors.
     Client(client::ClientArgs),
+    /// A TUF repository (PEP 458 layout) for a PyPI-style mirror.
+    Repo(repo::RepoArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Client(args) => runtime.block_on(client::run(args)),
+        Command::Repo(args) => runtime.block_on(repo::run(args)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

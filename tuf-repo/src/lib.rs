@@ -24,6 +24,7 @@ mod error;
 pub mod keys;
 pub mod layout;
 mod repo;
+pub mod serve;
 mod verify;
 
 pub use config::{RepoConfig, RolePolicy};

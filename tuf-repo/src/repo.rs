@@ -439,11 +439,19 @@ impl Repository {
     /// (NFC-normalized): hashes them (in parallel) and stores them under their hashed names.
     pub fn add(&self, tree: &Path, files: &[PathBuf]) -> Result<usize> {
         let _lock = self.lock()?;
+        let tree_abs = std::path::absolute(tree).map_err(|e| RepoError::io(tree, e))?;
         let tree = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
         let mut planned = Vec::with_capacity(files.len());
         for f in files {
-            let target = target_path(&tree, f)?;
+            // Relative file names are relative to the working directory, as on a command line.
+            let abs = std::path::absolute(f).map_err(|e| RepoError::io(f, e))?;
+            let inside = if abs.starts_with(&tree) {
+                abs
+            } else {
+                tree.join(abs.strip_prefix(&tree_abs).unwrap_or(&abs))
+            };
+            let target = target_path(&tree, &inside)?;
             if let Some(other) = seen.insert(target.clone(), f.clone()) {
                 return Err(RepoError::BadTarget {
                     path: f.display().to_string(),
@@ -689,7 +697,7 @@ impl Repository {
     /// added (hashing only files whose size or modification time changed), files gone from
     /// the tree are removed; then publishes.
     pub fn sync(&self, tree: &Path) -> Result<PublishReport> {
-        let files = walk(tree)?;
+        let files = walk(&tree.canonicalize().map_err(|e| RepoError::io(tree, e))?)?;
         let state = self.load_state()?;
         let bins = self.bins(&state);
         // Current targets, read from every bin in parallel.

@@ -448,3 +448,74 @@ fn verify_reports_every_problem() {
     assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
     assert!(r.targets_checked >= 8);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_sends_gzip_metadata_over_http_and_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(40);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    // HTTPS with a CA made on the spot.
+    let work = tempfile::tempdir().unwrap();
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    let (cert_file, key_file, ca_file) = (
+        work.path().join("cert.pem"),
+        work.path().join("key.pem"),
+        work.path().join("ca.pem"),
+    );
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    for tls in [false, true] {
+        let acceptor = tls.then(|| tuf_repo::serve::tls_acceptor(&cert_file, &key_file).unwrap());
+        let served = tuf_repo::serve::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), acceptor)
+            .await
+            .unwrap();
+        let client_dir = tempfile::tempdir().unwrap();
+        let mdir = client_dir.path().join("metadata");
+        Updater::init(
+            &mdir,
+            &std::fs::read(dir.path().join("metadata/1.root.json")).unwrap(),
+        )
+        .unwrap();
+        let meta_url = url::Url::parse(&served.metadata_url()).unwrap();
+        let targets_url = url::Url::parse(&served.targets_url()).unwrap();
+        let mut c = UpdaterConfig::new(&mdir, vec![meta_url], vec![targets_url]);
+        c.target_dir = Some(client_dir.path().join("targets"));
+        let http = HttpConfig {
+            extra_ca_file: tls.then(|| ca_file.clone()),
+            ..HttpConfig::default()
+        };
+        let mut u = Updater::new(
+            c,
+            Fetcher::new(TransportRegistry::with_defaults(&http, None).unwrap()),
+        )
+        .unwrap();
+        u.refresh().await.unwrap();
+        let info = u.target_info("simple/project-9/index.html").await.unwrap();
+        let path = u
+            .download_target("simple/project-9/index.html", &info)
+            .await
+            .unwrap();
+        assert!(std::fs::read_to_string(path).unwrap().contains("project-9"));
+        let snapshot = u
+            .metrics()
+            .records()
+            .into_iter()
+            .find(|r| r.url.contains("snapshot.json"))
+            .unwrap();
+        assert!(
+            snapshot.wire_bytes < snapshot.decoded_bytes,
+            "metadata came gzip-compressed (tls: {tls})"
+        );
+    }
+}

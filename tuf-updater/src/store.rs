@@ -37,7 +37,10 @@ fn store_err(path: &Path, e: impl std::fmt::Display) -> UpdaterError {
 /// never ends in `.json`), fsync, rename over the target, fsync of the directory. A crash at
 /// any point leaves either the old file or the new one, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UpdaterError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -1,0 +1,238 @@
+//! `tuf-cli repo ...`: create and keep a TUF-secured mirror.
+
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use tuf_repo::{PublishReport, RepoConfig, Repository};
+
+#[derive(Debug, Args)]
+pub struct RepoArgs {
+    /// The repository directory.
+    #[arg(long, global = true, default_value = ".")]
+    repo: PathBuf,
+    #[command(subcommand)]
+    command: RepoCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RepoCommand {
+    /// Create keys, root and the initial (empty) metadata.
+    Init {
+        /// Number of hash bins (a power of two; PEP 458 uses 16384).
+        #[arg(long, default_value_t = 16_384)]
+        bins: u64,
+        /// Delegate to the bins with path_hash_prefixes (for clients without TAP 15).
+        #[arg(long)]
+        hash_prefix_delegations: bool,
+        /// List sha512 digests as well as sha256.
+        #[arg(long)]
+        sha512: bool,
+        /// ed25519, ecdsa-p256, ecdsa-p384 or rsa.
+        #[arg(long, default_value = "ed25519")]
+        key_type: String,
+    },
+    /// Stage files of TREE as targets (named by their path in TREE).
+    Add {
+        /// The tree the target paths are relative to.
+        #[arg(long)]
+        tree: PathBuf,
+        /// Files to add.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Stage the removal of targets.
+    Remove {
+        /// Target paths.
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// Sign and publish the staged changes (bins, then snapshot, then timestamp).
+    Publish,
+    /// Make the repository match TREE (add new and changed files, remove gone ones), then publish.
+    Sync {
+        /// A PyPI-style tree (simple/ and packages/).
+        tree: PathBuf,
+    },
+    /// Re-sign the timestamp with a fresh expiry.
+    RefreshTimestamp,
+    /// Re-sign every role expiring within the given time, then snapshot and timestamp.
+    RefreshExpiring {
+        /// Hours ahead.
+        #[arg(long, default_value_t = 12)]
+        within_hours: u64,
+    },
+    /// Replace the keys of root, targets, bins or online (timestamp, snapshot and bins).
+    Rotate {
+        /// root, targets, bins or online.
+        role: String,
+    },
+    /// Check the whole repository as a client would; list every problem.
+    Verify {
+        /// Skip hashing the target files.
+        #[arg(long)]
+        no_targets: bool,
+    },
+    /// Serve metadata/ and targets/ (gzip for metadata when accepted).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// PEM certificate chain, for HTTPS.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// PEM private key, for HTTPS.
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.set_message(msg.to_owned());
+    pb.enable_steady_tick(Duration::from_millis(120));
+    pb
+}
+
+fn summary(what: &str, r: &PublishReport, started: Instant) {
+    let bins = r
+        .signed
+        .iter()
+        .filter(|s| !["snapshot", "timestamp", "targets", "bins", "root"].contains(&s.as_str()))
+        .count();
+    println!(
+        "{what}: {} added, {} removed; re-signed {bins} bin(s) and {:?}; {} bytes of metadata written in {:.3} s",
+        r.added,
+        r.removed,
+        r.signed
+            .iter()
+            .filter(|s| ["root", "targets", "bins", "snapshot", "timestamp"].contains(&s.as_str()))
+            .collect::<Vec<_>>(),
+        r.bytes_written,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+pub async fn run(args: RepoArgs) -> Result<(), String> {
+    let e = |e: tuf_repo::RepoError| e.to_string();
+    let started = Instant::now();
+    match args.command {
+        RepoCommand::Init {
+            bins,
+            hash_prefix_delegations,
+            sha512,
+            key_type,
+        } => {
+            let mut config = RepoConfig {
+                bin_count: bins,
+                hash_prefix_delegations,
+                key_type,
+                ..RepoConfig::default()
+            };
+            if sha512 {
+                config.hash_algorithms.push("sha512".into());
+            }
+            let pb = spinner(&format!("creating keys and {bins} bins"));
+            Repository::init(&args.repo, config).map_err(e)?;
+            pb.finish_and_clear();
+            println!(
+                "Repository created in {} ({bins} bins) in {:.3} s; offline keys in keys/offline, the online key in keys/online.\nClients start from metadata/1.root.json.",
+                args.repo.display(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        RepoCommand::Add { tree, paths } => {
+            let n = Repository::open(&args.repo)
+                .map_err(e)?
+                .add(&tree, &paths)
+                .map_err(e)?;
+            println!("{n} target(s) staged; run `tuf-cli repo publish`");
+        }
+        RepoCommand::Remove { targets } => {
+            let n = Repository::open(&args.repo)
+                .map_err(e)?
+                .remove(&targets)
+                .map_err(e)?;
+            println!("{n} removal(s) staged; run `tuf-cli repo publish`");
+        }
+        RepoCommand::Publish => {
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .publish()
+                .map_err(e)?;
+            summary("Published", &r, started);
+        }
+        RepoCommand::Sync { tree } => {
+            let pb = spinner(&format!("syncing with {}", tree.display()));
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .sync(&tree)
+                .map_err(e)?;
+            pb.finish_and_clear();
+            summary("Synced", &r, started);
+        }
+        RepoCommand::RefreshTimestamp => {
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .refresh_timestamp()
+                .map_err(e)?;
+            summary("Timestamp refreshed", &r, started);
+        }
+        RepoCommand::RefreshExpiring { within_hours } => {
+            let pb = spinner("re-signing expiring roles");
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .refresh_expiring(Duration::from_secs(within_hours * 3600))
+                .map_err(e)?;
+            pb.finish_and_clear();
+            summary("Refreshed", &r, started);
+        }
+        RepoCommand::Rotate { role } => {
+            let pb = spinner(&format!("rotating {role}"));
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .rotate(&role)
+                .map_err(e)?;
+            pb.finish_and_clear();
+            summary(&format!("Rotated {role}"), &r, started);
+        }
+        RepoCommand::Verify { no_targets } => {
+            let pb = spinner("verifying");
+            let r = tuf_repo::verify(&args.repo, !no_targets).map_err(e)?;
+            pb.finish_and_clear();
+            for p in &r.problems {
+                println!("PROBLEM: {p}");
+            }
+            println!(
+                "{} metadata file(s) and {} target(s) checked: {} problem(s)",
+                r.roles_checked,
+                r.targets_checked,
+                r.problems.len()
+            );
+            if !r.ok() {
+                return Err(format!("{} problem(s) found", r.problems.len()));
+            }
+        }
+        RepoCommand::Serve { addr, cert, key } => {
+            let tls = match (cert, key) {
+                (Some(c), Some(k)) => Some(tuf_repo::serve::tls_acceptor(&c, &k).map_err(e)?),
+                _ => None,
+            };
+            let served = tuf_repo::serve::serve(&args.repo, addr, tls)
+                .await
+                .map_err(e)?;
+            println!(
+                "Serving {} at {} and {}",
+                args.repo.display(),
+                served.metadata_url(),
+                served.targets_url()
+            );
+            served.wait().await;
+        }
+    }
+    Ok(())
+}
