@@ -109,6 +109,7 @@ fn repo_commands_end_to_end() {
         w,
     );
     let _ = server.kill();
+    let _ = server.wait();
     assert!(ok, "{out}");
     assert_eq!(
         std::fs::read_to_string(w.join("got.tgz")).unwrap(),
