@@ -225,13 +225,11 @@ impl Repository {
         let mut snapshot = Snapshot::new(expiry_for(c, "snapshot"));
         snapshot.meta.clear();
         let names: Vec<String> = bins_layout.names().collect();
-        let written = self.write_bins(
-            &names
-                .iter()
-                .map(|n| (n.clone(), Targets::new(expiry_for(c, "bin-n"))))
-                .collect(),
-            &bins,
-        )?;
+        let empty: Vec<(String, Targets)> = names
+            .iter()
+            .map(|n| (n.clone(), Targets::new(expiry_for(c, "bin-n"))))
+            .collect();
+        let written = self.write_bins(&empty, &bins)?;
         for (name, version, _) in &written {
             snapshot
                 .meta
@@ -317,27 +315,44 @@ impl Repository {
     fn write_metadata(&self, file: &str, bytes: &[u8]) -> Result<()> {
         let path = layout::metadata_dir(&self.dir).join(file);
         let fail = |e: tuf_updater::UpdaterError| RepoError::State(e.to_string());
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        std::io::Write::write_all(&mut gz, bytes).map_err(|e| RepoError::io(&path, e))?;
-        let packed = gz.finish().map_err(|e| RepoError::io(&path, e))?;
+        let packed = gzip(bytes).map_err(|e| RepoError::io(&path, e))?;
         let gz_path = layout::metadata_dir(&self.dir).join(format!("{file}.gz"));
         write_atomic(&gz_path, &packed).map_err(fail)?;
         write_atomic(&path, bytes).map_err(fail)
     }
 
-    /// Signs and writes bin roles in parallel; returns (name, version, length) of each.
+    /// Signs and writes bin roles; returns (name, version, length) of each. Signing,
+    /// serialization and compression run in parallel; the files are then written one after
+    /// the other without a flush each, and made durable together by one `syncfs` before the
+    /// caller writes the snapshot that refers to them. They are new versioned names no
+    /// published metadata refers to yet, so no reader can see them half-written.
     fn write_bins(
         &self,
-        bins: &Vec<(String, Targets)>,
+        bins: &[(String, Targets)],
         delegator: &Targets,
     ) -> Result<Vec<(String, u64, u64)>> {
-        bins.par_iter()
+        if bins.is_empty() {
+            return Ok(Vec::new());
+        }
+        let signed: Vec<(String, u64, String, Vec<u8>, Vec<u8>)> = bins
+            .par_iter()
             .map(|(name, t)| {
                 let file = format!("{}.{}.json", t.version(), quote_all(name));
-                let bytes = self.write_role(name, &file, t, delegator)?;
-                Ok((name.clone(), t.version(), bytes.len() as u64))
+                let bytes = self.sign_checked(name, t, delegator)?;
+                let packed = gzip(&bytes).map_err(|e| RepoError::io(Path::new(&file), e))?;
+                Ok((name.clone(), t.version(), file, bytes, packed))
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        let mdir = layout::metadata_dir(&self.dir);
+        let mut out = Vec::with_capacity(signed.len());
+        for (name, version, file, bytes, packed) in signed {
+            write_unsynced(&mdir.join(format!("{file}.gz")), &packed)?;
+            write_unsynced(&mdir.join(&file), &bytes)?;
+            out.push((name, version, bytes.len() as u64));
+        }
+        let dir = std::fs::File::open(&mdir).map_err(|e| RepoError::io(&mdir, e))?;
+        rustix::fs::syncfs(&dir).map_err(|e| RepoError::io(&mdir, e.into()))?;
+        Ok(out)
     }
 
     fn read_metadata<T: Signed>(&self, file: &str, role: &str) -> Result<Metadata<T>> {
@@ -463,6 +478,19 @@ impl Repository {
             }
             planned.push((target, f.clone()));
         }
+        // Directories first, once each, so the parallel part only reads, hashes and links.
+        let dirs: BTreeSet<PathBuf> = planned
+            .iter()
+            .filter_map(|(target, _)| {
+                layout::targets_dir(&self.dir)
+                    .join(target)
+                    .parent()
+                    .map(Path::to_path_buf)
+            })
+            .collect();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
+        }
         let changes: Vec<Change> = planned
             .par_iter()
             .map(|(target, file)| self.store_target(target, file))
@@ -485,14 +513,14 @@ impl Repository {
         }
         for digest in hashes.values() {
             let dest = layout::targets_dir(&self.dir).join(hashed_name(target, digest));
-            if dest.exists() {
-                continue;
-            }
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| RepoError::io(parent, e))?;
-            }
-            if std::fs::hard_link(file, &dest).is_err() {
-                write_atomic(&dest, &data).map_err(|e| RepoError::State(e.to_string()))?;
+            match std::fs::hard_link(file, &dest) {
+                // The same content under the same name is already there.
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                // Another file system: copy (atomically: the name is the content's hash).
+                Err(_) => {
+                    write_atomic(&dest, &data).map_err(|e| RepoError::State(e.to_string()))?
+                }
             }
         }
         Ok(Change::Add {
@@ -990,6 +1018,18 @@ impl Repository {
         state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
         self.publish_timestamp(&mut state, report)
     }
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, bytes)?;
+    gz.finish()
+}
+
+/// Writes a new versioned file in place, without flushing (see `write_bins`): no published
+/// metadata refers to it yet, so nothing can read it half-written.
+fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| RepoError::io(path, e))
 }
 
 /// What a role is delegated by, for checking signatures before anything is written.
