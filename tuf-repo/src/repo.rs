@@ -334,21 +334,27 @@ impl Repository {
         if bins.is_empty() {
             return Ok(Vec::new());
         }
-        let signed: Vec<(String, u64, String, Vec<u8>, Vec<u8>)> = bins
+        let signed: Vec<SignedBin> = bins
             .par_iter()
             .map(|(name, t)| {
                 let file = format!("{}.{}.json", t.version(), quote_all(name));
                 let bytes = self.sign_checked(name, t, delegator)?;
                 let packed = gzip(&bytes).map_err(|e| RepoError::io(Path::new(&file), e))?;
-                Ok((name.clone(), t.version(), file, bytes, packed))
+                Ok(SignedBin {
+                    name: name.clone(),
+                    version: t.version(),
+                    file,
+                    bytes,
+                    packed,
+                })
             })
             .collect::<Result<_>>()?;
         let mdir = layout::metadata_dir(&self.dir);
         let mut out = Vec::with_capacity(signed.len());
-        for (name, version, file, bytes, packed) in signed {
-            write_unsynced(&mdir.join(format!("{file}.gz")), &packed)?;
-            write_unsynced(&mdir.join(&file), &bytes)?;
-            out.push((name, version, bytes.len() as u64));
+        for b in signed {
+            write_unsynced(&mdir.join(format!("{}.gz", b.file)), &b.packed)?;
+            write_unsynced(&mdir.join(&b.file), &b.bytes)?;
+            out.push((b.name, b.version, b.bytes.len() as u64));
         }
         let dir = std::fs::File::open(&mdir).map_err(|e| RepoError::io(&mdir, e))?;
         rustix::fs::syncfs(&dir).map_err(|e| RepoError::io(&mdir, e.into()))?;
@@ -1018,6 +1024,15 @@ impl Repository {
         state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
         self.publish_timestamp(&mut state, report)
     }
+}
+
+/// A bin role signed and serialized, ready to be written.
+struct SignedBin {
+    name: String,
+    version: u64,
+    file: String,
+    bytes: Vec<u8>,
+    packed: Vec<u8>,
 }
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
