@@ -460,6 +460,16 @@ impl Repository {
     /// (NFC-normalized): hashes them (in parallel) and stores them under their hashed names.
     pub fn add(&self, tree: &Path, files: &[PathBuf]) -> Result<usize> {
         let _lock = self.lock()?;
+        let changes = self.stage_files(tree, files)?;
+        let n = changes.len();
+        let mut staged = self.staged()?;
+        staged.extend(changes);
+        self.save_staged(&staged)?;
+        Ok(n)
+    }
+
+    /// Hashes and stores `files` (relative to `tree`), returning the changes to stage.
+    fn stage_files(&self, tree: &Path, files: &[PathBuf]) -> Result<Vec<Change>> {
         let tree_abs = std::path::absolute(tree).map_err(|e| RepoError::io(tree, e))?;
         let tree = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
@@ -497,15 +507,10 @@ impl Repository {
         for d in &dirs {
             std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
         }
-        let changes: Vec<Change> = planned
+        planned
             .par_iter()
             .map(|(target, file)| self.store_target(target, file))
-            .collect::<Result<_>>()?;
-        let n = changes.len();
-        let mut staged = self.staged()?;
-        staged.extend(changes);
-        self.save_staged(&staged)?;
-        Ok(n)
+            .collect()
     }
 
     /// Hashes `file` and places it at its hashed name(s) under `targets/`.
@@ -557,7 +562,21 @@ impl Repository {
     }
 
     fn publish_locked(&self, changes: Vec<Change>, also: &[&str]) -> Result<PublishReport> {
-        let mut state = self.load_state()?;
+        let state = self.load_state()?;
+        self.publish_state(state, changes, also, false)
+    }
+
+    /// The one publishing path. `changes` go into the bins they hash to; `also` names roles to
+    /// re-sign even without content changes (`bins`, `targets`, and `bin-n` for every bin
+    /// past half its lifetime); `all_bins` re-signs every bin (after an online key rotation).
+    /// Order: bins, then `bins`/`targets`, then snapshot, then timestamp.
+    fn publish_state(
+        &self,
+        mut state: State,
+        changes: Vec<Change>,
+        also: &[&str],
+        all_bins: bool,
+    ) -> Result<PublishReport> {
         let bins = self.bins(&state);
         let mut report = PublishReport::default();
         let mut by_bin: BTreeMap<String, Vec<Change>> = BTreeMap::new();
@@ -567,11 +586,18 @@ impl Repository {
             };
             by_bin.entry(bins.role_for(&path)).or_default().push(c);
         }
+        let soon = now().after(Duration::from_secs(self.config.bin_n.expiry_seconds / 2));
+        let refresh_bins = also.contains(&"bin-n");
         let mut touched: Vec<(String, Targets)> = Vec::new();
-        for (name, changes) in by_bin {
+        let candidates: Vec<String> = if all_bins || refresh_bins {
+            bins.names().collect()
+        } else {
+            by_bin.keys().cloned().collect()
+        };
+        for name in candidates {
             let mut t = self.load_bin(&state.snapshot, &name)?;
             let before = t.targets.clone();
-            for c in changes {
+            for c in by_bin.remove(&name).unwrap_or_default() {
                 match c {
                     Change::Add {
                         path,
@@ -600,70 +626,52 @@ impl Repository {
                     }
                 }
             }
-            if t.targets != before || also.contains(&name.as_str()) {
+            if all_bins || t.targets != before || (refresh_bins && t.expires() <= soon) {
                 t.bump_version()
                     .map_err(|e| RepoError::metadata(&name, e))?;
                 t.set_expires(expiry_for(&self.config, "bin-n"));
                 touched.push((name, t));
             }
         }
-        // Bins whose expiry is due get re-signed too when asked for ("bin-n" in `also`).
-        if also.contains(&"bin-n") {
-            let soon = now().after(Duration::from_secs(self.config.bin_n.expiry_seconds / 2));
-            let done: BTreeSet<String> = touched.iter().map(|(n, _)| n.clone()).collect();
-            for name in bins.names() {
-                if done.contains(&name) {
-                    continue;
-                }
-                let mut t = self.load_bin(&state.snapshot, &name)?;
-                if t.expires() <= soon {
-                    t.bump_version()
-                        .map_err(|e| RepoError::metadata(&name, e))?;
-                    t.set_expires(expiry_for(&self.config, "bin-n"));
-                    touched.push((name, t));
-                }
-            }
-        }
-        let written = self.write_bins(&touched, &state.bins)?;
-        for (name, version, len) in &written {
+        for (name, version, len) in self.write_bins(&touched, &state.bins)? {
             state
                 .snapshot
                 .meta
-                .insert(meta_name(name), MetaFile::new(*version));
-            report.signed.push(name.clone());
+                .insert(meta_name(&name), MetaFile::new(version));
+            report.signed.push(name);
             report.bytes_written += len;
         }
-        for role in ["bins", "targets"] {
-            if also.contains(&role) {
-                let (t, delegator_bytes) = if role == "bins" {
-                    state
-                        .bins
-                        .bump_version()
-                        .map_err(|e| RepoError::metadata(role, e))?;
-                    state.bins.set_expires(expiry_for(&self.config, role));
-                    (
-                        &state.bins,
-                        self.sign_checked(role, &state.bins, &state.targets)?,
-                    )
-                } else {
-                    state
-                        .targets
-                        .bump_version()
-                        .map_err(|e| RepoError::metadata(role, e))?;
-                    state.targets.set_expires(expiry_for(&self.config, role));
-                    (
-                        &state.targets,
-                        self.sign_checked(role, &state.targets, &state.root)?,
-                    )
-                };
-                self.write_metadata(&format!("{}.{role}.json", t.version()), &delegator_bytes)?;
-                state
-                    .snapshot
-                    .meta
-                    .insert(meta_name(role), MetaFile::new(t.version()));
-                report.signed.push(role.to_owned());
-                report.bytes_written += delegator_bytes.len() as u64;
-            }
+        if also.contains(&"bins") {
+            state
+                .bins
+                .bump_version()
+                .map_err(|e| RepoError::metadata("bins", e))?;
+            state.bins.set_expires(expiry_for(&self.config, "bins"));
+            let file = format!("{}.bins.json", state.bins.version());
+            let b = self.write_role("bins", &file, &state.bins, &state.targets)?;
+            state
+                .snapshot
+                .meta
+                .insert(meta_name("bins"), MetaFile::new(state.bins.version()));
+            report.signed.push("bins".into());
+            report.bytes_written += b.len() as u64;
+        }
+        if also.contains(&"targets") {
+            state
+                .targets
+                .bump_version()
+                .map_err(|e| RepoError::metadata("targets", e))?;
+            state
+                .targets
+                .set_expires(expiry_for(&self.config, "targets"));
+            let file = format!("{}.targets.json", state.targets.version());
+            let b = self.write_role("targets", &file, &state.targets, &state.root)?;
+            state
+                .snapshot
+                .meta
+                .insert(meta_name("targets"), MetaFile::new(state.targets.version()));
+            report.signed.push("targets".into());
+            report.bytes_written += b.len() as u64;
         }
         state
             .snapshot
@@ -727,11 +735,19 @@ impl Repository {
         self.publish_locked(self.staged()?, &also)
     }
 
+    fn index_path(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("index.json")
+    }
+
     /// Makes the repository's targets match a PyPI-style tree: new and changed files are
-    /// added (hashing only files whose size or modification time changed), files gone from
-    /// the tree are removed; then publishes.
+    /// added, files gone from the tree are removed, then everything is published. A file
+    /// whose size and modification time are those recorded at the last sync, and whose digest
+    /// then matches the published one, is not read again: at PyPI scale a sync reads only
+    /// what changed.
     pub fn sync(&self, tree: &Path) -> Result<PublishReport> {
-        let files = walk(&tree.canonicalize().map_err(|e| RepoError::io(tree, e))?)?;
+        let _lock = self.lock()?;
+        let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let files = walk(&canon)?;
         let state = self.load_state()?;
         let bins = self.bins(&state);
         // Current targets, read from every bin in parallel.
@@ -743,23 +759,16 @@ impl Repository {
             .into_iter()
             .flatten()
             .collect();
-        drop(state);
-        let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let index: BTreeMap<String, IndexEntry> = std::fs::read(self.index_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let mut new_index: BTreeMap<String, IndexEntry> = BTreeMap::new();
+        let mut stamps: HashMap<String, (u64, i128)> = HashMap::new();
         let mut wanted: BTreeSet<String> = BTreeSet::new();
         let mut to_add = Vec::new();
         for f in &files {
             let target = target_path(&canon, f)?;
-            let meta = std::fs::metadata(f).map_err(|e| RepoError::io(f, e))?;
-            let unchanged = current.get(&target).is_some_and(|t| {
-                t.length == meta.len() && {
-                    // Same length: confirm by hash only when the file is newer than the bin.
-                    t.verifier(&target).is_ok_and(|v| {
-                        std::fs::File::open(f).is_ok_and(|file| {
-                            v.verify_reader(std::io::BufReader::new(file)).is_ok()
-                        })
-                    })
-                }
-            });
             if !wanted.insert(target.clone()) {
                 return Err(RepoError::BadTarget {
                     path: f.display().to_string(),
@@ -767,22 +776,72 @@ impl Repository {
                         .into(),
                 });
             }
-            if !unchanged {
+            let meta = std::fs::metadata(f).map_err(|e| RepoError::io(f, e))?;
+            let stamp = (meta.len(), mtime_ns(&meta));
+            let known = match (current.get(&target), index.get(&target)) {
+                (Some(t), Some(e)) if (e.length, e.mtime_ns) == stamp && t.length == e.length => {
+                    t.hashes.get(&e.algorithm) == Some(e.digest.as_str())
+                }
+                _ => false,
+            };
+            if known {
+                let entry = index[&target].clone();
+                new_index.insert(target, entry);
+            } else {
+                stamps.insert(target, stamp);
                 to_add.push(f.clone());
             }
         }
-        let gone: Vec<String> = current
-            .keys()
-            .filter(|t| !wanted.contains(*t))
-            .cloned()
-            .collect();
-        if !to_add.is_empty() {
-            self.add(&canon, &to_add)?;
+        let mut changes = self.staged()?;
+        for c in self.stage_files(&canon, &to_add)? {
+            if let Change::Add {
+                path,
+                length,
+                hashes,
+            } = &c
+                && let (Some((alg, digest)), Some((_, mtime))) =
+                    (hashes.iter().next(), stamps.get(path))
+            {
+                new_index.insert(
+                    path.clone(),
+                    IndexEntry {
+                        length: *length,
+                        mtime_ns: *mtime,
+                        algorithm: alg.clone(),
+                        digest: digest.clone(),
+                    },
+                );
+            }
+            // A file unchanged in content (touched, or first seen since the index) is no change.
+            let same = match &c {
+                Change::Add {
+                    path,
+                    length,
+                    hashes,
+                } => current.get(path).is_some_and(|t| {
+                    t.length == *length
+                        && hashes
+                            .iter()
+                            .all(|(a, d)| t.hashes.get(a) == Some(d.as_str()))
+                }),
+                Change::Remove { .. } => false,
+            };
+            if !same {
+                changes.push(c);
+            }
         }
-        if !gone.is_empty() {
-            self.remove(&gone)?;
-        }
-        self.publish()
+        changes.extend(
+            current
+                .keys()
+                .filter(|t| !wanted.contains(*t))
+                .map(|t| Change::Remove { path: t.clone() }),
+        );
+        // Staged first: if the publish is interrupted, the next publish picks the changes up.
+        self.save_staged(&changes)?;
+        let report = self.publish_state(state, changes, &[], false)?;
+        let text = serde_json::to_vec(&new_index).map_err(|e| RepoError::State(e.to_string()))?;
+        write_atomic(&self.index_path(), &text).map_err(|e| RepoError::State(e.to_string()))?;
+        Ok(report)
     }
 
     /// Rotates the keys of `role` (`root`, `targets`, `bins`, or `online` for the key shared
@@ -834,9 +893,8 @@ impl Repository {
             keys::write_key(f, &key)?;
         }
         self.keys = KeyRing::load(&self.dir)?;
-        let mut root = state.root.clone();
-        let mut bins_role = state.bins.clone();
-        let mut targets = state.targets.clone();
+        let mut state = state;
+        let old_root = state.root.clone();
         let root_roles: Vec<&str> = match role {
             "root" => vec!["root"],
             "targets" => vec!["targets"],
@@ -845,6 +903,7 @@ impl Repository {
         };
         let mut report = PublishReport::default();
         if !root_roles.is_empty() {
+            let root = &mut state.root;
             for r in &root_roles {
                 let old = root
                     .roles
@@ -855,12 +914,7 @@ impl Repository {
                     root.revoke_key(r, &id)
                         .map_err(|e| RepoError::metadata("root", e))?;
                 }
-                let source = if *r == "timestamp" || *r == "snapshot" {
-                    *r
-                } else {
-                    role
-                };
-                for k in self.public_keys(source) {
+                for k in self.public_keys(if role == "online" { r } else { role }) {
                     root.add_key(r, k)
                         .map_err(|e| RepoError::metadata("root", e))?;
                 }
@@ -878,18 +932,14 @@ impl Repository {
                     .map_err(|e| RepoError::metadata("root", e))?;
             }
             // The new root must verify with the previous root's keys and its own (spec 5.3.4).
-            state
-                .root
-                .verify_delegate("root", &md)
-                .map_err(|e| RepoError::Policy {
-                    role: "root".into(),
-                    rule: format!("not signed by the previous root's threshold: {e}"),
-                })?;
-            root.verify_delegate("root", &md)
-                .map_err(|e| RepoError::Policy {
-                    role: "root".into(),
-                    rule: format!("not signed by its own threshold: {e}"),
-                })?;
+            for (which, verifier) in [("the previous root's", &old_root), ("its own", &*root)] {
+                verifier
+                    .verify_delegate("root", &md)
+                    .map_err(|e| RepoError::Policy {
+                        role: "root".into(),
+                        rule: format!("not signed by {which} threshold: {e}"),
+                    })?;
+            }
             self.write_metadata(
                 &format!("{}.root.json", root.version()),
                 &md.to_bytes(Layout::Compact),
@@ -899,8 +949,8 @@ impl Repository {
         let mut also: Vec<&str> = Vec::new();
         match role {
             "bins" => {
-                if let Some(d) = targets.delegations.as_mut() {
-                    let new_keys = self.public_keys("bins");
+                let new_keys = self.public_keys("bins");
+                if let Some(d) = state.targets.delegations.as_mut() {
                     d.keys = new_keys.iter().map(|k| (k.keyid(), k.clone())).collect();
                     if let DelegatedRoles::Roles(roles) = &mut d.roles {
                         for r in roles.iter_mut().filter(|r| r.name == "bins") {
@@ -912,9 +962,9 @@ impl Repository {
             }
             "online" => {
                 let new_keys = self.public_keys("bin-n");
-                if let Some(d) = bins_role.delegations.as_mut() {
+                let ids: Vec<String> = new_keys.iter().map(Key::keyid).collect();
+                if let Some(d) = state.bins.delegations.as_mut() {
                     d.keys = new_keys.iter().map(|k| (k.keyid(), k.clone())).collect();
-                    let ids: Vec<String> = new_keys.iter().map(Key::keyid).collect();
                     match &mut d.roles {
                         DelegatedRoles::Succinct(s) => s.keyids = ids,
                         DelegatedRoles::Roles(roles) => {
@@ -927,103 +977,30 @@ impl Repository {
             "targets" => also.push("targets"),
             _ => {}
         }
-        drop(state);
-        self.publish_with(
-            root,
-            targets,
-            bins_role,
-            &also,
-            role == "online",
-            &mut report,
-        )?;
+        // Staged changes go out with the rotation.
+        let mut rest = self.publish_state(state, self.staged()?, &also, role == "online")?;
+        report.signed.append(&mut rest.signed);
+        report.added = rest.added;
+        report.removed = rest.removed;
+        report.bytes_written += rest.bytes_written;
         Ok(report)
     }
+}
 
-    fn publish_with(
-        &self,
-        root: Root,
-        mut targets: Targets,
-        mut bins_role: Targets,
-        also: &[&str],
-        all_bins: bool,
-        report: &mut PublishReport,
-    ) -> Result<()> {
-        let mut state = self.load_state()?;
-        state.root = root;
-        let mut touched = Vec::new();
-        if all_bins {
-            let bins = self.bins(&state);
-            for name in bins.names() {
-                let mut t = self.load_bin(&state.snapshot, &name)?;
-                t.bump_version()
-                    .map_err(|e| RepoError::metadata(&name, e))?;
-                t.set_expires(expiry_for(&self.config, "bin-n"));
-                touched.push((name, t));
-            }
-        }
-        if also.contains(&"bins") {
-            bins_role
-                .bump_version()
-                .map_err(|e| RepoError::metadata("bins", e))?;
-            bins_role.set_expires(expiry_for(&self.config, "bins"));
-        }
-        if also.contains(&"targets") {
-            targets
-                .bump_version()
-                .map_err(|e| RepoError::metadata("targets", e))?;
-            targets.set_expires(expiry_for(&self.config, "targets"));
-        }
-        for (name, version, _) in self.write_bins(&touched, &bins_role)? {
-            state
-                .snapshot
-                .meta
-                .insert(meta_name(&name), MetaFile::new(version));
-            report.signed.push(name);
-        }
-        if also.contains(&"bins") {
-            self.write_role(
-                "bins",
-                &format!("{}.bins.json", bins_role.version()),
-                &bins_role,
-                &targets,
-            )?;
-            state
-                .snapshot
-                .meta
-                .insert("bins.json".into(), MetaFile::new(bins_role.version()));
-            report.signed.push("bins".into());
-        }
-        if also.contains(&"targets") {
-            self.write_role(
-                "targets",
-                &format!("{}.targets.json", targets.version()),
-                &targets,
-                &state.root,
-            )?;
-            state
-                .snapshot
-                .meta
-                .insert("targets.json".into(), MetaFile::new(targets.version()));
-            report.signed.push("targets".into());
-        }
-        state
-            .snapshot
-            .bump_version()
-            .map_err(|e| RepoError::metadata("snapshot", e))?;
-        state
-            .snapshot
-            .set_expires(expiry_for(&self.config, "snapshot"));
-        let sv = state.snapshot.version();
-        let snap = self.write_role(
-            "snapshot",
-            &format!("{sv}.snapshot.json"),
-            &state.snapshot,
-            &state.root,
-        )?;
-        report.signed.push("snapshot".into());
-        state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
-        self.publish_timestamp(&mut state, report)
-    }
+/// What the last sync saw of a file: enough to know it has not changed without reading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IndexEntry {
+    length: u64,
+    mtime_ns: i128,
+    algorithm: String,
+    digest: String,
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128)
 }
 
 /// A bin role signed and serialized, ready to be written.

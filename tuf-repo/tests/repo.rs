@@ -519,3 +519,45 @@ async fn serve_sends_gzip_metadata_over_http_and_https() {
         );
     }
 }
+
+#[test]
+fn sync_reads_only_files_whose_size_or_time_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(3);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    // Same size, same modification time: like rsync, sync trusts the index and reads nothing.
+    let f = t.path().join("packages/01/project-1-1.0.tar.gz");
+    let mtime = std::fs::metadata(&f).unwrap().modified().unwrap();
+    std::fs::write(&f, b"dist of project-X").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(repo.sync(t.path()).unwrap().added, 0);
+    // A new modification time: the file is read, and its new content published.
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(mtime + std::time::Duration::from_secs(5))
+        .unwrap();
+    assert_eq!(repo.sync(t.path()).unwrap().added, 1);
+    // Touched but unchanged: read, found identical, not republished.
+    std::fs::File::options()
+        .write(true)
+        .open(&f)
+        .unwrap()
+        .set_modified(mtime + std::time::Duration::from_secs(9))
+        .unwrap();
+    let r = repo.sync(t.path()).unwrap();
+    assert_eq!(
+        (r.added, r.signed.len()),
+        (0, 2),
+        "only snapshot and timestamp: {:?}",
+        r.signed
+    );
+    assert!(verify(dir.path(), true).unwrap().ok());
+}
