@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds a PyPI-shaped repository (default 100,000 projects: a simple page and a distribution
-# each, 16,384 bins) with tuf-cli, reports build time, metadata size (raw and gzip) and the time
-# of an incremental add + publish of one new release; then builds the same repository with
-# python-tuf's Metadata API for comparison.
+# each, 16,384 bins) with tuf-cli, reports build time (wall, user and system CPU), metadata
+# size (raw and gzip) and the time of an incremental add + publish of one new release; then
+# builds the same repository with python-tuf's Metadata API for comparison.
 # Usage: bench/repo-scale.sh [PROJECTS] [BINS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,17 +14,22 @@ cli=$PWD/target/release/tuf-cli
 mkdir -p target/bench-work
 work=$(mktemp -d "$PWD/target/bench-work/repo-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "== tree: $projects projects ($((2 * projects)) files)"
+# run LABEL CMD...: wall, user and system seconds of CMD and its children.
+run() {
+  local label=$1; shift
+  python3 - "$label" "$@" <<'PY'
+import resource, subprocess, sys, time
+t = time.time()
+subprocess.run(sys.argv[2:], check=True, stdout=subprocess.DEVNULL)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{sys.argv[1]:<34} {time.time() - t:8.3f} s wall {r.ru_utime:8.3f} s user {r.ru_stime:8.3f} s system")
+PY
+}
+echo "== tree: $projects projects ($((2 * projects)) files), $bins bins"
 "$py" bench/py/make_tree.py "$work/tree" "$projects"
-secs() { python3 -c "import time,sys; print(f'{time.time()-float(sys.argv[1]):.3f}')" "$1"; }
-t0=$(python3 -c 'import time; print(time.time())')
-"$cli" repo --repo "$work/repo" init --bins "$bins" >/dev/null
-t1=$(python3 -c 'import time; print(time.time())')
-"$cli" repo --repo "$work/repo" sync "$work/tree" >/dev/null
-init_s=$(python3 -c "print(f'{$t1-$t0:.3f}')")
-build_s=$(secs "$t0")
-echo "ours: init $init_s s, init + sync $build_s s"
-latest_bytes() { # sum of the newest version of every metadata file (what a new mirror holds)
+run "ours: repo init" "$cli" repo --repo "$work/repo" init --bins "$bins"
+run "ours: repo sync (hash, link, sign)" "$cli" repo --repo "$work/repo" sync "$work/tree"
+latest_bytes() { # newest version of every metadata file: what a mirror serves
   python3 - "$1" "$2" <<'PY'
 import os, re, sys
 d, ext = sys.argv[1], sys.argv[2]
@@ -39,16 +44,11 @@ for f in os.listdir(d):
 print(sum(s for _, s in best.values()))
 PY
 }
-raw=$(latest_bytes "$work/repo/metadata" ".json")
-gz=$(latest_bytes "$work/repo/metadata" ".json.gz")
-echo "metadata (newest version of each file): $raw bytes raw, $gz bytes gzip"
+echo "metadata (newest version of each file): $(latest_bytes "$work/repo/metadata" .json) bytes raw, $(latest_bytes "$work/repo/metadata" .json.gz) bytes gzip"
 mkdir -p "$work/tree/packages/new"
 echo "a new release" > "$work/tree/packages/new/project-new-2.0.tar.gz"
-t2=$(python3 -c 'import time; print(time.time())')
-"$cli" repo --repo "$work/repo" add --tree "$work/tree" "$work/tree/packages/new/project-new-2.0.tar.gz" >/dev/null
-"$cli" repo --repo "$work/repo" publish
-echo "incremental add + publish (two processes): $(secs "$t2") s"
-"$cli" repo --repo "$work/repo" verify --no-targets | tail -n 1
-py_s=$("$py" bench/py/build_repo_python.py "$work/tree" "$work/python-repo" "$bins")
-echo "python-tuf 7.0.1 Metadata API, same repository: $py_s s"
-python3 -c "print(f'speed-up of the build: {$py_s/$build_s:.1f}x')"
+run "ours: incremental repo add" "$cli" repo --repo "$work/repo" add --tree "$work/tree" "$work/tree/packages/new/project-new-2.0.tar.gz"
+run "ours: incremental repo publish" "$cli" repo --repo "$work/repo" publish
+"$cli" repo --repo "$work/repo" publish | sed 's/^/  (in-process figure of an empty publish) /'
+run "ours: repo verify --no-targets" "$cli" repo --repo "$work/repo" verify --no-targets
+run "python-tuf 7.0.1 build (same repo)" "$py" bench/py/build_repo_python.py "$work/tree" "$work/python-repo" "$bins"
