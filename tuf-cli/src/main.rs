@@ -2,6 +2,7 @@
 //! in later releases). Argument parsing, logs and output only: every check is in the libraries.
 
 mod client;
+mod install;
 mod repo;
 mod stats;
 
@@ -25,6 +26,9 @@ enum Command {
     Client(client::ClientArgs),
     /// A TUF repository (PEP 458 layout) for a PyPI-style mirror.
     Repo(repo::RepoArgs),
+    /// Install Python packages with the unmodified pip, every index page and file verified by
+    /// TUF through a local proxy.
+    Install(install::InstallArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,11 +55,13 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Client(args) => runtime.block_on(client::run(args)),
-        Command::Repo(args) => runtime.block_on(repo::run(args)),
+        Command::Client(args) => runtime.block_on(client::run(args)).map(|()| 0),
+        Command::Repo(args) => runtime.block_on(repo::run(args)).map(|()| 0),
+        Command::Install(args) => runtime.block_on(install::run(args)),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
             eprintln!("tuf-cli: {e}");
             ExitCode::FAILURE

@@ -49,6 +49,12 @@ enum RepoCommand {
     },
     /// Sign and publish the staged changes (bins, then snapshot, then timestamp).
     Publish,
+    /// Make the repository a PyPI mirror of a directory of wheels and sdists (as `pip download`
+    /// leaves them): PEP 503 and PEP 691 pages are generated, then everything is synced.
+    AddDists {
+        /// The directory of distributions.
+        dir: PathBuf,
+    },
     /// Make the repository match TREE (add new and changed files, remove gone ones), then publish.
     Sync {
         /// A PyPI-style tree (simple/ and packages/).
@@ -165,6 +171,19 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 .publish()
                 .map_err(e)?;
             summary("Published", &r, started);
+        }
+        RepoCommand::AddDists { dir } => {
+            let tree = args.repo.join("dists-tree");
+            let n = tuf_interpose::mirror::build_tree(&dir, &tree).map_err(|e| e.to_string())?;
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .sync(&tree)
+                .map_err(e)?;
+            summary(
+                &format!("{n} project(s) from {}", dir.display()),
+                &r,
+                started,
+            );
         }
         RepoCommand::Sync { tree } => {
             let pb = spinner(&format!("syncing with {}", tree.display()));

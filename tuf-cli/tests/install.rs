@@ -1,0 +1,242 @@
+//! `tuf-cli install` with the real, unmodified pip: a mirror of wheels made on the spot, built
+//! with `tuf-cli repo`, served over HTTPS with a CA made on the spot, installed through the
+//! verifying proxy — and attacks on the mirror that must stop the install.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tuf-cli");
+
+fn python() -> PathBuf {
+    std::env::var("TUF_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
+        assert!(p.exists(), "the test venv is needed: run scripts/python-env.sh (the README's test command does)");
+        p
+    })
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scripts/py")
+        .join(name)
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn wheel(dir: &Path, args: &[&str]) {
+    let (ok, out) = run(Command::new(python())
+        .arg(script("make_wheel.py"))
+        .arg(dir)
+        .args(args));
+    assert!(ok, "{out}");
+}
+
+struct Mirror {
+    work: tempfile::TempDir,
+    server: Child,
+    url: String,
+}
+
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        let _ = self.server.kill();
+        let _ = self.server.wait();
+    }
+}
+
+fn pki(dir: &Path) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
+    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
+}
+
+fn mirror() -> Mirror {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let dists = w.join("dists");
+    wheel(
+        &dists,
+        &[
+            "alpha",
+            "1.0",
+            "--requires",
+            "Beta.Pkg",
+            "--requires",
+            "gamma",
+        ],
+    );
+    wheel(&dists, &["Beta_Pkg", "0.3"]);
+    wheel(
+        &dists,
+        &[
+            "gamma",
+            "2.1",
+            "--file",
+            "donn\u{e9}es-caf\u{e9}.txt=bonjour",
+        ],
+    );
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "init", "--bins", "16"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok && out.contains("3 project(s)"), "{out}");
+    pki(w);
+    let mut server = Command::new(BIN)
+        .args([
+            "repo",
+            "--repo",
+            "r",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--cert",
+            "cert.pem",
+            "--key",
+            "key.pem",
+        ])
+        .current_dir(w)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let meta = line
+        .split_whitespace()
+        .find(|s| s.starts_with("https://"))
+        .unwrap()
+        .to_owned();
+    let url = meta.trim_end_matches("metadata/").to_owned();
+    Mirror { work, server, url }
+}
+
+impl Mirror {
+    fn install(&self, cache: &str, target: &str, reqs: &[&str]) -> (bool, String, PathBuf) {
+        let w = self.work.path();
+        let site = w.join(target);
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            "-v",
+            "install",
+            "--mirror",
+            &self.url,
+            "--root",
+            "r/metadata/1.root.json",
+            "--ca-file",
+            "ca.pem",
+        ])
+        .arg("--cache-dir")
+        .arg(w.join(cache))
+        .arg("--python")
+        .arg(python())
+        .arg("--stats")
+        .args(reqs)
+        .arg("--")
+        .arg("--target")
+        .arg(&site)
+        .current_dir(w);
+        let (ok, out) = run(&mut cmd);
+        (ok, out, site)
+    }
+
+    /// The served copy of a target (under its hash-prefixed name).
+    fn served(&self, prefix: &str, suffix: &str) -> PathBuf {
+        let dir = self.work.path().join("r/targets").join(prefix);
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(suffix))
+            .unwrap_or_else(|| panic!("no {suffix} in {}", dir.display()))
+    }
+}
+
+fn installed(site: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(site)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| !n.ends_with("dist-info"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn pip_installs_through_tuf_and_every_attack_stops_it() {
+    let m = mirror();
+    // Success: a dependency chain, a name that needs PEP 503 normalization, a non-ASCII file.
+    let (ok, out, site) = m.install("cache-ok", "site-ok", &["Alpha"]);
+    assert!(ok, "{out}");
+    assert_eq!(installed(&site), ["alpha", "beta_pkg", "gamma"], "{out}");
+    assert_eq!(
+        std::fs::read_to_string(site.join("gamma/donn\u{e9}es-caf\u{e9}.txt")).unwrap(),
+        "bonjour"
+    );
+    assert!(out.contains("Interposing for /simple/alpha/"), "{out}");
+    assert!(out.contains("The file's sha256 hash is correct"), "{out}");
+    assert!(out.contains("metadata overhead:"), "{out}");
+
+    // A project the metadata does not list: refused, nothing installed.
+    let (ok, out, site) = m.install("cache-missing", "site-missing", &["delta"]);
+    assert!(!ok, "{out}");
+    assert!(installed(&site).is_empty());
+
+    // A tampered wheel on the mirror.
+    let wheel = m.served("packages", "gamma-2.1-py3-none-any.whl");
+    let original = std::fs::read(&wheel).unwrap();
+    let mut bad = original.clone();
+    let last = bad.len() - 30;
+    bad[last] ^= 0xFF;
+    std::fs::remove_file(&wheel).unwrap();
+    std::fs::write(&wheel, &bad).unwrap();
+    let (ok, out, site) = m.install("cache-wheel", "site-wheel", &["alpha"]);
+    assert!(!ok, "a tampered wheel was installed: {out}");
+    assert!(
+        out.contains("TUF verification refused") || out.contains("hash"),
+        "{out}"
+    );
+    assert!(!site.join("gamma").exists());
+    std::fs::write(&wheel, &original).unwrap();
+
+    // Tampered simple pages (PEP 503 HTML and PEP 691 JSON), as a malicious mirror would
+    // serve them to point pip at a file of its choosing.
+    for page_name in ["index.html", "index.json"] {
+        let page = m.served("simple/beta-pkg", page_name);
+        let text = std::fs::read_to_string(&page).unwrap();
+        std::fs::remove_file(&page).unwrap();
+        std::fs::write(&page, text.replace("0.3", "0.4")).unwrap();
+    }
+    let (ok, out, site) = m.install("cache-page", "site-page", &["beta-pkg"]);
+    assert!(!ok, "a tampered page was used: {out}");
+    assert!(
+        out.contains("refused /simple/beta-pkg/") && out.contains("does not match"),
+        "{out}"
+    );
+    assert!(installed(&site).is_empty());
+}

@@ -1,0 +1,18 @@
+//! Interposition for package installers: rules that map the URLs an installer requests to
+//! TUF targets, and a local proxy that answers with verified targets only.
+//!
+//! A URL no rule maps is refused, never fetched. Paths are percent-decoded exactly once, dot
+//! segments and backslashes are refused, and project names are normalized per PEP 503, so
+//! every spelling of a name maps to one target. Target paths are NFC on both the writer's
+//! and the client's side.
+
+mod error;
+pub mod mirror;
+mod names;
+mod proxy;
+mod rules;
+
+pub use error::InterposeError;
+pub use names::{normalize_name, project_of};
+pub use proxy::{Interposer, Proxy, start};
+pub use rules::{HostSpec, Mapped, RepositorySpec, RuleSpec, Rules, RulesSpec};

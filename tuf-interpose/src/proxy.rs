@@ -1,0 +1,283 @@
+//! The verifying proxy: an HTTP server on 127.0.0.1 that answers an installer's index and
+//! file requests with TUF-verified targets only.
+
+use crate::InterposeError;
+use crate::rules::{Mapped, Rules, RulesSpec};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::Frame;
+use hyper::{Request, Response, StatusCode};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::io::AsyncReadExt;
+use tokio::sync::Mutex;
+use tuf_transport::{Fetcher, HttpConfig, Metrics, TransportRegistry};
+use tuf_updater::{MetadataStore, Updater, UpdaterConfig, UpdaterError};
+use url::Url;
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// The rules and one refreshed TUF client per repository.
+pub struct Interposer {
+    rules: Rules,
+    updaters: BTreeMap<String, Mutex<Updater>>,
+    metrics: Vec<Metrics>,
+}
+
+impl std::fmt::Debug for Interposer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Interposer")
+            .field("rules", &self.rules)
+            .finish_non_exhaustive()
+    }
+}
+
+fn parse_urls(urls: &[String], what: &str) -> Result<Vec<Url>, InterposeError> {
+    urls.iter()
+        .map(|u| {
+            let mut u = u.clone();
+            if !u.ends_with('/') {
+                u.push('/');
+            }
+            Url::parse(&u).map_err(|e| InterposeError::Rules(format!("{what} {u}: {e}")))
+        })
+        .collect()
+}
+
+impl Interposer {
+    /// Builds a TUF client for every repository of `spec` (storing its initial root if the
+    /// metadata directory has none) and refreshes each: nothing is served before that works.
+    pub async fn start(spec: &RulesSpec) -> Result<Interposer, InterposeError> {
+        let rules = Rules::compile(spec)?;
+        let mut updaters = BTreeMap::new();
+        let mut metrics = Vec::new();
+        for (name, r) in &spec.repositories {
+            let store = MetadataStore::open(&r.metadata_dir)?;
+            if store.read("root")?.is_none() {
+                let root = r.root.as_ref().ok_or_else(|| {
+                    InterposeError::Rules(format!(
+                        "repository {name}: no trusted root yet and none given"
+                    ))
+                })?;
+                let bytes = std::fs::read(root)
+                    .map_err(|e| InterposeError::Rules(format!("{}: {e}", root.display())))?;
+                Updater::init(&r.metadata_dir, &bytes)?;
+            }
+            let mut config = UpdaterConfig::new(
+                &r.metadata_dir,
+                parse_urls(&r.metadata_urls, "metadata URL")?,
+                parse_urls(&r.targets_urls, "targets URL")?,
+            );
+            config.target_dir = Some(r.targets_dir.clone());
+            let http = HttpConfig {
+                extra_ca_file: r.ca_file.clone(),
+                ..HttpConfig::default()
+            };
+            let mirrors = config
+                .metadata_mirrors
+                .iter()
+                .chain(&config.targets_mirrors);
+            let registry =
+                TransportRegistry::for_mirrors(&http, mirrors).map_err(UpdaterError::from)?;
+            let fetcher = Fetcher::new(registry);
+            metrics.push(fetcher.metrics().clone());
+            let mut updater = Updater::new(config, fetcher)?;
+            tracing::info!("Refreshing TUF metadata of repository {name}");
+            updater.refresh().await?;
+            updaters.insert(name.clone(), Mutex::new(updater));
+        }
+        Ok(Interposer {
+            rules,
+            updaters,
+            metrics,
+        })
+    }
+
+    /// The fetch records of every repository's client.
+    pub fn metrics(&self) -> Vec<Metrics> {
+        self.metrics.clone()
+    }
+
+    /// Finds, downloads if needed, and verifies `mapped`; returns the local file.
+    async fn verified(&self, mapped: &Mapped) -> Result<std::path::PathBuf, InterposeError> {
+        let updater = self.updaters.get(&mapped.repository).ok_or_else(|| {
+            InterposeError::Rules(format!("unknown repository {}", mapped.repository))
+        })?;
+        let mut u = updater.lock().await;
+        let info = u.target_info(&mapped.target).await?;
+        if let Some(p) = u.find_cached_target(&mapped.target, &info).await? {
+            tracing::info!("Cached and re-verified: {}", mapped.target);
+            return Ok(p);
+        }
+        Ok(u.download_target(&mapped.target, &info).await?)
+    }
+
+    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Body> {
+        let head = req.method() == hyper::Method::HEAD;
+        if req.method() != hyper::Method::GET && !head {
+            return text(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only GET and HEAD are served".into(),
+            );
+        }
+        let path = req.uri().path().to_owned();
+        let accept = req
+            .headers()
+            .get(hyper::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let mapped = match self.rules.map(None, &path) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!("{e}");
+                return text(StatusCode::NOT_FOUND, e.to_string());
+            }
+        };
+        tracing::info!("Interposing for {path}: target {}", mapped.target);
+        // PEP 691: JSON when the installer prefers it and the mirror signed a JSON page.
+        let json_variant = mapped
+            .target
+            .strip_suffix("/index.html")
+            .filter(|_| accept.contains("application/vnd.pypi.simple.v1+json"))
+            .map(|base| Mapped {
+                repository: mapped.repository.clone(),
+                target: format!("{base}/index.json"),
+            });
+        let (file, content_type) = match json_variant {
+            Some(j) => match self.verified(&j).await {
+                Ok(f) => (Ok(f), "application/vnd.pypi.simple.v1+json"),
+                Err(_) => (self.verified(&mapped).await, "text/html; charset=utf-8"),
+            },
+            None => {
+                let ct = if mapped.target.ends_with(".html") {
+                    "text/html; charset=utf-8"
+                } else {
+                    "application/octet-stream"
+                };
+                (self.verified(&mapped).await, ct)
+            }
+        };
+        match file {
+            Ok(f) => file_response(&f, content_type, head).await,
+            Err(e) => {
+                let status = match &e {
+                    InterposeError::Updater(UpdaterError::TargetNotFound { .. }) => {
+                        StatusCode::NOT_FOUND
+                    }
+                    _ => StatusCode::BAD_GATEWAY,
+                };
+                tracing::warn!("refused {path}: {e}");
+                text(status, format!("TUF verification refused {path}: {e}\n"))
+            }
+        }
+    }
+}
+
+fn text(status: StatusCode, body: String) -> Response<Body> {
+    let mut r = Response::new(
+        Full::new(Bytes::from(body))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+/// Streams a verified file from the cache in 64 KiB chunks.
+async fn file_response(
+    path: &std::path::Path,
+    content_type: &'static str,
+    head: bool,
+) -> Response<Body> {
+    let file = match tokio::fs::File::open(path).await {
+        Ok(f) => f,
+        Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    let body: Body = if head {
+        Full::new(Bytes::new())
+            .map_err(|never| match never {})
+            .boxed()
+    } else {
+        let stream = futures_util::stream::unfold(Some(file), |state| async move {
+            let mut f = state?;
+            let mut buf = vec![0u8; 64 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(Frame::data(Bytes::from(buf))), Some(f)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        BodyExt::boxed(StreamBody::new(stream))
+    };
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    h.insert(
+        hyper::header::CONTENT_LENGTH,
+        hyper::header::HeaderValue::from(len),
+    );
+    r
+}
+
+/// A running proxy; stops when dropped.
+#[derive(Debug)]
+pub struct Proxy {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// The index URL to give the installer (`--index-url`).
+    pub fn index_url(&self) -> String {
+        format!("http://{}/simple/", self.addr)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the proxy on 127.0.0.1 (ephemeral port).
+pub async fn start(interposer: Arc<Interposer>) -> Result<Proxy, InterposeError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| InterposeError::Proxy(e.to_string()))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| InterposeError::Proxy(e.to_string()))?;
+    let task = tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                continue;
+            };
+            let interposer = interposer.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |req| {
+                    let interposer = interposer.clone();
+                    async move { Ok::<_, std::convert::Infallible>(interposer.handle(req).await) }
+                });
+                let io = hyper_util::rt::TokioIo::new(sock);
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            });
+        }
+    });
+    Ok(Proxy { addr, task })
+}
