@@ -208,13 +208,13 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
     assert!(installed(&site).is_empty());
 
     // A tampered wheel on the mirror.
-    let wheel = m.served("packages", "gamma-2.1-py3-none-any.whl");
-    let original = std::fs::read(&wheel).unwrap();
+    let served_wheel = m.served("packages", "gamma-2.1-py3-none-any.whl");
+    let original = std::fs::read(&served_wheel).unwrap();
     let mut bad = original.clone();
     let last = bad.len() - 30;
     bad[last] ^= 0xFF;
-    std::fs::remove_file(&wheel).unwrap();
-    std::fs::write(&wheel, &bad).unwrap();
+    std::fs::remove_file(&served_wheel).unwrap();
+    std::fs::write(&served_wheel, &bad).unwrap();
     let (ok, out, site) = m.install("cache-wheel", "site-wheel", &["alpha"]);
     assert!(!ok, "a tampered wheel was installed: {out}");
     assert!(
@@ -222,7 +222,7 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
         "{out}"
     );
     assert!(!site.join("gamma").exists());
-    std::fs::write(&wheel, &original).unwrap();
+    std::fs::write(&served_wheel, &original).unwrap();
 
     // Tampered simple pages (PEP 503 HTML and PEP 691 JSON), as a malicious mirror would
     // serve them to point pip at a file of its choosing.
@@ -238,5 +238,32 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
         out.contains("refused /simple/beta-pkg/") && out.contains("does not match"),
         "{out}"
     );
+    assert!(installed(&site).is_empty());
+
+    // A replayed page: alpha 2.0 is published, and the mirror serves alpha's old (once
+    // validly signed) pages in place of the new ones, to hold users on the old release.
+    let w = m.work.path();
+    wheel(&w.join("dists"), &["alpha", "2.0", "--requires", "gamma"]);
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    for page_name in ["index.html", "index.json"] {
+        let mut copies: Vec<PathBuf> = std::fs::read_dir(w.join("r/targets/simple/alpha"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(page_name))
+            .collect();
+        copies.sort_by_key(|p| std::fs::metadata(p).unwrap().modified().unwrap());
+        assert_eq!(copies.len(), 2, "old and new {page_name}");
+        let old = std::fs::read(&copies[0]).unwrap();
+        std::fs::remove_file(&copies[1]).unwrap();
+        std::fs::write(&copies[1], old).unwrap();
+    }
+    let (ok, out, site) = m.install("cache-replay", "site-replay", &["alpha"]);
+    assert!(!ok, "a replayed page was used: {out}");
+    assert!(out.contains("refused /simple/alpha/"), "{out}");
+    assert!(installed(&site).is_empty());
+
     assert!(installed(&site).is_empty());
 }

@@ -24,6 +24,11 @@ fn err(path: &Path, e: impl std::fmt::Display) -> InterposeError {
     InterposeError::Rules(format!("{}: {e}", path.display()))
 }
 
+/// Replaces a file through a new inode (write a temporary file, rename), never in place.
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), InterposeError> {
+    tuf_updater::write_atomic(path, bytes).map_err(|e| err(path, e))
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -81,9 +86,9 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
             );
         }
         html.push_str("</body>\n</html>\n");
-        std::fs::write(dir.join("index.html"), html).map_err(|x| err(&dir, x))?;
+        replace(&dir.join("index.html"), html.as_bytes())?;
         let json = serde_json::json!({"meta": {"api-version": "1.0"}, "name": project, "files": json_files});
-        std::fs::write(dir.join("index.json"), json.to_string()).map_err(|x| err(&dir, x))?;
+        replace(&dir.join("index.json"), json.to_string().as_bytes())?;
     }
     let mut index = String::from("<!DOCTYPE html>\n<html>\n<body>\n");
     for project in projects.keys() {
@@ -91,6 +96,6 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
     }
     index.push_str("</body>\n</html>\n");
     std::fs::create_dir_all(tree.join("simple")).map_err(|x| err(tree, x))?;
-    std::fs::write(tree.join("simple/index.html"), index).map_err(|x| err(tree, x))?;
+    replace(&tree.join("simple/index.html"), index.as_bytes())?;
     Ok(projects.len())
 }

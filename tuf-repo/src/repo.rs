@@ -522,16 +522,12 @@ impl Repository {
                 .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
             hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(&data)));
         }
+        // A copy, not a hard link: a tree edited in place later must never change what was
+        // published. The name is the content's hash, so an existing file is already right.
         for digest in hashes.values() {
             let dest = layout::targets_dir(&self.dir).join(hashed_name(target, digest));
-            match std::fs::hard_link(file, &dest) {
-                // The same content under the same name is already there.
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                // Another file system: copy (atomically: the name is the content's hash).
-                Err(_) => {
-                    write_atomic(&dest, &data).map_err(|e| RepoError::State(e.to_string()))?
-                }
+            if !dest.exists() {
+                write_atomic(&dest, &data).map_err(|e| RepoError::State(e.to_string()))?;
             }
         }
         Ok(Change::Add {
