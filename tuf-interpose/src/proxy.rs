@@ -266,6 +266,8 @@ pub async fn start(interposer: Arc<Interposer>) -> Result<Proxy, InterposeError>
             let Ok((sock, _)) = listener.accept().await else {
                 continue;
             };
+            // Small responses must not wait for the peer's delayed ACK (Nagle).
+            let _ = sock.set_nodelay(true);
             let interposer = interposer.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| {

@@ -81,6 +81,8 @@ pub async fn serve(repo: &Path, addr: SocketAddr, tls: Option<TlsAcceptor>) -> R
             let Ok((sock, _)) = listener.accept().await else {
                 continue;
             };
+            // Headers and body go out in separate writes: no Nagle delay between them.
+            let _ = sock.set_nodelay(true);
             let (root, tls) = (root.clone(), tls.clone());
             tokio::spawn(async move {
                 match tls {
