@@ -201,6 +201,8 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
     assert!(out.contains("Interposing for /simple/alpha/"), "{out}");
     assert!(out.contains("The file's sha256 hash is correct"), "{out}");
     assert!(out.contains("metadata overhead:"), "{out}");
+    // PEP 658: pip read each wheel's core metadata, also a verified target, before the wheel.
+    assert!(out.contains("Interposing for /packages/gamma-2.1-py3-none-any.whl.metadata"), "{out}");
 
     // A project the metadata does not list: refused, nothing installed.
     let (ok, out, site) = m.install("cache-missing", "site-missing", &["delta"]);

@@ -1,6 +1,7 @@
 //! A PyPI-style tree from a directory of distributions (as `pip download` leaves them): the
-//! files under `packages/`, and PEP 503 HTML and PEP 691 JSON pages under `simple/`. A TUF
-//! repository then signs the whole tree as targets.
+//! files under `packages/`, each wheel's core metadata beside it as `<file>.metadata`
+//! (PEP 658, so installers resolve without downloading whole wheels), and PEP 503 HTML and
+//! PEP 691 JSON pages under `simple/`. A TUF repository then signs the whole tree as targets.
 
 use crate::InterposeError;
 use crate::names::{normalize_name, project_of};
@@ -24,6 +25,42 @@ fn err(path: &Path, e: impl std::fmt::Display) -> InterposeError {
     InterposeError::Rules(format!("{}: {e}", path.display()))
 }
 
+/// One distribution file of a project.
+struct Dist {
+    file: String,
+    digest: String,
+    metadata: Option<String>,
+}
+
+/// The `*.dist-info/METADATA` of a wheel (at most 4 MiB).
+fn wheel_metadata(wheel: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(wheel))
+        .map_err(|e| format!("not a wheel: {e}"))?;
+    let names: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .filter(|n| n.ends_with(".dist-info/METADATA") && n.matches('/').count() == 1)
+        .map(|n| n.into_owned())
+        .collect();
+    let [name] = names.as_slice() else {
+        return Err(format!(
+            "a wheel must hold exactly one .dist-info/METADATA, found {}",
+            names.len()
+        ));
+    };
+    let entry = zip.by_name(name).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    entry
+        .take(4 * 1024 * 1024 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| e.to_string())?;
+    if out.len() > 4 * 1024 * 1024 {
+        return Err("METADATA larger than 4 MiB".into());
+    }
+    Ok(out)
+}
+
 /// Replaces a file through a new inode (write a temporary file, rename), never in place.
 fn replace(path: &Path, bytes: &[u8]) -> Result<(), InterposeError> {
     tuf_updater::write_atomic(path, bytes).map_err(|e| err(path, e))
@@ -39,7 +76,7 @@ fn html_escape(s: &str) -> String {
 /// Builds (or updates) `tree` from the distributions in `dists`; returns how many projects
 /// it lists. Files that are not wheels or sdists are ignored.
 pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
-    let mut projects: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut projects: BTreeMap<String, Vec<Dist>> = BTreeMap::new();
     let mut entries: Vec<_> = std::fs::read_dir(dists)
         .map_err(|e| err(dists, e))?
         .filter_map(Result::ok)
@@ -63,10 +100,26 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
         if !dest.exists() {
             std::fs::copy(&path, &dest).map_err(|x| err(&dest, x))?;
         }
+        let metadata = if name.ends_with(".whl") {
+            let meta = wheel_metadata(&data).map_err(|e| err(&path, e))?;
+            let meta_digest =
+                tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&meta));
+            replace(
+                &tree.join("packages").join(format!("{name}.metadata")),
+                &meta,
+            )?;
+            Some(meta_digest)
+        } else {
+            None
+        };
         projects
             .entry(normalize_name(&project))
             .or_default()
-            .push((name, digest));
+            .push(Dist {
+                file: name,
+                digest,
+                metadata,
+            });
     }
     for (project, files) in &projects {
         let dir = tree.join("simple").join(project);
@@ -75,15 +128,24 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
             "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Links for {project}</title></head>\n<body>\n<h1>Links for {project}</h1>\n"
         );
         let mut json_files = Vec::new();
-        for (file, digest) in files {
-            let href = format!("../../packages/{}", utf8_percent_encode(file, HREF));
+        for d in files {
+            let href = format!("../../packages/{}", utf8_percent_encode(&d.file, HREF));
+            let mut entry = serde_json::json!({"filename": d.file, "url": href, "hashes": {"sha256": d.digest}});
+            let mut attrs = String::new();
+            if let Some(m) = &d.metadata {
+                // PEP 658 (and its PEP 714 spelling): the core metadata is served beside it.
+                entry["core-metadata"] = serde_json::json!({"sha256": m});
+                entry["dist-info-metadata"] = serde_json::json!({"sha256": m});
+                attrs = format!(
+                    " data-core-metadata=\"sha256={m}\" data-dist-info-metadata=\"sha256={m}\""
+                );
+            }
             html.push_str(&format!(
-                "<a href=\"{href}#sha256={digest}\">{}</a><br/>\n",
-                html_escape(file)
+                "<a href=\"{href}#sha256={}\"{attrs}>{}</a><br/>\n",
+                d.digest,
+                html_escape(&d.file)
             ));
-            json_files.push(
-                serde_json::json!({"filename": file, "url": href, "hashes": {"sha256": digest}}),
-            );
+            json_files.push(entry);
         }
         html.push_str("</body>\n</html>\n");
         replace(&dir.join("index.html"), html.as_bytes())?;
