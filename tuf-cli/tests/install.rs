@@ -202,7 +202,10 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
     assert!(out.contains("The file's sha256 hash is correct"), "{out}");
     assert!(out.contains("metadata overhead:"), "{out}");
     // PEP 658: pip read each wheel's core metadata, also a verified target, before the wheel.
-    assert!(out.contains("Interposing for /packages/gamma-2.1-py3-none-any.whl.metadata"), "{out}");
+    assert!(
+        out.contains("Interposing for /packages/gamma-2.1-py3-none-any.whl.metadata"),
+        "{out}"
+    );
 
     // A project the metadata does not list: refused, nothing installed.
     let (ok, out, site) = m.install("cache-missing", "site-missing", &["delta"]);
@@ -268,4 +271,65 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
     assert!(installed(&site).is_empty());
 
     assert!(installed(&site).is_empty());
+}
+
+#[test]
+fn absolute_links_to_a_covered_host_go_through_tuf_too() {
+    // A page (like PyPI's) linking to files on another host, files.example.org; the rules
+    // cover both hosts with one TUF repository. pip must get every file through the proxy.
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let dists = w.join("dists");
+    wheel(&dists, &["remote", "1.0"]);
+    let tree = w.join("tree");
+    std::fs::create_dir_all(tree.join("packages")).unwrap();
+    std::fs::create_dir_all(tree.join("simple/remote")).unwrap();
+    std::fs::copy(
+        dists.join("remote-1.0-py3-none-any.whl"),
+        tree.join("packages/remote-1.0-py3-none-any.whl"),
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("simple/remote/index.html"),
+        "<a href=\"https://files.example.org/packages/remote-1.0-py3-none-any.whl\">remote-1.0-py3-none-any.whl</a>",
+    )
+    .unwrap();
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "init", "--bins", "4"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "sync", "tree"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let base = url_of_dir(&w.join("r"));
+    let rules = serde_json::json!({
+        "index_host": "pypi.org",
+        "repositories": {"mirror": {
+            "metadata_urls": [format!("{base}metadata/")], "targets_urls": [format!("{base}targets/")],
+            "metadata_dir": w.join("cache/metadata"), "targets_dir": w.join("cache/targets"),
+            "root": w.join("r/metadata/1.root.json"), "ca_file": null}},
+        "hosts": {
+            "pypi.org": {"repository": "mirror", "rules": [{"pattern": "^/simple/([^/]+)/?$", "target": "simple/{1:name}/index.html"}]},
+            "files.example.org": {"repository": "mirror", "rules": [{"pattern": "^/packages/(.+)$", "target": "packages/{1}"}]}
+        }
+    });
+    std::fs::write(w.join("rules.json"), rules.to_string()).unwrap();
+    let site = w.join("site");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["-v", "install", "--rules", "rules.json", "--python"])
+        .arg(python())
+        .args(["remote", "--", "--target"])
+        .arg(&site)
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert!(site.join("remote").exists());
+    assert!(
+        out.contains("/_host/files.example.org/packages/remote-1.0-py3-none-any.whl"),
+        "{out}"
+    );
+}
+
+fn url_of_dir(p: &Path) -> String {
+    format!("file://{}/", p.canonicalize().unwrap().display())
 }

@@ -21,6 +21,7 @@ type Body = BoxBody<Bytes, std::io::Error>;
 /// The rules and one refreshed TUF client per repository.
 pub struct Interposer {
     rules: Rules,
+    proxy_addr: std::sync::OnceLock<SocketAddr>,
     updaters: BTreeMap<String, Mutex<Updater>>,
     metrics: Vec<Metrics>,
 }
@@ -89,6 +90,7 @@ impl Interposer {
         }
         Ok(Interposer {
             rules,
+            proxy_addr: std::sync::OnceLock::new(),
             updaters,
             metrics,
         })
@@ -128,7 +130,12 @@ impl Interposer {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        let mapped = match self.rules.map(None, &path) {
+        // `/_host/<host>/<path>`: a URL of another covered host, rewritten into a page.
+        let (host, path) = match path.strip_prefix("/_host/").and_then(|r| r.split_once('/')) {
+            Some((h, rest)) => (Some(h.to_owned()), format!("/{rest}")),
+            None => (None, path),
+        };
+        let mapped = match self.rules.map(host.as_deref(), &path) {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!("{e}");
@@ -160,6 +167,9 @@ impl Interposer {
             }
         };
         match file {
+            Ok(f) if content_type != "application/octet-stream" => {
+                self.page_response(&f, content_type, head).await
+            }
             Ok(f) => file_response(&f, content_type, head).await,
             Err(e) => {
                 let status = match &e {
@@ -172,6 +182,50 @@ impl Interposer {
                 text(status, format!("TUF verification refused {path}: {e}\n"))
             }
         }
+    }
+}
+
+impl Interposer {
+    /// A verified index page, with absolute links to covered hosts pointed back at the proxy
+    /// (`http://<proxy>/_host/<host>/...`), so that the installer fetches them through TUF too.
+    async fn page_response(
+        &self,
+        path: &std::path::Path,
+        content_type: &'static str,
+        head: bool,
+    ) -> Response<Body> {
+        let bytes = match tokio::fs::read(path).await {
+            Ok(b) => b,
+            Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        };
+        let mut page = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(addr) = self.proxy_addr.get() {
+            for host in self.rules.hosts() {
+                for scheme in ["https", "http"] {
+                    page = page.replace(
+                        &format!("{scheme}://{host}/"),
+                        &format!("http://{addr}/_host/{host}/"),
+                    );
+                }
+            }
+        }
+        let len = page.len();
+        let body = if head {
+            Bytes::new()
+        } else {
+            Bytes::from(page)
+        };
+        let mut r = Response::new(Full::new(body).map_err(|never| match never {}).boxed());
+        let h = r.headers_mut();
+        h.insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static(content_type),
+        );
+        h.insert(
+            hyper::header::CONTENT_LENGTH,
+            hyper::header::HeaderValue::from(len),
+        );
+        r
     }
 }
 
@@ -261,6 +315,7 @@ pub async fn start(interposer: Arc<Interposer>) -> Result<Proxy, InterposeError>
     let addr = listener
         .local_addr()
         .map_err(|e| InterposeError::Proxy(e.to_string()))?;
+    let _ = interposer.proxy_addr.set(addr);
     let task = tokio::spawn(async move {
         loop {
             let Ok((sock, _)) = listener.accept().await else {

@@ -161,6 +161,11 @@ impl Rules {
         })
     }
 
+    /// The covered hosts.
+    pub fn hosts(&self) -> impl Iterator<Item = &str> {
+        self.hosts.keys().map(String::as_str)
+    }
+
     /// Maps a request to a target. `host` is `None` for requests made to the proxy itself.
     /// The path is percent-decoded exactly once; dot segments, backslashes, NUL and invalid
     /// UTF-8 are refused; the result is NFC. A URL that no rule maps is refused.
