@@ -97,12 +97,54 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
         }
         (None, None) => return Err("give --rules FILE, or --mirror URL with --root FILE".into()),
     };
-    let interposer = Arc::new(Interposer::start(&spec).await.map_err(|e| e.to_string())?);
+    let outcome = pip_through_tuf(
+        &spec,
+        &args.python,
+        &args.requirements,
+        &args.pip_args,
+        false,
+    )
+    .await?;
+    if args.stats {
+        let urls = metadata_urls(&spec);
+        for m in &outcome.metrics {
+            stats::print(m, &urls);
+        }
+    }
+    Ok(outcome.code)
+}
+
+/// The metadata base URLs of every repository in `spec`.
+pub fn metadata_urls(spec: &RulesSpec) -> Vec<Url> {
+    spec.repositories
+        .values()
+        .flat_map(|r| r.metadata_urls.iter().filter_map(|u| Url::parse(u).ok()))
+        .collect()
+}
+
+/// What one pip run through TUF did.
+pub struct Outcome {
+    /// pip's exit status.
+    pub code: i32,
+    /// The fetches of each repository's TUF client.
+    pub metrics: Vec<tuf_transport::Metrics>,
+}
+
+/// Starts the interposer and proxy for `spec`, runs `python -m pip install` against it with a
+/// scrubbed environment, and stops the proxy. With `quiet`, pip's output is captured.
+pub async fn pip_through_tuf(
+    spec: &RulesSpec,
+    python: &std::path::Path,
+    requirements: &[String],
+    pip_args: &[String],
+    quiet: bool,
+) -> Result<Outcome, String> {
+    let interposer = Arc::new(Interposer::start(spec).await.map_err(|e| e.to_string())?);
     let proxy = tuf_interpose::start(interposer.clone())
         .await
         .map_err(|e| e.to_string())?;
     tracing::info!("Interposing for pip at {}", proxy.index_url());
-    let mut cmd = tokio::process::Command::new(&args.python);
+    let mut cmd = tokio::process::Command::new(python);
     cmd.args([
         "-m",
         "pip",
@@ -112,28 +154,25 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
     ])
     .arg("--index-url")
     .arg(proxy.index_url())
-    .args(&args.requirements)
-    .args(&args.pip_args);
+    .args(requirements)
+    .args(pip_args);
     for var in SCRUBBED {
         cmd.env_remove(var);
     }
     // Loopback requests must never go through a proxy (pip honours NO_PROXY).
     cmd.env("NO_PROXY", "127.0.0.1,localhost")
         .env("no_proxy", "127.0.0.1,localhost");
+    if quiet {
+        cmd.stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+    }
     let status = cmd
         .status()
         .await
-        .map_err(|e| format!("cannot run {} -m pip: {e}", args.python.display()))?;
+        .map_err(|e| format!("cannot run {} -m pip: {e}", python.display()))?;
     drop(proxy);
-    if args.stats {
-        for m in interposer.metrics() {
-            let urls: Vec<Url> = spec
-                .repositories
-                .values()
-                .flat_map(|r| r.metadata_urls.iter().filter_map(|u| Url::parse(u).ok()))
-                .collect();
-            stats::print(&m, &urls);
-        }
-    }
-    Ok(status.code().unwrap_or(1))
+    Ok(Outcome {
+        code: status.code().unwrap_or(1),
+        metrics: interposer.metrics(),
+    })
 }

@@ -2,6 +2,7 @@
 //! in later releases). Argument parsing, logs and output only: every check is in the libraries.
 
 mod client;
+mod demo;
 mod install;
 mod repo;
 mod stats;
@@ -29,6 +30,9 @@ enum Command {
     /// Install Python packages with the unmodified pip, every index page and file verified by
     /// TUF through a local proxy.
     Install(install::InstallArgs),
+    /// The whole system on the spot: a PyPI-style mirror made TUF-secured, served over HTTPS,
+    /// installed from with pip through TUF, a new release, an attack, and the overhead table.
+    Demo(demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Client(args) => runtime.block_on(client::run(args)).map(|()| 0),
         Command::Repo(args) => runtime.block_on(repo::run(args)).map(|()| 0),
         Command::Install(args) => runtime.block_on(install::run(args)),
+        Command::Demo(args) => runtime.block_on(demo::run(args)).map(|()| 0),
     };
     match result {
         Ok(0) => ExitCode::SUCCESS,
