@@ -116,34 +116,6 @@ fn overhead(metrics: &[Metrics], meta_urls: &[Url]) -> (Overhead, Vec<String>) {
     (o, verified)
 }
 
-fn pki(dir: &Path) -> Result<(), String> {
-    let e = |x: rcgen::Error| x.to_string();
-    let ca_key = rcgen::KeyPair::generate().map_err(e)?;
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(e)?;
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(
-        rcgen::DnType::CommonName,
-        "tuf-cli demo CA (made on the spot)",
-    );
-    let ca = ca_params.self_signed(&ca_key).map_err(e)?;
-    let key = rcgen::KeyPair::generate().map_err(e)?;
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).map_err(e)?;
-    params
-        .subject_alt_names
-        .push(rcgen::SanType::IpAddress(std::net::IpAddr::from([
-            127, 0, 0, 1,
-        ])));
-    let cert = params.signed_by(&key, &ca, &ca_key).map_err(e)?;
-    for (f, text) in [
-        ("cert.pem", cert.pem()),
-        ("key.pem", key.serialize_pem()),
-        ("ca.pem", ca.pem()),
-    ] {
-        std::fs::write(dir.join(f), text).map_err(|x| x.to_string())?;
-    }
-    Ok(())
-}
-
 pub async fn run(args: DemoArgs) -> Result<(), String> {
     let started = Instant::now();
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
@@ -207,7 +179,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         3,
         "Serving it over HTTPS on 127.0.0.1 with a CA made on the spot",
     );
-    pki(&work)?;
+    tuf_repo::serve::ephemeral_pki(&work).map_err(|e| e.to_string())?;
     let acceptor = tuf_repo::serve::tls_acceptor(&work.join("cert.pem"), &work.join("key.pem"))
         .map_err(|e| e.to_string())?;
     let served = tuf_repo::serve::serve(

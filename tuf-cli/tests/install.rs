@@ -55,22 +55,6 @@ impl Drop for Mirror {
     }
 }
 
-fn pki(dir: &Path) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .subject_alt_names
-        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
-    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
-    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
-    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
-    std::fs::write(dir.join("ca.pem"), ca.pem()).unwrap();
-}
-
 fn mirror() -> Mirror {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
@@ -104,7 +88,7 @@ fn mirror() -> Mirror {
         .args(["repo", "--repo", "r", "add-dists", "dists"])
         .current_dir(w));
     assert!(ok && out.contains("3 project(s)"), "{out}");
-    pki(w);
+    tuf_repo::serve::ephemeral_pki(w).unwrap();
     let mut server = Command::new(BIN)
         .args([
             "repo",

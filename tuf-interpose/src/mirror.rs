@@ -5,21 +5,9 @@
 
 use crate::InterposeError;
 use crate::names::{normalize_name, project_of};
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use std::collections::BTreeMap;
 use std::path::Path;
-
-const HREF: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
 
 fn err(path: &Path, e: impl std::fmt::Display) -> InterposeError {
     InterposeError::Rules(format!("{}: {e}", path.display()))
@@ -129,7 +117,10 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
         );
         let mut json_files = Vec::new();
         for d in files {
-            let href = format!("../../packages/{}", utf8_percent_encode(&d.file, HREF));
+            let href = format!(
+                "../../packages/{}",
+                utf8_percent_encode(&d.file, tuf_updater::PATH_SEGMENT)
+            );
             let mut entry = serde_json::json!({"filename": d.file, "url": href, "hashes": {"sha256": d.digest}});
             let mut attrs = String::new();
             if let Some(m) = &d.metadata {

@@ -45,6 +45,37 @@ impl Drop for Served {
     }
 }
 
+/// A CA made on the spot and a certificate it signed for `localhost` and 127.0.0.1, written
+/// as `ca.pem`, `cert.pem` and `key.pem` into `dir`: HTTPS for tests, demos and private
+/// mirrors, trusted by clients given `ca.pem` (nothing is added to any system trust store).
+pub fn ephemeral_pki(dir: &Path) -> Result<()> {
+    let e = |x: rcgen::Error| RepoError::Config(format!("making certificates: {x}"));
+    let ca_key = rcgen::KeyPair::generate().map_err(e)?;
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).map_err(e)?;
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "tuf-rs CA made on the spot");
+    let ca = ca_params.self_signed(&ca_key).map_err(e)?;
+    let key = rcgen::KeyPair::generate().map_err(e)?;
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).map_err(e)?;
+    params
+        .subject_alt_names
+        .push(rcgen::SanType::IpAddress(std::net::IpAddr::from([
+            127, 0, 0, 1,
+        ])));
+    let cert = params.signed_by(&key, &ca, &ca_key).map_err(e)?;
+    for (file, text) in [
+        ("ca.pem", ca.pem()),
+        ("cert.pem", cert.pem()),
+        ("key.pem", key.serialize_pem()),
+    ] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).map_err(|x| RepoError::io(&path, x))?;
+    }
+    Ok(())
+}
+
 /// TLS material for HTTPS: a PEM certificate chain and a PEM private key.
 pub fn tls_acceptor(cert_pem: &Path, key_pem: &Path) -> Result<TlsAcceptor> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| RepoError::io(p, e));

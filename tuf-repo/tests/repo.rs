@@ -457,24 +457,12 @@ async fn serve_sends_gzip_metadata_over_http_and_https() {
     repo.sync(t.path()).unwrap();
     // HTTPS with a CA made on the spot.
     let work = tempfile::tempdir().unwrap();
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = rcgen::KeyPair::generate().unwrap();
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
-    params
-        .subject_alt_names
-        .push(rcgen::SanType::IpAddress("127.0.0.1".parse().unwrap()));
-    let cert = params.signed_by(&key, &ca, &ca_key).unwrap();
+    tuf_repo::serve::ephemeral_pki(work.path()).unwrap();
     let (cert_file, key_file, ca_file) = (
         work.path().join("cert.pem"),
         work.path().join("key.pem"),
         work.path().join("ca.pem"),
     );
-    std::fs::write(&cert_file, cert.pem()).unwrap();
-    std::fs::write(&key_file, key.serialize_pem()).unwrap();
-    std::fs::write(&ca_file, ca.pem()).unwrap();
     for tls in [false, true] {
         let acceptor = tls.then(|| tuf_repo::serve::tls_acceptor(&cert_file, &key_file).unwrap());
         let served = tuf_repo::serve::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), acceptor)

@@ -41,4 +41,4 @@ mod updater;
 pub use error::UpdaterError;
 pub use store::{MetadataStore, QUOTE_ALL, StoreLock, quote_all, write_atomic};
 pub use trusted::{TrustedSet, Update};
-pub use updater::{Updater, UpdaterConfig};
+pub use updater::{PATH_SEGMENT, Updater, UpdaterConfig};

@@ -15,8 +15,8 @@ use tuf_transport::{Fetcher, Limits, Metrics, TransportError};
 use url::Url;
 
 /// Characters escaped in a target path segment of a URL: controls, space, non-ASCII and the
-/// characters that would change the URL's meaning.
-const SEGMENT: &AsciiSet = &CONTROLS
+/// characters that would change the URL's meaning (`/` is left to separate segments).
+pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'"')
     .add(b'#')
@@ -475,7 +475,7 @@ impl Updater {
             Some((_, digest)) if consistent => format!("{digest}.{name}"),
             _ => name.to_owned(),
         };
-        let encode = |s: &str| utf8_percent_encode(s, SEGMENT).to_string();
+        let encode = |s: &str| utf8_percent_encode(s, PATH_SEGMENT).to_string();
         let mut out = String::new();
         if let Some(d) = dir {
             for seg in d.split('/') {
