@@ -1,6 +1,6 @@
 """Builds the same PEP 458 repository as `tuf-cli repo init` + `repo sync` with python-tuf's
 Metadata API (tuf 7.0.1), for comparison: hash every file of the tree, publish it under its
-consistent-snapshot name (a hard link), targets -> bins -> succinct hash bins, sign everything
+consistent-snapshot name (a copy), targets -> bins -> succinct hash bins, sign everything
 with Ed25519, write compact JSON. (Our writer also writes a gzip copy of every metadata file
 and checks every signature it makes against the policy before writing.)
 
@@ -59,14 +59,12 @@ def main(tree: str, out: str, bins: int) -> None:
             digest = hashlib.sha256(data).hexdigest()
             tf = TargetFile(len(data), {"sha256": digest}, path)
             bin_roles[succinct.get_role_for_target(path)].targets[path] = tf
-            # Publish the target under its consistent-snapshot name, as our writer does.
+            # Publish a copy of the target under its consistent-snapshot name, as our writer does.
             d, _, name = path.rpartition("/")
             dest = os.path.join(out, "targets", d, f"{digest}.{name}")
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            try:
-                os.link(full, dest)
-            except FileExistsError:
-                pass
+            with open(dest, "wb") as f:
+                f.write(data)
     snapshot = Snapshot(expires=expires)
 
     def write(md, name, key):

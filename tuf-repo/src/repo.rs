@@ -524,10 +524,19 @@ impl Repository {
         }
         // A copy, not a hard link: a tree edited in place later must never change what was
         // published. The name is the content's hash, so an existing file is already right.
+        // Written through a temporary name but not flushed one by one: the publish that first
+        // refers to it flushes the whole file system (syncfs) before writing the snapshot.
         for digest in hashes.values() {
             let dest = layout::targets_dir(&self.dir).join(hashed_name(target, digest));
             if !dest.exists() {
-                write_atomic(&dest, &data).map_err(|e| RepoError::State(e.to_string()))?;
+                let tmp = dest.with_file_name(format!(
+                    ".{}.tmp",
+                    dest.file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("target")
+                ));
+                std::fs::write(&tmp, &data).map_err(|e| RepoError::io(&tmp, e))?;
+                std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
             }
         }
         Ok(Change::Add {
