@@ -209,37 +209,41 @@ impl Interposer {
                 }
             }
         }
-        let len = page.len();
+        let len = page.len() as u64;
         let body = if head {
             Bytes::new()
         } else {
             Bytes::from(page)
         };
-        let mut r = Response::new(Full::new(body).map_err(|never| match never {}).boxed());
-        let h = r.headers_mut();
-        h.insert(
-            hyper::header::CONTENT_TYPE,
-            hyper::header::HeaderValue::from_static(content_type),
-        );
+        with_headers(full(body), content_type, Some(len))
+    }
+}
+
+/// A body held in memory.
+fn full(bytes: Bytes) -> Body {
+    Full::new(bytes).map_err(|never| match never {}).boxed()
+}
+
+/// A 200 response (status changed by callers) with its content type and, if known, length.
+fn with_headers(body: Body, content_type: &'static str, len: Option<u64>) -> Response<Body> {
+    let mut r = Response::new(body);
+    let h = r.headers_mut();
+    h.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    if let Some(len) = len {
         h.insert(
             hyper::header::CONTENT_LENGTH,
             hyper::header::HeaderValue::from(len),
         );
-        r
     }
+    r
 }
 
 fn text(status: StatusCode, body: String) -> Response<Body> {
-    let mut r = Response::new(
-        Full::new(Bytes::from(body))
-            .map_err(|never| match never {})
-            .boxed(),
-    );
+    let mut r = with_headers(full(Bytes::from(body)), "text/plain; charset=utf-8", None);
     *r.status_mut() = status;
-    r.headers_mut().insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
     r
 }
 
@@ -255,9 +259,7 @@ async fn file_response(
     };
     let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
     let body: Body = if head {
-        Full::new(Bytes::new())
-            .map_err(|never| match never {})
-            .boxed()
+        full(Bytes::new())
     } else {
         let stream = futures_util::stream::unfold(Some(file), |state| async move {
             let mut f = state?;
@@ -273,17 +275,7 @@ async fn file_response(
         });
         BodyExt::boxed(StreamBody::new(stream))
     };
-    let mut r = Response::new(body);
-    let h = r.headers_mut();
-    h.insert(
-        hyper::header::CONTENT_TYPE,
-        hyper::header::HeaderValue::from_static(content_type),
-    );
-    h.insert(
-        hyper::header::CONTENT_LENGTH,
-        hyper::header::HeaderValue::from(len),
-    );
-    r
+    with_headers(body, content_type, Some(len))
 }
 
 /// A running proxy; stops when dropped.

@@ -59,6 +59,26 @@ impl Client {
     }
 }
 
+/// Writes `timestamp.json` holding the simulator's timestamp with exactly these (keyid, hex
+/// signature) pairs — a list the metadata builder would never produce.
+fn write_timestamp_signed_as(sim: &Sim, sigs: &[(String, String)]) {
+    use tuf_metadata::json::{Map, Value, write_layout};
+    let list = sigs
+        .iter()
+        .map(|(keyid, sig)| {
+            let mut m = Map::new();
+            m.insert("keyid", keyid.clone().into());
+            m.insert("sig", sig.clone().into());
+            Value::Object(m)
+        })
+        .collect();
+    let mut value = tuf_metadata::Metadata::new(sim.timestamp.clone()).to_value();
+    if let Value::Object(m) = &mut value {
+        m.insert("signatures", Value::Array(list));
+    }
+    sim.write("timestamp.json", &write_layout(&value, Default::default()));
+}
+
 async fn setup() -> (Sim, Server, Client) {
     let mut sim = Sim::new();
     sim.add_target("targets", "a/file.txt", b"genuine content");
@@ -432,26 +452,11 @@ async fn thresholds_count_distinct_keys_5_4_2() {
         sim.timestamp.bump_version().unwrap();
         let mut md = tuf_metadata::Metadata::new(sim.timestamp.clone());
         md.sign(key, false).unwrap();
-        let again = md.signatures()[0].clone();
-        let mut value = md.to_value();
-        if let tuf_metadata::json::Value::Object(m) = &mut value
-            && let Some(tuf_metadata::json::Value::Array(sigs)) = m.get_mut("signatures")
-        {
-            sigs.push(
-                tuf_metadata::json::parse(
-                    format!(
-                        "{{\"keyid\":\"{}\",\"sig\":\"{}\"}}",
-                        again.keyid, again.sig
-                    )
-                    .as_bytes(),
-                )
-                .unwrap(),
-            );
-        }
-        sim.write(
-            "timestamp.json",
-            &tuf_metadata::json::write_layout(&value, Default::default()),
+        let once = (
+            md.signatures()[0].keyid.clone(),
+            md.signatures()[0].sig.clone(),
         );
+        write_timestamp_signed_as(&sim, &[once.clone(), once]);
         // The same keyid twice is malformed (spec: keyids are unique in signatures); the
         // threshold check itself would count it once (tuf-crypto's tests show that).
         let err = client.refresh().await.unwrap_err();
@@ -496,27 +501,14 @@ async fn one_key_under_two_keyids_counts_once_5_4_2() {
         sim.root.bump_version().unwrap();
         sim.publish_root();
         sim.timestamp.bump_version().unwrap();
-        let mut md = tuf_metadata::Metadata::new(sim.timestamp.clone());
-        let canonical = md.canonical_signed().into_owned();
-        md.clear_signatures();
-        let mut value = md.to_value();
-        let sigs: Vec<tuf_metadata::json::Value> = [ida, idb]
-            .iter()
-            .map(|id| {
-                let sig = tuf_crypto::hex::encode(k.sign(&canonical).unwrap());
-                tuf_metadata::json::parse(
-                    format!("{{\"keyid\":\"{id}\",\"sig\":\"{sig}\"}}").as_bytes(),
-                )
-                .unwrap()
-            })
+        let canonical = tuf_metadata::Metadata::new(sim.timestamp.clone())
+            .canonical_signed()
+            .into_owned();
+        let sigs: Vec<(String, String)> = [ida, idb]
+            .into_iter()
+            .map(|id| (id, tuf_crypto::hex::encode(k.sign(&canonical).unwrap())))
             .collect();
-        if let tuf_metadata::json::Value::Object(m) = &mut value {
-            m.insert("signatures", tuf_metadata::json::Value::Array(sigs));
-        }
-        sim.write(
-            "timestamp.json",
-            &tuf_metadata::json::write_layout(&value, Default::default()),
-        );
+        write_timestamp_signed_as(&sim, &sigs);
         let err = client.refresh().await.unwrap_err();
         assert!(
             err.to_string()
