@@ -11,8 +11,11 @@ bins=${2:-16384}
 py=$(./scripts/python-env.sh | tail -n 1)
 cargo build -q -j2 --release -p tuf-cli
 cli=$PWD/target/release/tuf-cli
-mkdir -p target/bench-work
-work=$(mktemp -d "$PWD/target/bench-work/repo-scale.XXXXXX")
+# BENCH_DIR picks the file system (e.g. /dev/shm, a tmpfs, to measure the code rather than the
+# disk's inode allocator); default target/bench-work.
+base=${BENCH_DIR:-$PWD/target/bench-work}
+mkdir -p "$base"
+work=$(mktemp -d "$base/repo-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # run LABEL CMD...: wall, user and system seconds of CMD and its children.
 run() {

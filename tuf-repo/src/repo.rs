@@ -339,7 +339,12 @@ impl Repository {
             .map(|(name, t)| {
                 let file = format!("{}.{}.json", t.version(), quote_all(name));
                 let bytes = self.sign_checked(name, t, delegator)?;
-                let packed = gzip(&bytes).map_err(|e| RepoError::io(Path::new(&file), e))?;
+                // A small bin gains little from compression and would cost a file more.
+                let packed = if bytes.len() < GZIP_MIN {
+                    None
+                } else {
+                    Some(gzip(&bytes).map_err(|e| RepoError::io(Path::new(&file), e))?)
+                };
                 Ok(SignedBin {
                     name: name.clone(),
                     version: t.version(),
@@ -352,7 +357,9 @@ impl Repository {
         let mdir = layout::metadata_dir(&self.dir);
         let mut out = Vec::with_capacity(signed.len());
         for b in signed {
-            write_unsynced(&mdir.join(format!("{}.gz", b.file)), &b.packed)?;
+            if let Some(packed) = &b.packed {
+                write_unsynced(&mdir.join(format!("{}.gz", b.file)), packed)?;
+            }
             write_unsynced(&mdir.join(&b.file), &b.bytes)?;
             out.push((b.name, b.version, b.bytes.len() as u64));
         }
@@ -494,7 +501,12 @@ impl Repository {
             }
             planned.push((target, f.clone()));
         }
-        // Directories first, once each, so the parallel part only reads, hashes and links.
+        self.store_targets(&planned)
+    }
+
+    /// Hashes and stores planned (target path, file) pairs in parallel.
+    fn store_targets(&self, planned: &[(String, PathBuf)]) -> Result<Vec<Change>> {
+        // Directories first, once each, so the parallel part only reads, hashes and writes.
         let dirs: BTreeSet<PathBuf> = planned
             .iter()
             .filter_map(|(target, _)| {
@@ -772,33 +784,31 @@ impl Repository {
         let mut stamps: HashMap<String, (u64, i128)> = HashMap::new();
         let mut wanted: BTreeSet<String> = BTreeSet::new();
         let mut to_add = Vec::new();
-        for f in &files {
-            let target = target_path(&canon, f)?;
-            if !wanted.insert(target.clone()) {
+        for f in files {
+            if !wanted.insert(f.target.clone()) {
                 return Err(RepoError::BadTarget {
-                    path: f.display().to_string(),
+                    path: f.path.display().to_string(),
                     reason: "another file has the same target path after Unicode NFC normalization"
                         .into(),
                 });
             }
-            let meta = std::fs::metadata(f).map_err(|e| RepoError::io(f, e))?;
-            let stamp = (meta.len(), mtime_ns(&meta));
-            let known = match (current.get(&target), index.get(&target)) {
+            let stamp = (f.length, f.mtime_ns);
+            let known = match (current.get(&f.target), index.get(&f.target)) {
                 (Some(t), Some(e)) if (e.length, e.mtime_ns) == stamp && t.length == e.length => {
                     t.hashes.get(&e.algorithm) == Some(e.digest.as_str())
                 }
                 _ => false,
             };
             if known {
-                let entry = index[&target].clone();
-                new_index.insert(target, entry);
+                let entry = index[&f.target].clone();
+                new_index.insert(f.target, entry);
             } else {
-                stamps.insert(target, stamp);
-                to_add.push(f.clone());
+                stamps.insert(f.target.clone(), stamp);
+                to_add.push((f.target, f.path));
             }
         }
         let mut changes = self.staged()?;
-        for c in self.stage_files(&canon, &to_add)? {
+        for c in self.store_targets(&to_add)? {
             if let Change::Add {
                 path,
                 length,
@@ -1014,8 +1024,12 @@ struct SignedBin {
     version: u64,
     file: String,
     bytes: Vec<u8>,
-    packed: Vec<u8>,
+    packed: Option<Vec<u8>>,
 }
+
+/// Bins smaller than this many bytes get no `.json.gz` copy (a static server sends the
+/// plain file instead).
+const GZIP_MIN: usize = 1024;
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -1107,28 +1121,72 @@ fn target_path(tree: &Path, file: &Path) -> Result<String> {
     Ok(parts.join("/"))
 }
 
-/// Every regular file below `tree`, sorted; symbolic links are refused.
-fn walk(tree: &Path) -> Result<Vec<PathBuf>> {
+/// A regular file found by [`walk`].
+struct Walked {
+    /// Its path on disk.
+    path: PathBuf,
+    /// Its target path (see [`target_path`]).
+    target: String,
+    length: u64,
+    mtime_ns: i128,
+}
+
+/// Every regular file below `tree` (canonical) with its target path, size and modification
+/// time; symbolic links and non-UTF-8 names are refused. Directories of one level are read in
+/// parallel; the walk never follows a link (it uses each entry's own type), so no file found
+/// here lies outside the tree.
+fn walk(tree: &Path) -> Result<Vec<Walked>> {
     let mut out = Vec::new();
-    let mut stack = vec![tree.to_owned()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).map_err(|e| RepoError::io(&dir, e))? {
-            let e = e.map_err(|e| RepoError::io(&dir, e))?;
-            let ft = e.file_type().map_err(|err| RepoError::io(&e.path(), err))?;
-            if ft.is_symlink() {
-                return Err(RepoError::BadTarget {
-                    path: e.path().display().to_string(),
-                    reason: "symbolic links are not followed (they could escape the tree)".into(),
-                });
-            } else if ft.is_dir() {
-                stack.push(e.path());
-            } else if ft.is_file() {
-                out.push(e.path());
-            }
+    let mut level = vec![(tree.to_owned(), String::new())];
+    while !level.is_empty() {
+        let read: Vec<(Vec<Walked>, Vec<(PathBuf, String)>)> = level
+            .par_iter()
+            .map(|(dir, prefix)| read_dir_entries(dir, prefix))
+            .collect::<Result<_>>()?;
+        level = Vec::new();
+        for (files, dirs) in read {
+            out.extend(files);
+            level.extend(dirs);
         }
     }
-    out.sort();
+    out.sort_unstable_by(|a, b| a.target.cmp(&b.target));
     Ok(out)
+}
+
+/// One directory of [`walk`]: its regular files and its subdirectories.
+#[allow(clippy::type_complexity)]
+fn read_dir_entries(dir: &Path, prefix: &str) -> Result<(Vec<Walked>, Vec<(PathBuf, String)>)> {
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| RepoError::io(dir, e))? {
+        let e = e.map_err(|e| RepoError::io(dir, e))?;
+        let path = e.path();
+        let ft = e.file_type().map_err(|err| RepoError::io(&path, err))?;
+        let bad = |reason: &str| RepoError::BadTarget {
+            path: path.display().to_string(),
+            reason: reason.to_owned(),
+        };
+        if ft.is_symlink() {
+            return Err(bad(
+                "symbolic links are not followed (they could escape the tree)",
+            ));
+        }
+        let name = e.file_name();
+        let name = name.to_str().ok_or_else(|| bad("file name is not UTF-8"))?;
+        let target = format!("{prefix}{}", name.nfc().collect::<String>());
+        if ft.is_dir() {
+            dirs.push((path, format!("{target}/")));
+        } else if ft.is_file() {
+            let meta = e.metadata().map_err(|err| RepoError::io(&path, err))?;
+            files.push(Walked {
+                length: meta.len(),
+                mtime_ns: mtime_ns(&meta),
+                path,
+                target,
+            });
+        }
+    }
+    Ok((files, dirs))
 }
 
 /// Verifies a file against a target description (used by `verify`).
