@@ -1,7 +1,8 @@
-//! `tuf-cli`: a TUF client and repository tool on the command line (installer commands follow
-//! in later releases). Argument parsing, logs and output only: every check is in the libraries.
+//! `tuf-cli`: a TUF client, repository tool, installer front end and conformance runner on the
+//! command line. Argument parsing, logs and output only: every check is in the libraries.
 
 mod client;
+mod conformance;
 mod demo;
 mod install;
 mod repo;
@@ -33,6 +34,8 @@ enum Command {
     /// The whole system on the spot: a PyPI-style mirror made TUF-secured, served over HTTPS,
     /// installed from with pip through TUF, a new release, an attack, and the overhead table.
     Demo(demo::DemoArgs),
+    /// Attack scenarios that grade any client speaking the public TUF conformance protocol.
+    Conformance(conformance::ConformanceArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +66,7 @@ fn main() -> ExitCode {
         Command::Repo(args) => runtime.block_on(repo::run(args)).map(|()| 0),
         Command::Install(args) => runtime.block_on(install::run(args)),
         Command::Demo(args) => runtime.block_on(demo::run(args)).map(|()| 0),
+        Command::Conformance(args) => runtime.block_on(conformance::run(args)),
     };
     match result {
         Ok(0) => ExitCode::SUCCESS,

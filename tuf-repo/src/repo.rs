@@ -1139,7 +1139,7 @@ fn walk(tree: &Path) -> Result<Vec<Walked>> {
     let mut out = Vec::new();
     let mut level = vec![(tree.to_owned(), String::new())];
     while !level.is_empty() {
-        let read: Vec<(Vec<Walked>, Vec<(PathBuf, String)>)> = level
+        let read: Vec<Listing> = level
             .par_iter()
             .map(|(dir, prefix)| read_dir_entries(dir, prefix))
             .collect::<Result<_>>()?;
@@ -1153,9 +1153,12 @@ fn walk(tree: &Path) -> Result<Vec<Walked>> {
     Ok(out)
 }
 
-/// One directory of [`walk`]: its regular files and its subdirectories.
-#[allow(clippy::type_complexity)]
-fn read_dir_entries(dir: &Path, prefix: &str) -> Result<(Vec<Walked>, Vec<(PathBuf, String)>)> {
+/// What [`read_dir_entries`] finds in one directory: its regular files, and its
+/// subdirectories with their target path prefixes.
+type Listing = (Vec<Walked>, Vec<(PathBuf, String)>);
+
+/// One directory of [`walk`].
+fn read_dir_entries(dir: &Path, prefix: &str) -> Result<Listing> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for e in std::fs::read_dir(dir).map_err(|e| RepoError::io(dir, e))? {
