@@ -31,6 +31,9 @@ enum Command {
     /// Install Python packages with the unmodified pip, every index page and file verified by
     /// TUF through a local proxy.
     Install(install::InstallArgs),
+    /// Download distribution files with the unmodified `pip download`, every page and file
+    /// verified by TUF, into a directory (for air-gapped use).
+    Download(install::DownloadArgs),
     /// The whole system on the spot: a PyPI-style mirror made TUF-secured, served over HTTPS,
     /// installed from with pip through TUF, a new release, an attack, and the overhead table.
     Demo(demo::DemoArgs),
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Client(args) => runtime.block_on(client::run(args)).map(|()| 0),
         Command::Repo(args) => runtime.block_on(repo::run(args)).map(|()| 0),
         Command::Install(args) => runtime.block_on(install::run(args)),
+        Command::Download(args) => runtime.block_on(install::download(args)),
         Command::Demo(args) => runtime.block_on(demo::run(args)).map(|()| 0),
         Command::Conformance(args) => runtime.block_on(conformance::run(args)),
     };

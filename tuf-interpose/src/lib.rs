@@ -7,12 +7,14 @@
 //! and the client's side.
 
 mod error;
+mod guard;
 pub mod mirror;
 mod names;
 mod proxy;
 mod rules;
 
 pub use error::InterposeError;
+pub use guard::Guard;
 pub use names::{normalize_name, project_of};
-pub use proxy::{Interposer, Proxy, start};
+pub use proxy::{Interposer, Proxy, start, start_guarded};
 pub use rules::{HostSpec, Mapped, RepositorySpec, RuleSpec, Rules, RulesSpec};

@@ -2,12 +2,14 @@
 //! file requests with TUF-verified targets only.
 
 use crate::InterposeError;
+use crate::guard::Guard;
+use crate::names::normalize_name;
 use crate::rules::{Mapped, Rules, RulesSpec};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Frame;
 use hyper::{Request, Response, StatusCode};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
@@ -24,6 +26,10 @@ pub struct Interposer {
     proxy_addr: std::sync::OnceLock<SocketAddr>,
     updaters: BTreeMap<String, Mutex<Updater>>,
     metrics: Vec<Metrics>,
+    /// Projects whose index page no TUF repository lists (asked for, refused).
+    missing: std::sync::Mutex<BTreeSet<String>>,
+    /// Requests refused because no TUF repository covers their host.
+    uncovered: std::sync::Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Interposer {
@@ -93,7 +99,115 @@ impl Interposer {
             proxy_addr: std::sync::OnceLock::new(),
             updaters,
             metrics,
+            missing: Default::default(),
+            uncovered: Default::default(),
         })
+    }
+
+    /// Projects the installer asked for whose index page the metadata does not list
+    /// (normalized names, sorted).
+    pub fn missing_projects(&self) -> Vec<String> {
+        self.missing
+            .lock()
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Requests refused because their host is not covered by any TUF repository
+    /// (`CONNECT host:port` or `GET http://host/...`), in order.
+    pub fn uncovered_requests(&self) -> Vec<String> {
+        self.uncovered.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Downloads (or finds cached) and verifies `target` of the repository that secures the
+    /// index host; returns the local file. Used for signed side data such as the list of
+    /// project names.
+    pub async fn index_target(&self, target: &str) -> Result<std::path::PathBuf, InterposeError> {
+        let repository = self.rules.index_repository().to_owned();
+        self.verified(&Mapped {
+            repository,
+            target: target.to_owned(),
+        })
+        .await
+    }
+
+    /// Whether requests for `host` are answered from a TUF repository.
+    pub fn covers(&self, host: &str) -> bool {
+        self.rules.hosts().any(|h| h.eq_ignore_ascii_case(host))
+    }
+
+    fn refuse_uncovered(&self, what: String) -> Response<Body> {
+        tracing::error!(
+            "refused {what}: no TUF repository covers this host, so nothing is fetched from it"
+        );
+        if let Ok(mut u) = self.uncovered.lock() {
+            u.push(what.clone());
+        }
+        text(
+            StatusCode::FORBIDDEN,
+            format!("tuf-cli refused {what}: no TUF repository covers this host\n"),
+        )
+    }
+
+    /// Answers one request on the proxy's own port: `CONNECT` (guard mode), a proxy request
+    /// in absolute form, or an index request.
+    async fn dispatch(
+        self: Arc<Self>,
+        guard: Option<Arc<Guard>>,
+        req: Request<hyper::body::Incoming>,
+    ) -> Response<Body> {
+        if req.method() == hyper::Method::CONNECT {
+            let authority = req.uri().authority().map(|a| a.to_string());
+            let host = req.uri().host().map(str::to_owned);
+            let (Some(authority), Some(host)) = (authority, host) else {
+                return text(StatusCode::BAD_REQUEST, "CONNECT needs host:port\n".into());
+            };
+            let Some(guard) = guard.filter(|_| self.covers(&host)) else {
+                return self.refuse_uncovered(format!("CONNECT {authority}"));
+            };
+            tracing::info!("Intercepting CONNECT {authority}: served from TUF targets");
+            let me = self.clone();
+            tokio::spawn(async move {
+                let upgraded = match hyper::upgrade::on(req).await {
+                    Ok(u) => u,
+                    Err(e) => {
+                        tracing::warn!("CONNECT {authority}: {e}");
+                        return;
+                    }
+                };
+                let io = hyper_util::rt::TokioIo::new(upgraded);
+                let tls = match guard.acceptor().accept(io).await {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::warn!("CONNECT {authority}: TLS handshake failed: {e}");
+                        return;
+                    }
+                };
+                let service = hyper::service::service_fn(move |req| {
+                    let (me, host) = (me.clone(), host.clone());
+                    async move { Ok::<_, std::convert::Infallible>(me.handle(req, Some(&host)).await) }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .await;
+            });
+            return Response::new(full(Bytes::new()));
+        }
+        // A proxy request in absolute form (`GET http://host/path`).
+        if let Some(host) = req.uri().host().map(str::to_owned) {
+            let own = self.proxy_addr.get().is_some_and(|a| {
+                req.uri().port_u16() == Some(a.port())
+                    && (host == "127.0.0.1" || host.eq_ignore_ascii_case("localhost"))
+            });
+            if own {
+                return self.handle(req, None).await;
+            }
+            if !self.covers(&host) {
+                return self.refuse_uncovered(format!("{} {}", req.method(), req.uri()));
+            }
+            return self.handle(req, Some(&host)).await;
+        }
+        self.handle(req, None).await
     }
 
     /// The fetch records of every repository's client.
@@ -115,7 +229,13 @@ impl Interposer {
         Ok(u.download_target(&mapped.target, &info).await?)
     }
 
-    async fn handle(&self, req: Request<hyper::body::Incoming>) -> Response<Body> {
+    /// Answers a request for a covered URL: `host` is the covered host when the request came
+    /// through a tunnel or in absolute form, `None` for the proxy's own index URLs.
+    async fn handle(
+        &self,
+        req: Request<hyper::body::Incoming>,
+        host: Option<&str>,
+    ) -> Response<Body> {
         let head = req.method() == hyper::Method::HEAD;
         if req.method() != hyper::Method::GET && !head {
             return text(
@@ -132,8 +252,8 @@ impl Interposer {
             .to_owned();
         // `/_host/<host>/<path>`: a URL of another covered host, rewritten into a page.
         let (host, path) = match path.strip_prefix("/_host/").and_then(|r| r.split_once('/')) {
-            Some((h, rest)) => (Some(h.to_owned()), format!("/{rest}")),
-            None => (None, path),
+            Some((h, rest)) if host.is_none() => (Some(h.to_owned()), format!("/{rest}")),
+            _ => (host.map(str::to_owned), path),
         };
         let mapped = match self.rules.map(host.as_deref(), &path) {
             Ok(m) => m,
@@ -174,6 +294,14 @@ impl Interposer {
             Err(e) => {
                 let status = match &e {
                     InterposeError::Updater(UpdaterError::TargetNotFound { .. }) => {
+                        if let Some(name) = mapped
+                            .target
+                            .strip_prefix("simple/")
+                            .and_then(|r| r.strip_suffix("/index.html"))
+                            && let Ok(mut m) = self.missing.lock()
+                        {
+                            m.insert(normalize_name(name));
+                        }
                         StatusCode::NOT_FOUND
                     }
                     _ => StatusCode::BAD_GATEWAY,
@@ -287,6 +415,11 @@ pub struct Proxy {
 }
 
 impl Proxy {
+    /// The proxy URL to give the installer in guard mode (`HTTPS_PROXY`, pip `--proxy`).
+    pub fn proxy_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     /// The index URL to give the installer (`--index-url`).
     pub fn index_url(&self) -> String {
         format!("http://{}/simple/", self.addr)
@@ -299,8 +432,17 @@ impl Drop for Proxy {
     }
 }
 
-/// Starts the proxy on 127.0.0.1 (ephemeral port).
+/// Starts the proxy on 127.0.0.1 (ephemeral port), in index mode only: `CONNECT` is refused.
 pub async fn start(interposer: Arc<Interposer>) -> Result<Proxy, InterposeError> {
+    start_guarded(interposer, None).await
+}
+
+/// Starts the proxy on 127.0.0.1 (ephemeral port); with a [`Guard`], `CONNECT` to covered
+/// hosts is intercepted and served from verified targets (guard mode).
+pub async fn start_guarded(
+    interposer: Arc<Interposer>,
+    guard: Option<Arc<Guard>>,
+) -> Result<Proxy, InterposeError> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| InterposeError::Proxy(e.to_string()))?;
@@ -315,15 +457,18 @@ pub async fn start(interposer: Arc<Interposer>) -> Result<Proxy, InterposeError>
             };
             // Small responses must not wait for the peer's delayed ACK (Nagle).
             let _ = sock.set_nodelay(true);
-            let interposer = interposer.clone();
+            let (interposer, guard) = (interposer.clone(), guard.clone());
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |req| {
-                    let interposer = interposer.clone();
-                    async move { Ok::<_, std::convert::Infallible>(interposer.handle(req).await) }
+                    let (interposer, guard) = (interposer.clone(), guard.clone());
+                    async move {
+                        Ok::<_, std::convert::Infallible>(interposer.dispatch(guard, req).await)
+                    }
                 });
                 let io = hyper_util::rt::TokioIo::new(sock);
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(io, service)
+                    .with_upgrades()
                     .await;
             });
         }

@@ -62,7 +62,8 @@ pub struct RulesSpec {
 
 impl RulesSpec {
     /// The rules for a PyPI-style mirror with `simple/` and `packages/` targets: PEP 503 and
-    /// PEP 691 index pages, distribution files, and PEP 658 `.metadata` files.
+    /// PEP 691 index pages, distribution files, and PEP 658 `.metadata` files, for the hosts
+    /// `pypi.org` and `files.pythonhosted.org` (so direct URLs to PyPI are covered too).
     pub fn for_mirror(repository: RepositorySpec) -> RulesSpec {
         let rule = |p: &str, t: &str| RuleSpec {
             pattern: p.into(),
@@ -73,14 +74,25 @@ impl RulesSpec {
             rule("^/simple/([^/]+)/?$", "simple/{1:name}/index.html"),
             rule("^/packages/(.+)$", "packages/{1}"),
         ];
+        // Direct URLs to PyPI's file host map to the same `packages/` targets.
+        let files = vec![rule("^/packages/(.+)$", "packages/{1}")];
         RulesSpec {
-            hosts: [(
-                "pypi.org".to_owned(),
-                HostSpec {
-                    repository: "mirror".into(),
-                    rules,
-                },
-            )]
+            hosts: [
+                (
+                    "pypi.org".to_owned(),
+                    HostSpec {
+                        repository: "mirror".into(),
+                        rules,
+                    },
+                ),
+                (
+                    "files.pythonhosted.org".to_owned(),
+                    HostSpec {
+                        repository: "mirror".into(),
+                        rules: files,
+                    },
+                ),
+            ]
             .into_iter()
             .collect(),
             repositories: [("mirror".to_owned(), repository)].into_iter().collect(),
@@ -164,6 +176,13 @@ impl Rules {
     /// The covered hosts.
     pub fn hosts(&self) -> impl Iterator<Item = &str> {
         self.hosts.keys().map(String::as_str)
+    }
+
+    /// The name of the repository that secures the index host.
+    pub fn index_repository(&self) -> &str {
+        self.hosts
+            .get(&self.index_host)
+            .map_or("", |(repository, _)| repository.as_str())
     }
 
     /// Maps a request to a target. `host` is `None` for requests made to the proxy itself.

@@ -15,7 +15,8 @@
 //! let config = RepoConfig { bin_count: 16, ..RepoConfig::default() };
 //! let repo = Repository::init(dir.path(), config).unwrap();
 //! let report = repo.sync(tree.path()).unwrap();
-//! assert_eq!(report.added, 1);
+//! // The page, and the signed list of project names (`simple/names.txt`).
+//! assert_eq!(report.added, 2);
 //! assert!(tuf_repo::verify(dir.path(), true).unwrap().ok());
 //! ```
 

@@ -528,11 +528,16 @@ impl Repository {
     /// Hashes `file` and places it at its hashed name(s) under `targets/`.
     fn store_target(&self, target: &str, file: &Path) -> Result<Change> {
         let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
+        self.store_data(target, &data)
+    }
+
+    /// Hashes `data` and places it at its hashed name(s) under `targets/`.
+    fn store_data(&self, target: &str, data: &[u8]) -> Result<Change> {
         let mut hashes = BTreeMap::new();
         for alg in &self.config.hash_algorithms {
             let a = HashAlgorithm::from_name(alg)
                 .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
-            hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(&data)));
+            hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(data)));
         }
         // A copy, not a hard link: a tree edited in place later must never change what was
         // published. The name is the content's hash, so an existing file is already right.
@@ -547,7 +552,7 @@ impl Repository {
                         .and_then(|n| n.to_str())
                         .unwrap_or("target")
                 ));
-                std::fs::write(&tmp, &data).map_err(|e| RepoError::io(&tmp, e))?;
+                std::fs::write(&tmp, data).map_err(|e| RepoError::io(&tmp, e))?;
                 std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
             }
         }
@@ -556,6 +561,58 @@ impl Repository {
             length: data.len() as u64,
             hashes,
         })
+    }
+
+    fn names_path(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("project-names.json")
+    }
+
+    /// Keeps the signed list of project names ([`layout::PROJECT_NAMES_TARGET`]) in step
+    /// with the changes: a project is a `simple/<name>/index.html` target. Returns the
+    /// changes (with the list's new version added if it changed) and the new set of names,
+    /// to be recorded once the publish is done.
+    fn with_project_names(
+        &self,
+        mut changes: Vec<Change>,
+    ) -> Result<(Vec<Change>, Option<BTreeSet<String>>)> {
+        let project = |path: &str| {
+            path.strip_prefix("simple/")
+                .and_then(|r| r.strip_suffix("/index.html"))
+                .filter(|n| !n.is_empty() && !n.contains('/'))
+                .map(str::to_owned)
+        };
+        if !changes.iter().any(|c| match c {
+            Change::Add { path, .. } | Change::Remove { path } => project(path).is_some(),
+        }) {
+            return Ok((changes, None));
+        }
+        let mut names: BTreeSet<String> = std::fs::read(self.names_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let before = names.clone();
+        for c in &changes {
+            match c {
+                Change::Add { path, .. } => {
+                    if let Some(n) = project(path) {
+                        names.insert(n);
+                    }
+                }
+                Change::Remove { path } => {
+                    if let Some(n) = project(path) {
+                        names.remove(&n);
+                    }
+                }
+            }
+        }
+        if names == before {
+            return Ok((changes, None));
+        }
+        let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+        let dir = layout::targets_dir(&self.dir).join("simple");
+        std::fs::create_dir_all(&dir).map_err(|e| RepoError::io(&dir, e))?;
+        changes.push(self.store_data(layout::PROJECT_NAMES_TARGET, text.as_bytes())?);
+        Ok((changes, Some(names)))
     }
 
     /// Stages the removal of targets.
@@ -596,6 +653,7 @@ impl Repository {
     ) -> Result<PublishReport> {
         let bins = self.bins(&state);
         let mut report = PublishReport::default();
+        let (changes, names) = self.with_project_names(changes)?;
         let mut by_bin: BTreeMap<String, Vec<Change>> = BTreeMap::new();
         for c in changes {
             let path = match &c {
@@ -708,6 +766,12 @@ impl Repository {
         report.bytes_written += snap.len() as u64;
         state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
         self.publish_timestamp(&mut state, &mut report)?;
+        // Recorded before the staged changes are cleared: an interruption in between replays
+        // the same changes, which give the same names.
+        if let Some(names) = names {
+            let text = serde_json::to_vec(&names).map_err(|e| RepoError::State(e.to_string()))?;
+            write_atomic(&self.names_path(), &text).map_err(|e| RepoError::State(e.to_string()))?;
+        }
         self.save_staged(&[])?;
         Ok(report)
     }
@@ -845,10 +909,11 @@ impl Repository {
                 changes.push(c);
             }
         }
+        // The list of project names is the repository's own target, not the tree's.
         changes.extend(
             current
                 .keys()
-                .filter(|t| !wanted.contains(*t))
+                .filter(|t| !wanted.contains(*t) && *t != layout::PROJECT_NAMES_TARGET)
                 .map(|t| Change::Remove { path: t.clone() }),
         );
         // Staged first: if the publish is interrupted, the next publish picks the changes up.

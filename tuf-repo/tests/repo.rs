@@ -223,7 +223,8 @@ async fn our_client_and_python_tuf_download_through_the_bins() {
         c.hash_algorithms = vec!["sha256".into(), "sha512".into()];
         let repo = Repository::init(dir.path(), c).unwrap();
         let report = repo.sync(t.path()).unwrap();
-        assert_eq!(report.added, 60);
+        // 30 pages, 30 distributions, and the list of project names.
+        assert_eq!(report.added, 61);
         let server = Server::start(dir.path().to_owned()).await;
         let wanted = [
             "simple/project-7/index.html",
@@ -267,7 +268,7 @@ fn sync_adds_new_removes_gone_and_leaves_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let t = tree(10);
     let repo = Repository::init(dir.path(), config(16)).unwrap();
-    assert_eq!(repo.sync(t.path()).unwrap().added, 20);
+    assert_eq!(repo.sync(t.path()).unwrap().added, 21);
     let again = repo.sync(t.path()).unwrap();
     assert_eq!((again.added, again.removed), (0, 0), "nothing changed");
     std::fs::remove_file(t.path().join("simple/project-3/index.html")).unwrap();
@@ -278,8 +279,44 @@ fn sync_adds_new_removes_gone_and_leaves_the_rest() {
         b"changed content",
     );
     let r = repo.sync(t.path()).unwrap();
-    assert_eq!((r.added, r.removed), (2, 1));
+    // other.html, the changed distribution, and the list of names without project-3.
+    assert_eq!((r.added, r.removed), (3, 1));
     assert!(verify(dir.path(), true).unwrap().ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_signed_list_of_project_names_follows_the_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(4);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    let server = Server::start(dir.path().to_owned()).await;
+    let got = our_client(
+        dir.path(),
+        &server,
+        &[tuf_repo::layout::PROJECT_NAMES_TARGET],
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8(got[0].clone()).unwrap(),
+        "project-0\nproject-1\nproject-2\nproject-3\n"
+    );
+    std::fs::remove_file(t.path().join("simple/project-1/index.html")).unwrap();
+    write(t.path(), "simple/project-9/index.html", b"new");
+    repo.sync(t.path()).unwrap();
+    // A sync from a tree that has no such file keeps the list (it is the repository's own).
+    let got = our_client(
+        dir.path(),
+        &server,
+        &[tuf_repo::layout::PROJECT_NAMES_TARGET],
+    )
+    .await;
+    assert_eq!(
+        String::from_utf8(got[0].clone()).unwrap(),
+        "project-0\nproject-2\nproject-3\nproject-9\n"
+    );
+    let again = repo.sync(t.path()).unwrap();
+    assert_eq!((again.added, again.removed), (0, 0));
 }
 
 #[test]
