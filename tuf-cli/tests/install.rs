@@ -163,7 +163,7 @@ fn installed(site: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(site)
         .map(|d| {
             d.map(|e| e.unwrap().file_name().into_string().unwrap())
-                .filter(|n| !n.ends_with("dist-info"))
+                .filter(|n| !n.ends_with("dist-info") && !n.starts_with('.'))
                 .collect()
         })
         .unwrap_or_default();
@@ -316,4 +316,186 @@ fn absolute_links_to_a_covered_host_go_through_tuf_too() {
 
 fn url_of_dir(p: &Path) -> String {
     format!("file://{}/", p.canonicalize().unwrap().display())
+}
+
+impl Mirror {
+    /// `tuf-cli <verb> --mirror ... --root ... --ca-file ... <args>` in the work directory.
+    fn cli(&self, verb: &str, cache: &str, args: &[&str]) -> (bool, String) {
+        let w = self.work.path();
+        let mut cmd = Command::new(BIN);
+        cmd.args([
+            verb,
+            "--mirror",
+            &self.url,
+            "--root",
+            "r/metadata/1.root.json",
+            "--ca-file",
+            "ca.pem",
+        ])
+        .arg("--cache-dir")
+        .arg(w.join(cache))
+        .arg("--python")
+        .arg(python())
+        .args(args)
+        .current_dir(w);
+        run(&mut cmd)
+    }
+
+    fn site(&self, name: &str) -> String {
+        self.work.path().join(name).display().to_string()
+    }
+}
+
+#[test]
+fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
+    let m = mirror();
+    // A direct URL to PyPI's file host: intercepted (CONNECT), served from the verified target.
+    let direct = "gamma @ https://files.pythonhosted.org/packages/gamma-2.1-py3-none-any.whl";
+    let site = m.site("site-direct");
+    let (ok, out) = m.cli("install", "c1", &[direct, "--", "--target", &site]);
+    assert!(ok, "{out}");
+    assert_eq!(installed(Path::new(&site)), ["gamma"], "{out}");
+
+    // The same URL with the file tampered with on the mirror: refused.
+    let served = m.served("packages", "gamma-2.1-py3-none-any.whl");
+    let original = std::fs::read(&served).unwrap();
+    let mut bad = original.clone();
+    let n = bad.len() - 40;
+    bad[n] ^= 0x01;
+    std::fs::remove_file(&served).unwrap();
+    std::fs::write(&served, &bad).unwrap();
+    let site = m.site("site-direct-bad");
+    let (ok, out) = m.cli("install", "c2", &[direct, "--", "--target", &site]);
+    assert!(!ok, "a tampered file behind a direct URL was installed: {out}");
+    assert!(installed(Path::new(&site)).is_empty());
+    std::fs::write(&served, &original).unwrap();
+
+    // A URL to a host no TUF repository covers: refused with a clear message, not fetched.
+    let site = m.site("site-elsewhere");
+    let (ok, out) = m.cli(
+        "install",
+        "c3",
+        &[
+            "evil @ https://downloads.example.com/evil-1.0-py3-none-any.whl",
+            "--",
+            "--target",
+            &site,
+        ],
+    );
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("refused CONNECT downloads.example.com:443")
+            && out.contains("no TUF repository covers"),
+        "{out}"
+    );
+    // An extra index on another host is refused too; the install goes on through TUF only.
+    let site = m.site("site-extra");
+    let (ok, out) = m.cli(
+        "install",
+        "c4",
+        &[
+            "beta-pkg",
+            "--",
+            "--extra-index-url",
+            "https://index.example.net/simple/",
+            "--target",
+            &site,
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(installed(Path::new(&site)), ["beta_pkg"]);
+    assert!(out.contains("refused CONNECT index.example.net:443"), "{out}");
+}
+
+#[test]
+fn a_misspelled_name_gets_suggestions_from_the_signed_list() {
+    let m = mirror();
+    let site = m.site("site-typo");
+    let (ok, out) = m.cli("install", "c1", &["alpah", "--", "--target", &site]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("no project named \"alpah\" in the TUF repository; did you mean: alpha?"),
+        "{out}"
+    );
+    let (ok, out) = m.cli("install", "c2", &["zzzzzzzz", "--", "--target", &site]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("no project named \"zzzzzzzz\""), "{out}");
+    assert!(!out.contains("did you mean"), "{out}");
+}
+
+#[test]
+fn download_writes_only_verified_distribution_files() {
+    let m = mirror();
+    let dest = m.site("wheelhouse");
+    let (ok, out) = m.cli("download", "c1", &["alpha", "-d", &dest]);
+    assert!(ok, "{out}");
+    let mut got: Vec<String> = std::fs::read_dir(&dest)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "Beta_Pkg-0.3-py3-none-any.whl",
+            "alpha-1.0-py3-none-any.whl",
+            "gamma-2.1-py3-none-any.whl"
+        ]
+    );
+    for f in &got {
+        let original = std::fs::read(m.work.path().join("dists").join(f)).unwrap();
+        assert_eq!(std::fs::read(Path::new(&dest).join(f)).unwrap(), original, "{f}");
+    }
+}
+
+#[test]
+fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
+    let m = mirror();
+    let uv = python().with_file_name("uv");
+    assert!(uv.exists(), "uv is installed in the test venv by scripts/python-env.sh");
+    let uv = uv.display().to_string();
+    let site = m.site("site-uv");
+    let (ok, out) = m.cli(
+        "install",
+        "c1",
+        &["--installer", "uv", "--uv", &uv, "Alpha", "--", "--target", &site],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(
+        installed(Path::new(&site)),
+        ["alpha", "beta_pkg", "gamma"],
+        "{out}"
+    );
+    // A direct URL through uv goes through the guard too.
+    let site = m.site("site-uv-direct");
+    let (ok, out) = m.cli(
+        "install",
+        "c2",
+        &[
+            "--installer",
+            "uv",
+            "--uv",
+            &uv,
+            "gamma @ https://files.pythonhosted.org/packages/gamma-2.1-py3-none-any.whl",
+            "--",
+            "--target",
+            &site,
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(installed(Path::new(&site)), ["gamma"], "{out}");
+    let served = m.served("packages", "gamma-2.1-py3-none-any.whl");
+    let mut bad = std::fs::read(&served).unwrap();
+    let n = bad.len() - 40;
+    bad[n] ^= 0x01;
+    std::fs::remove_file(&served).unwrap();
+    std::fs::write(&served, &bad).unwrap();
+    let site = m.site("site-uv-bad");
+    let (ok, out) = m.cli(
+        "install",
+        "c3",
+        &["--installer", "uv", "--uv", &uv, "gamma", "--", "--target", &site],
+    );
+    assert!(!ok, "uv installed a tampered wheel: {out}");
+    assert!(installed(Path::new(&site)).is_empty());
 }

@@ -1,0 +1,143 @@
+//! Load on the verifying proxy: 64 installer-like clients at once, each fetching index pages
+//! and distribution files in parallel, every response checked against the original bytes.
+//! Bounded in count (64 × 8 requests) and in time (a timeout per request). It prints the
+//! throughput and the peak memory of the process (proxy, TUF client and mirror together);
+//! `bench/proxy-load.sh` runs it in release mode for the figures.
+
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tuf_interpose::{Interposer, RepositorySpec, RulesSpec};
+use tuf_repo::{RepoConfig, Repository};
+
+const CLIENTS: usize = 64;
+const ROUNDS: usize = 4;
+const PROJECTS: usize = 48;
+
+/// One HTTP/1.1 GET (connection closed after), bounded in size and time: (status, body).
+async fn get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, Vec<u8>), String> {
+    let work = async {
+        let mut s = tokio::net::TcpStream::connect(addr)
+            .await
+            .map_err(|e| e.to_string())?;
+        let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+        let mut buf = Vec::new();
+        (&mut s)
+            .take(16 << 20)
+            .read_to_end(&mut buf)
+            .await
+            .map_err(|e| e.to_string())?;
+        let end = buf
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or("no header end")?;
+        let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .ok_or("no status")?;
+        Ok((status, buf[end + 4..].to_vec()))
+    };
+    tokio::time::timeout(Duration::from_secs(60), work)
+        .await
+        .map_err(|_| format!("{path}: no answer within 60 s"))?
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_clients_at_once_get_only_verified_bytes() {
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    let mut expected = Vec::new();
+    for i in 0..PROJECTS {
+        let page = format!(
+            "<a href=\"../../packages/p{i}/p{i}-1.0.tar.gz\">p{i}-1.0.tar.gz</a>\n"
+        );
+        // 256 KiB files whose bytes differ per project.
+        let dist: Vec<u8> = (0..256 * 1024u32)
+            .map(|b| (b.wrapping_mul(31).wrapping_add(i as u32 * 7) % 251) as u8)
+            .collect();
+        std::fs::create_dir_all(tree.join(format!("simple/p{i}"))).unwrap();
+        std::fs::create_dir_all(tree.join(format!("packages/p{i}"))).unwrap();
+        std::fs::write(tree.join(format!("simple/p{i}/index.html")), &page).unwrap();
+        std::fs::write(tree.join(format!("packages/p{i}/p{i}-1.0.tar.gz")), &dist).unwrap();
+        expected.push((page.into_bytes(), Sha256::digest(&dist).to_vec()));
+    }
+    let repo_dir = work.path().join("repo");
+    let config = RepoConfig {
+        bin_count: 16,
+        ..RepoConfig::default()
+    };
+    Repository::init(&repo_dir, config)
+        .unwrap()
+        .sync(&tree)
+        .unwrap();
+    let served = tuf_repo::serve::serve(&repo_dir, "127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
+    let spec = RulesSpec::for_mirror(RepositorySpec {
+        metadata_urls: vec![served.metadata_url()],
+        targets_urls: vec![served.targets_url()],
+        metadata_dir: work.path().join("cache/metadata"),
+        targets_dir: work.path().join("cache/targets"),
+        root: Some(repo_dir.join("metadata/1.root.json")),
+        ca_file: None,
+    });
+    let interposer = Arc::new(Interposer::start(&spec).await.unwrap());
+    let proxy = tuf_interpose::start(interposer).await.unwrap();
+    let addr = proxy.addr;
+    let expected = Arc::new(expected);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CLIENTS {
+        let expected = expected.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut bytes = 0usize;
+            for r in 0..ROUNDS {
+                let i = (c * 7 + r * 13) % PROJECTS;
+                let (page_path, dist_path) = (
+                    format!("/simple/p{i}/"),
+                    format!("/packages/p{i}/p{i}-1.0.tar.gz"),
+                );
+                let (page, dist) = tokio::join!(get(addr, &page_path), get(addr, &dist_path));
+                let (status, body) = page?;
+                if status != 200 || body != expected[i].0 {
+                    return Err(format!("client {c}: page of p{i}: status {status}"));
+                }
+                bytes += body.len();
+                let (status, body) = dist?;
+                if status != 200 || Sha256::digest(&body).to_vec() != expected[i].1 {
+                    return Err(format!("client {c}: file of p{i}: status {status}"));
+                }
+                bytes += body.len();
+            }
+            Ok::<usize, String>(bytes)
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap().unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let requests = CLIENTS * ROUNDS * 2;
+    println!(
+        "proxy load: {CLIENTS} clients, {requests} requests, {:.1} MiB verified in {secs:.2} s: {:.0} requests/s, {:.1} MiB/s; peak RSS of the process {} KiB",
+        total as f64 / 1048576.0,
+        requests as f64 / secs,
+        total as f64 / 1048576.0 / secs,
+        peak_rss_kib()
+    );
+}
