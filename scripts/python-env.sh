@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Creates (once) and reuses the Python virtual environment the interop tests run python-tuf in.
 # Prints the path of its python interpreter on the last line.
-# Pinned: python-tuf 7.0.1 and securesystemslib 1.6.0, the versions the shared fixtures were
-# made with.
+# Pinned (scripts/py/requirements.txt): python-tuf 7.0.1 and securesystemslib 1.6.0, the
+# versions the shared fixtures were made with, and uv for the real-installer tests.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="${TUF_VENV:-$root/.venv}"

@@ -324,16 +324,7 @@ impl Repo {
                 .meta
                 .insert(format!("{name}.json"), MetaFile::new(version));
         }
-        self.snapshot.bump_version().map_err(sim)?;
-        let snap = sign(&self.snapshot, &self.signers("snapshot"))?;
-        self.put(
-            &self.metadata_file("snapshot", self.snapshot.version()),
-            snap.clone(),
-        );
-        self.timestamp.snapshot_meta =
-            MetaFile::of(self.snapshot.version(), &snap, &[HashAlgorithm::Sha256]);
-        self.timestamp.bump_version().map_err(sim)?;
-        self.publish_timestamp()
+        self.publish_snapshot()
     }
 
     /// Publishes a new snapshot (as the snapshot now stands, after a scenario edited its

@@ -94,19 +94,24 @@ fn default_cache(mirror: &Url) -> PathBuf {
     base.join("tuf-rs").join(id)
 }
 
-/// Environment variables that would send the installer elsewhere or override its trust
-/// settings (besides every `PIP_*` and `UV_*` variable, all removed).
-const SCRUBBED: [&str; 11] = [
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
+/// The proxy variables: removed from the installer's environment, and in guard mode set to
+/// the verifying proxy.
+const PROXY_VARS: [&str; 6] = [
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
     "http_proxy",
     "https_proxy",
     "all_proxy",
+];
+
+/// Other variables that would send the installer elsewhere or override its trust settings
+/// (besides every `PIP_*` and `UV_*` variable, all removed).
+const SCRUBBED: [&str; 5] = [
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
     "NO_PROXY",
 ];
 
@@ -354,7 +359,7 @@ pub async fn through_tuf(
             cmd.env_remove(&var);
         }
     }
-    for var in SCRUBBED {
+    for var in SCRUBBED.iter().chain(&PROXY_VARS) {
         cmd.env_remove(var);
     }
     if matches!(installer, Installer::Uv { .. })
@@ -363,14 +368,7 @@ pub async fn through_tuf(
         cmd.env("SSL_CERT_FILE", ca.path());
     }
     if run.guard {
-        for var in [
-            "HTTP_PROXY",
-            "HTTPS_PROXY",
-            "ALL_PROXY",
-            "http_proxy",
-            "https_proxy",
-            "all_proxy",
-        ] {
+        for var in PROXY_VARS {
             cmd.env(var, proxy.proxy_url());
         }
     }

@@ -121,30 +121,12 @@ fn mirror() -> Mirror {
 
 impl Mirror {
     fn install(&self, cache: &str, target: &str, reqs: &[&str]) -> (bool, String, PathBuf) {
-        let w = self.work.path();
-        let site = w.join(target);
-        let mut cmd = Command::new(BIN);
-        cmd.args([
-            "-v",
-            "install",
-            "--mirror",
-            &self.url,
-            "--root",
-            "r/metadata/1.root.json",
-            "--ca-file",
-            "ca.pem",
-        ])
-        .arg("--cache-dir")
-        .arg(w.join(cache))
-        .arg("--python")
-        .arg(python())
-        .arg("--stats")
-        .args(reqs)
-        .arg("--")
-        .arg("--target")
-        .arg(&site)
-        .current_dir(w);
-        let (ok, out) = run(&mut cmd);
+        let site = self.work.path().join(target);
+        let site_arg = site.display().to_string();
+        let mut args = vec!["-v", "--stats"];
+        args.extend_from_slice(reqs);
+        args.extend(["--", "--target", &site_arg]);
+        let (ok, out) = self.cli("install", cache, &args);
         (ok, out, site)
     }
 
@@ -197,13 +179,7 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
     assert!(installed(&site).is_empty());
 
     // A tampered wheel on the mirror.
-    let served_wheel = m.served("packages", "gamma-2.1-py3-none-any.whl");
-    let original = std::fs::read(&served_wheel).unwrap();
-    let mut bad = original.clone();
-    let last = bad.len() - 30;
-    bad[last] ^= 0xFF;
-    std::fs::remove_file(&served_wheel).unwrap();
-    std::fs::write(&served_wheel, &bad).unwrap();
+    let (served_wheel, original) = m.tamper_gamma();
     let (ok, out, site) = m.install("cache-wheel", "site-wheel", &["alpha"]);
     assert!(!ok, "a tampered wheel was installed: {out}");
     assert!(
@@ -341,6 +317,19 @@ impl Mirror {
         run(&mut cmd)
     }
 
+    /// Flips a byte of the served gamma wheel (a new file, as an attacker writing to the
+    /// mirror would); returns its path and original bytes.
+    fn tamper_gamma(&self) -> (PathBuf, Vec<u8>) {
+        let served = self.served("packages", "gamma-2.1-py3-none-any.whl");
+        let original = std::fs::read(&served).unwrap();
+        let mut bad = original.clone();
+        let n = bad.len() - 30;
+        bad[n] ^= 0xFF;
+        std::fs::remove_file(&served).unwrap();
+        std::fs::write(&served, &bad).unwrap();
+        (served, original)
+    }
+
     fn site(&self, name: &str) -> String {
         self.work.path().join(name).display().to_string()
     }
@@ -357,16 +346,13 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     assert_eq!(installed(Path::new(&site)), ["gamma"], "{out}");
 
     // The same URL with the file tampered with on the mirror: refused.
-    let served = m.served("packages", "gamma-2.1-py3-none-any.whl");
-    let original = std::fs::read(&served).unwrap();
-    let mut bad = original.clone();
-    let n = bad.len() - 40;
-    bad[n] ^= 0x01;
-    std::fs::remove_file(&served).unwrap();
-    std::fs::write(&served, &bad).unwrap();
+    let (served, original) = m.tamper_gamma();
     let site = m.site("site-direct-bad");
     let (ok, out) = m.cli("install", "c2", &[direct, "--", "--target", &site]);
-    assert!(!ok, "a tampered file behind a direct URL was installed: {out}");
+    assert!(
+        !ok,
+        "a tampered file behind a direct URL was installed: {out}"
+    );
     assert!(installed(Path::new(&site)).is_empty());
     std::fs::write(&served, &original).unwrap();
 
@@ -404,7 +390,10 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     );
     assert!(ok, "{out}");
     assert_eq!(installed(Path::new(&site)), ["beta_pkg"]);
-    assert!(out.contains("refused CONNECT index.example.net:443"), "{out}");
+    assert!(
+        out.contains("refused CONNECT index.example.net:443"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -444,7 +433,11 @@ fn download_writes_only_verified_distribution_files() {
     );
     for f in &got {
         let original = std::fs::read(m.work.path().join("dists").join(f)).unwrap();
-        assert_eq!(std::fs::read(Path::new(&dest).join(f)).unwrap(), original, "{f}");
+        assert_eq!(
+            std::fs::read(Path::new(&dest).join(f)).unwrap(),
+            original,
+            "{f}"
+        );
     }
 }
 
@@ -452,13 +445,25 @@ fn download_writes_only_verified_distribution_files() {
 fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
     let m = mirror();
     let uv = python().with_file_name("uv");
-    assert!(uv.exists(), "uv is installed in the test venv by scripts/python-env.sh");
+    assert!(
+        uv.exists(),
+        "uv is installed in the test venv by scripts/python-env.sh"
+    );
     let uv = uv.display().to_string();
     let site = m.site("site-uv");
     let (ok, out) = m.cli(
         "install",
         "c1",
-        &["--installer", "uv", "--uv", &uv, "Alpha", "--", "--target", &site],
+        &[
+            "--installer",
+            "uv",
+            "--uv",
+            &uv,
+            "Alpha",
+            "--",
+            "--target",
+            &site,
+        ],
     );
     assert!(ok, "{out}");
     assert_eq!(
@@ -466,6 +471,30 @@ fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
         ["alpha", "beta_pkg", "gamma"],
         "{out}"
     );
+    // A local version: uv requests the file with a raw `+` in its path.
+    let w = m.work.path();
+    wheel(&w.join("dists"), &["plus", "1.0+local"]);
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let site = m.site("site-uv-plus");
+    let (ok, out) = m.cli(
+        "install",
+        "c1",
+        &[
+            "--installer",
+            "uv",
+            "--uv",
+            &uv,
+            "plus==1.0+local",
+            "--",
+            "--target",
+            &site,
+        ],
+    );
+    assert!(ok, "{out}");
+    assert_eq!(installed(Path::new(&site)), ["plus"], "{out}");
     // A direct URL through uv goes through the guard too.
     let site = m.site("site-uv-direct");
     let (ok, out) = m.cli(
@@ -484,17 +513,21 @@ fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
     );
     assert!(ok, "{out}");
     assert_eq!(installed(Path::new(&site)), ["gamma"], "{out}");
-    let served = m.served("packages", "gamma-2.1-py3-none-any.whl");
-    let mut bad = std::fs::read(&served).unwrap();
-    let n = bad.len() - 40;
-    bad[n] ^= 0x01;
-    std::fs::remove_file(&served).unwrap();
-    std::fs::write(&served, &bad).unwrap();
+    m.tamper_gamma();
     let site = m.site("site-uv-bad");
     let (ok, out) = m.cli(
         "install",
         "c3",
-        &["--installer", "uv", "--uv", &uv, "gamma", "--", "--target", &site],
+        &[
+            "--installer",
+            "uv",
+            "--uv",
+            &uv,
+            "gamma",
+            "--",
+            "--target",
+            &site,
+        ],
     );
     assert!(!ok, "uv installed a tampered wheel: {out}");
     assert!(installed(Path::new(&site)).is_empty());

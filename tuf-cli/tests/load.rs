@@ -22,7 +22,9 @@ async fn get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, Vec<u8>), S
             .await
             .map_err(|e| e.to_string())?;
         let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-        s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
+        s.write_all(req.as_bytes())
+            .await
+            .map_err(|e| e.to_string())?;
         let mut buf = Vec::new();
         (&mut s)
             .take(16 << 20)
@@ -63,9 +65,7 @@ async fn sixty_four_clients_at_once_get_only_verified_bytes() {
     let tree = work.path().join("tree");
     let mut expected = Vec::new();
     for i in 0..PROJECTS {
-        let page = format!(
-            "<a href=\"../../packages/p{i}/p{i}-1.0.tar.gz\">p{i}-1.0.tar.gz</a>\n"
-        );
+        let page = format!("<a href=\"../../packages/p{i}/p{i}-1.0.tar.gz\">p{i}-1.0.tar.gz</a>\n");
         // 256 KiB files whose bytes differ per project.
         let dist: Vec<u8> = (0..256 * 1024u32)
             .map(|b| (b.wrapping_mul(31).wrapping_add(i as u32 * 7) % 251) as u8)

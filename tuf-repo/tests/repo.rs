@@ -291,28 +291,25 @@ async fn the_signed_list_of_project_names_follows_the_pages() {
     let repo = Repository::init(dir.path(), config(16)).unwrap();
     repo.sync(t.path()).unwrap();
     let server = Server::start(dir.path().to_owned()).await;
-    let got = our_client(
-        dir.path(),
-        &server,
-        &[tuf_repo::layout::PROJECT_NAMES_TARGET],
-    )
-    .await;
+    let names = || async {
+        let got = our_client(
+            dir.path(),
+            &server,
+            &[tuf_repo::layout::PROJECT_NAMES_TARGET],
+        )
+        .await;
+        String::from_utf8(got[0].clone()).unwrap()
+    };
     assert_eq!(
-        String::from_utf8(got[0].clone()).unwrap(),
+        names().await,
         "project-0\nproject-1\nproject-2\nproject-3\n"
     );
     std::fs::remove_file(t.path().join("simple/project-1/index.html")).unwrap();
     write(t.path(), "simple/project-9/index.html", b"new");
     repo.sync(t.path()).unwrap();
     // A sync from a tree that has no such file keeps the list (it is the repository's own).
-    let got = our_client(
-        dir.path(),
-        &server,
-        &[tuf_repo::layout::PROJECT_NAMES_TARGET],
-    )
-    .await;
     assert_eq!(
-        String::from_utf8(got[0].clone()).unwrap(),
+        names().await,
         "project-0\nproject-2\nproject-3\nproject-9\n"
     );
     let again = repo.sync(t.path()).unwrap();
