@@ -1,7 +1,9 @@
-//! Load on the verifying proxy: 64 installer-like clients at once, each fetching index pages
-//! and distribution files in parallel, every response checked against the original bytes.
-//! Bounded in count (64 × 8 requests) and in time (a timeout per request). It prints the
-//! throughput and the peak memory of the process (proxy, TUF client and mirror together);
+//! The verifying proxy at the HTTP level, on a mirror built and served in-process: proxy
+//! requests in absolute form and `CONNECT` (covered hosts served, every other host refused),
+//! and load — 64 installer-like clients at once, each fetching index pages and distribution
+//! files in parallel, every response checked against the original bytes, bounded in count
+//! (64 × 8 requests) and in time (a timeout per request). The load test prints the throughput
+//! and the peak memory of the process (proxy, TUF client and mirror together);
 //! `bench/proxy-load.sh` runs it in release mode for the figures.
 
 use sha2::{Digest, Sha256};
@@ -17,11 +19,22 @@ const PROJECTS: usize = 48;
 
 /// One HTTP/1.1 GET (connection closed after), bounded in size and time: (status, body).
 async fn get(addr: std::net::SocketAddr, path: &str) -> Result<(u16, Vec<u8>), String> {
+    request(addr, "GET", path).await
+}
+
+/// One HTTP/1.1 request with no body; the connection is closed after the answer.
+async fn request(
+    addr: std::net::SocketAddr,
+    method: &str,
+    target: &str,
+) -> Result<(u16, Vec<u8>), String> {
+    let path = target;
     let work = async {
         let mut s = tokio::net::TcpStream::connect(addr)
             .await
             .map_err(|e| e.to_string())?;
-        let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let req =
+            format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         s.write_all(req.as_bytes())
             .await
             .map_err(|e| e.to_string())?;
@@ -59,8 +72,15 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sixty_four_clients_at_once_get_only_verified_bytes() {
+/// A mirror of `PROJECTS` projects (a page and a 256 KiB file each), built with tuf-repo,
+/// served over HTTP, and an interposer for it: (work dir, server, interposer, expected
+/// (page bytes, file sha256) per project).
+async fn mirror() -> (
+    tempfile::TempDir,
+    tuf_repo::serve::Served,
+    Arc<Interposer>,
+    Vec<(Vec<u8>, Vec<u8>)>,
+) {
     let work = tempfile::tempdir().unwrap();
     let tree = work.path().join("tree");
     let mut expected = Vec::new();
@@ -97,6 +117,12 @@ async fn sixty_four_clients_at_once_get_only_verified_bytes() {
         ca_file: None,
     });
     let interposer = Arc::new(Interposer::start(&spec).await.unwrap());
+    (work, served, interposer, expected)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_clients_at_once_get_only_verified_bytes() {
+    let (_work, _served, interposer, expected) = mirror().await;
     let proxy = tuf_interpose::start(interposer).await.unwrap();
     let addr = proxy.addr;
     let expected = Arc::new(expected);
@@ -140,4 +166,45 @@ async fn sixty_four_clients_at_once_get_only_verified_bytes() {
         total as f64 / 1048576.0 / secs,
         peak_rss_kib()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_requests_for_covered_hosts_are_served_and_all_others_refused() {
+    let (_work, _served, interposer, expected) = mirror().await;
+    let guard =
+        Arc::new(tuf_interpose::Guard::new(["pypi.org", "files.pythonhosted.org"]).unwrap());
+    let proxy = tuf_interpose::start_guarded(interposer.clone(), Some(guard))
+        .await
+        .unwrap();
+    let addr = proxy.addr;
+    // Absolute form, covered host: served from the verified target.
+    let (status, body) = request(addr, "GET", "http://pypi.org/simple/p3/")
+        .await
+        .unwrap();
+    assert_eq!((status, body), (200, expected[3].0.clone()));
+    // Absolute form to the proxy itself: the index.
+    let own = format!("http://127.0.0.1:{}/simple/p4/", addr.port());
+    let (status, body) = request(addr, "GET", &own).await.unwrap();
+    assert_eq!((status, body), (200, expected[4].0.clone()));
+    // Absolute form and CONNECT to hosts nobody covers: refused, and recorded.
+    let (status, body) = request(addr, "GET", "http://evil.example/simple/p3/")
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
+    assert!(String::from_utf8_lossy(&body).contains("no TUF repository covers"));
+    let (status, _) = request(addr, "CONNECT", "evil.example:443").await.unwrap();
+    assert_eq!(status, 403);
+    assert_eq!(
+        interposer.uncovered_requests(),
+        [
+            "GET http://evil.example/simple/p3/",
+            "CONNECT evil.example:443"
+        ]
+    );
+    // Without a guard (index mode), even a covered host cannot be tunnelled to.
+    let plain = tuf_interpose::start(interposer.clone()).await.unwrap();
+    let (status, _) = request(plain.addr, "CONNECT", "pypi.org:443")
+        .await
+        .unwrap();
+    assert_eq!(status, 403);
 }
