@@ -94,7 +94,7 @@ pub async fn run(
     out
 }
 
-/// A plain-text table (scenario, spec, expected, got, pass) and a summary line.
+/// A plain-text table (scenario, spec, pass, attack, expected, got) and a summary line.
 pub fn table(results: &[Outcome]) -> String {
     let mut s = String::new();
     let w = results
@@ -104,15 +104,16 @@ pub fn table(results: &[Outcome]) -> String {
         .unwrap_or(8)
         .max(8);
     s.push_str(&format!(
-        "{:<w$}  {:<14}  {:<4}  {:<44}  got\n",
-        "scenario", "spec", "pass", "expected"
+        "{:<w$}  {:<14}  {:<4}  {:<62}  {:<44}  got\n",
+        "scenario", "spec", "pass", "attack", "expected"
     ));
     for r in results {
         s.push_str(&format!(
-            "{:<w$}  {:<14}  {:<4}  {:<44}  {}\n",
+            "{:<w$}  {:<14}  {:<4}  {:<62}  {:<44}  {}\n",
             r.name,
             r.spec,
             if r.pass { "yes" } else { "NO" },
+            r.attack,
             r.expected,
             r.got
         ));

@@ -237,11 +237,13 @@ scenarios! {
     endless_timestamp, "endless-data-timestamp", "endless data for timestamp.json", "5.4.1", "refused in bounded time";
     endless_snapshot, "endless-data-snapshot", "endless data for the snapshot", "5.5.1", "refused in bounded time";
     endless_targets, "endless-data-targets", "endless data for targets", "5.6.1", "refused in bounded time";
+    endless_delegated, "endless-data-delegated", "endless data for a delegated role", "5.6.1", "download refused in bounded time";
     endless_target, "endless-data-target-file", "endless data for a target file", "5.7.2", "download refused, nothing written";
     oversized_root, "oversized-root", "a 40 MiB next root with a true Content-Length", "5.3.1", "refused in bounded time";
     oversized_timestamp, "oversized-timestamp", "a 40 MiB timestamp with a true Content-Length", "5.4.1", "refused in bounded time";
     oversized_snapshot, "oversized-snapshot", "a 40 MiB snapshot with a true Content-Length", "5.5.1", "refused in bounded time";
     oversized_targets, "oversized-targets", "a 40 MiB targets with a true Content-Length", "5.6.1", "refused in bounded time";
+    oversized_delegated, "oversized-delegated", "a 40 MiB delegated role with a true Content-Length", "5.6.1", "download refused in bounded time";
     slow_timestamp, "slow-retrieval-timestamp", "timestamp.json sent one byte every 500 ms", "5.4.1", "refused before the step time limit";
     slow_target, "slow-retrieval-target-file", "a 64 KiB target sent one byte every 100 ms", "5.7.2", "refused before the step time limit";
     dropped_timestamp, "dropped-connection-timestamp", "the connection closes halfway through timestamp.json", "5.4.1", "refused";
@@ -483,6 +485,24 @@ async fn endless_snapshot(ctx: &Ctx) -> Result<Verdict, SuiteError> {
 
 async fn endless_targets(ctx: &Ctx) -> Result<Verdict, SuiteError> {
     broken_metadata(ctx, "2.targets.json", Serve::Endless).await
+}
+
+/// Serves `serve` for the delegated role `role-a` and expects the download of a target it
+/// lists to be refused.
+async fn broken_delegated(ctx: &Ctx, serve: Serve) -> Result<Verdict, SuiteError> {
+    let mut t = start_delegated(ctx).await?;
+    t.server.set("/metadata/1.role-a.json", serve);
+    t.download("a/x.txt", Want::Refused).await?;
+    t.has_nothing("a/x.txt");
+    Ok(t.verdict())
+}
+
+async fn endless_delegated(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    broken_delegated(ctx, Serve::Endless).await
+}
+
+async fn oversized_delegated(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    broken_delegated(ctx, Serve::Oversized(OVERSIZED)).await
 }
 
 async fn endless_target(ctx: &Ctx) -> Result<Verdict, SuiteError> {
