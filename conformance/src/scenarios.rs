@@ -259,6 +259,8 @@ scenarios! {
     non_terminating_delegation, "delegation-non-terminating", "none: the same with a non-terminating first role", "5.6.7.2", "download succeeds";
     delegation_cycle, "delegation-cycle", "role-a delegates to role-b which delegates back to role-a", "5.6.7", "refused in bounded time";
     delegation_limit, "delegation-limit", "a chain of 40 delegations to reach a target", "5.6.7", "refused (beyond 32 roles)";
+    hash_bins, "hash-bins", "none: targets in 16 succinct hash bins (TAP 15, PEP 458)", "5.6.7 (TAP 15)", "download succeeds, target intact";
+    hash_bins_wrong_bin, "hash-bins-wrong-bin", "a bin listing a target whose path hashes to another bin", "5.6.7 (TAP 15)", "download refused";
     fast_forward, "fast-forward-recovery", "a timestamp fast-forwarded to v1000 with a stolen key, then key rotation", "5.3.11", "v1000 accepted, then v3 refused, after rotation v3 accepted";
     threshold_too_few, "threshold-too-few", "a timestamp with 1 of the 2 signatures the root requires", "5.4.2", "refused, accepted with both";
     threshold_duplicates, "threshold-duplicate-signatures", "one signature listed twice to reach threshold 2", "5.4.2", "refused";
@@ -670,6 +672,38 @@ async fn delegation_limit(ctx: &Ctx) -> Result<Verdict, SuiteError> {
     repo.publish()?;
     let mut t = Trial::with_repo(ctx, repo).await?;
     t.download("a/x.txt", Want::Refused).await?;
+    Ok(t.verdict())
+}
+
+/// A repository whose targets role delegates to 16 hash bins; `packages/demo-1.0.tar.gz` is
+/// listed by its own bin, or (`wrong`) by the next one.
+async fn bins_trial(ctx: &Ctx, wrong: bool) -> Result<Trial, SuiteError> {
+    let target = "packages/demo-1.0.tar.gz";
+    let mut repo = Repo::new()?;
+    let bins = repo.delegate_hash_bins("targets", 4)?;
+    let bin = bins.bin_for_target(target);
+    let holder = if wrong {
+        bins.role_name((bin + 1) % bins.bin_count())
+    } else {
+        bins.role_name(bin)
+    };
+    repo.add_target(&holder, target, CONTENT)?;
+    repo.publish()?;
+    Trial::with_repo(ctx, repo).await
+}
+
+async fn hash_bins(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut t = bins_trial(ctx, false).await?;
+    t.download("packages/demo-1.0.tar.gz", Want::Ok).await?;
+    t.has_genuine("packages/demo-1.0.tar.gz");
+    Ok(t.verdict())
+}
+
+async fn hash_bins_wrong_bin(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut t = bins_trial(ctx, true).await?;
+    t.download("packages/demo-1.0.tar.gz", Want::Refused)
+        .await?;
+    t.has_nothing("packages/demo-1.0.tar.gz");
     Ok(t.verdict())
 }
 

@@ -18,8 +18,8 @@ use std::sync::{Arc, Mutex};
 use tuf_crypto::{HashAlgorithm, KeyAlgorithm, PrivateKey, Signer};
 use tuf_metadata::json::{Layout, Map, Value, write_layout};
 use tuf_metadata::{
-    DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, TargetFile,
-    Targets, Timestamp,
+    DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, SuccinctRoles,
+    TargetFile, Targets, Timestamp,
 };
 use tuf_updater::quote_all;
 
@@ -298,6 +298,34 @@ impl Repo {
             t
         });
         Ok(())
+    }
+
+    /// Delegates every path from `delegator` to 2^`bit_length` succinct hash bins (TAP 15)
+    /// named `bin-…`, all signed by one new key (as PEP 458's bin-n roles). Returns the
+    /// bins' description, to find the bin of a target.
+    pub fn delegate_hash_bins(
+        &mut self,
+        delegator: &str,
+        bit_length: u8,
+    ) -> Result<SuccinctRoles, SuiteError> {
+        let k = self.new_key()?;
+        let key = Key::from_public_key(k.public_key());
+        let bins = SuccinctRoles::new(vec![key.keyid()], 1, bit_length, "bin")
+            .ok_or_else(|| SuiteError::Sim(format!("bit_length {bit_length}")))?;
+        self.role_mut(delegator)?
+            .set_succinct_roles(bins.clone(), vec![key]);
+        for name in bins.role_names() {
+            let mut t = Targets::new(far());
+            t.common.version = 0;
+            self.delegated.insert(name.clone(), t);
+            let signer = PrivateKey::from_pkcs8_pem(
+                &k.to_pkcs8_pem()
+                    .map_err(|e| SuiteError::Sim(e.to_string()))?,
+            )
+            .map_err(|e| SuiteError::Sim(e.to_string()))?;
+            self.keys.insert(name, vec![signer]);
+        }
+        Ok(bins)
     }
 
     /// Publishes a new version of every targets role, the snapshot and the timestamp.
