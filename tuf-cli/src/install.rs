@@ -343,9 +343,6 @@ pub async fn through_tuf(
             let mut c = tokio::process::Command::new(uv);
             c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
                 .arg(python);
-            if let Some(ca) = &ca_file {
-                c.env("SSL_CERT_FILE", ca.path());
-            }
             c
         }
     };
@@ -362,6 +359,7 @@ pub async fn through_tuf(
     for var in SCRUBBED.iter().chain(&PROXY_VARS) {
         cmd.env_remove(var);
     }
+    // uv trusts the guard CA through SSL_CERT_FILE (pip got `--cert`).
     if matches!(installer, Installer::Uv { .. })
         && let Some(ca) = &ca_file
     {

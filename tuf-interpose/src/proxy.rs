@@ -20,6 +20,12 @@ use url::Url;
 
 type Body = BoxBody<Bytes, std::io::Error>;
 
+/// At most this many refused requests and missing projects are recorded for the report.
+const RECORDED_MAX: usize = 256;
+
+/// The time an intercepted connection has to complete its TLS handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The rules and one refreshed TUF client per repository.
 pub struct Interposer {
     rules: Rules,
@@ -140,7 +146,9 @@ impl Interposer {
         tracing::error!(
             "refused {what}: no TUF repository covers this host, so nothing is fetched from it"
         );
-        if let Ok(mut u) = self.uncovered.lock() {
+        if let Ok(mut u) = self.uncovered.lock()
+            && u.len() < RECORDED_MAX
+        {
             u.push(what.clone());
         }
         text(
@@ -176,10 +184,18 @@ impl Interposer {
                     }
                 };
                 let io = hyper_util::rt::TokioIo::new(upgraded);
-                let tls = match guard.acceptor().accept(io).await {
-                    Ok(t) => t,
-                    Err(e) => {
+                let handshake =
+                    tokio::time::timeout(HANDSHAKE_TIMEOUT, guard.acceptor().accept(io));
+                let tls = match handshake.await {
+                    Ok(Ok(t)) => t,
+                    Ok(Err(e)) => {
                         tracing::warn!("CONNECT {authority}: TLS handshake failed: {e}");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::warn!(
+                            "CONNECT {authority}: no TLS handshake within {HANDSHAKE_TIMEOUT:?}"
+                        );
                         return;
                     }
                 };
@@ -299,6 +315,7 @@ impl Interposer {
                             .strip_prefix("simple/")
                             .and_then(|r| r.strip_suffix("/index.html"))
                             && let Ok(mut m) = self.missing.lock()
+                            && m.len() < RECORDED_MAX
                         {
                             m.insert(normalize_name(name));
                         }
