@@ -486,7 +486,7 @@ mod tests {
             "request",
             "numpy",
         ];
-        assert_eq!(closest("reqests", &known, 3), ["request", "requests"]);
+        assert_eq!(closest("reqests", &known, 3), ["requests", "request"]);
         assert_eq!(closest("Num_Py", &known, 3), ["numpy"]);
         assert!(closest("zzzzzz", &known, 3).is_empty());
     }
