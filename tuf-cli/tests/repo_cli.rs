@@ -40,7 +40,8 @@ fn repo_commands_end_to_end() {
     let (ok, out) = run(&["repo", "--repo", "r", "init", "--bins", "64"], w);
     assert!(ok, "{out}");
     let (ok, out) = run(&["repo", "--repo", "r", "sync", "tree"], w);
-    assert!(ok && out.contains("Synced: 2 added"), "{out}");
+    // The page, the distribution, and the signed list of project names.
+    assert!(ok && out.contains("Synced: 3 added"), "{out}");
     write(w, "tree/packages/demo-2.0.tar.gz", "demo 2.0");
     let (ok, out) = run(
         &[
