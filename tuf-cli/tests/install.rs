@@ -450,21 +450,23 @@ fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
         "uv is installed in the test venv by scripts/python-env.sh"
     );
     let uv = uv.display().to_string();
-    let site = m.site("site-uv");
-    let (ok, out) = m.cli(
-        "install",
-        "c1",
-        &[
+    // `uv pip install REQ --target SITE` through tuf-cli: (ok, output, site).
+    let uv_install = |cache: &str, req: &str, site: &str| {
+        let site = m.site(site);
+        let args = [
             "--installer",
             "uv",
             "--uv",
             &uv,
-            "Alpha",
+            req,
             "--",
             "--target",
             &site,
-        ],
-    );
+        ];
+        let (ok, out) = m.cli("install", cache, &args);
+        (ok, out, site)
+    };
+    let (ok, out, site) = uv_install("c1", "Alpha", "site-uv");
     assert!(ok, "{out}");
     assert_eq!(
         installed(Path::new(&site)),
@@ -478,57 +480,19 @@ fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
         .args(["repo", "--repo", "r", "add-dists", "dists"])
         .current_dir(w));
     assert!(ok, "{out}");
-    let site = m.site("site-uv-plus");
-    let (ok, out) = m.cli(
-        "install",
-        "c1",
-        &[
-            "--installer",
-            "uv",
-            "--uv",
-            &uv,
-            "plus==1.0+local",
-            "--",
-            "--target",
-            &site,
-        ],
-    );
+    let (ok, out, site) = uv_install("c1", "plus==1.0+local", "site-uv-plus");
     assert!(ok, "{out}");
     assert_eq!(installed(Path::new(&site)), ["plus"], "{out}");
     // A direct URL through uv goes through the guard too.
-    let site = m.site("site-uv-direct");
-    let (ok, out) = m.cli(
-        "install",
+    let (ok, out, site) = uv_install(
         "c2",
-        &[
-            "--installer",
-            "uv",
-            "--uv",
-            &uv,
-            "gamma @ https://files.pythonhosted.org/packages/gamma-2.1-py3-none-any.whl",
-            "--",
-            "--target",
-            &site,
-        ],
+        "gamma @ https://files.pythonhosted.org/packages/gamma-2.1-py3-none-any.whl",
+        "site-uv-direct",
     );
     assert!(ok, "{out}");
     assert_eq!(installed(Path::new(&site)), ["gamma"], "{out}");
     m.tamper_gamma();
-    let site = m.site("site-uv-bad");
-    let (ok, out) = m.cli(
-        "install",
-        "c3",
-        &[
-            "--installer",
-            "uv",
-            "--uv",
-            &uv,
-            "gamma",
-            "--",
-            "--target",
-            &site,
-        ],
-    );
+    let (ok, out, site) = uv_install("c3", "gamma", "site-uv-bad");
     assert!(!ok, "uv installed a tampered wheel: {out}");
     assert!(installed(Path::new(&site)).is_empty());
 }
