@@ -109,7 +109,7 @@ pub enum CryptoError {
         /// Computed digest, hex.
         actual: String,
     },
-    /// A listed hash algorithm is not supported, or a listed digest is not hex.
+    /// A listed digest of a known algorithm is not hex, or has the wrong length.
     #[error("{what}: cannot check hash `{algorithm}`: {reason}")]
     UnusableHash {
         /// What was being read.
@@ -118,6 +118,14 @@ pub enum CryptoError {
         algorithm: String,
         /// Why it cannot be checked.
         reason: &'static str,
+    },
+    /// None of the listed hash algorithms is one this crate knows, so nothing can be checked.
+    #[error("{what}: no hash algorithm this client knows is listed (listed: {})", listed.join(", "))]
+    NoKnownHash {
+        /// What was being read.
+        what: String,
+        /// The algorithm names listed.
+        listed: Vec<String>,
     },
     /// Reading the data failed.
     #[error("{what}: read failed: {reason}")]

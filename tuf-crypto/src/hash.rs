@@ -1,10 +1,13 @@
 //! Streaming hash and length verification in constant memory.
 
 use crate::CryptoError;
+use blake2::digest::consts::U32;
+use blake2::{Blake2b, Blake2b512};
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 use std::io::Read;
 
-/// A hash algorithm TUF metadata may list (securesystemslib's names).
+/// A hash algorithm TUF metadata may list (securesystemslib's names). `blake2b-256` is the
+/// digest PyPI identifies its files by, and the only one RSTUF lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashAlgorithm {
     /// `sha224`
@@ -15,6 +18,10 @@ pub enum HashAlgorithm {
     Sha384,
     /// `sha512`
     Sha512,
+    /// `blake2b-256`: BLAKE2b with a 32-byte output (RFC 7693; not a truncated BLAKE2b-512).
+    Blake2b256,
+    /// `blake2b`: BLAKE2b with its full 64-byte output.
+    Blake2b512,
 }
 
 impl HashAlgorithm {
@@ -25,6 +32,8 @@ impl HashAlgorithm {
             "sha256" => Some(HashAlgorithm::Sha256),
             "sha384" => Some(HashAlgorithm::Sha384),
             "sha512" => Some(HashAlgorithm::Sha512),
+            "blake2b-256" => Some(HashAlgorithm::Blake2b256),
+            "blake2b" => Some(HashAlgorithm::Blake2b512),
             _ => None,
         }
     }
@@ -36,6 +45,8 @@ impl HashAlgorithm {
             HashAlgorithm::Sha256 => "sha256",
             HashAlgorithm::Sha384 => "sha384",
             HashAlgorithm::Sha512 => "sha512",
+            HashAlgorithm::Blake2b256 => "blake2b-256",
+            HashAlgorithm::Blake2b512 => "blake2b",
         }
     }
 
@@ -45,7 +56,8 @@ impl HashAlgorithm {
             HashAlgorithm::Sha224 => 28,
             HashAlgorithm::Sha256 => 32,
             HashAlgorithm::Sha384 => 48,
-            HashAlgorithm::Sha512 => 64,
+            HashAlgorithm::Sha512 | HashAlgorithm::Blake2b512 => 64,
+            HashAlgorithm::Blake2b256 => 32,
         }
     }
 
@@ -62,6 +74,8 @@ enum State {
     Sha256(Sha256),
     Sha384(Sha384),
     Sha512(Sha512),
+    Blake2b256(Blake2b<U32>),
+    Blake2b512(Blake2b512),
 }
 
 impl State {
@@ -71,6 +85,8 @@ impl State {
             HashAlgorithm::Sha256 => State::Sha256(Sha256::new()),
             HashAlgorithm::Sha384 => State::Sha384(Sha384::new()),
             HashAlgorithm::Sha512 => State::Sha512(Sha512::new()),
+            HashAlgorithm::Blake2b256 => State::Blake2b256(Blake2b::<U32>::new()),
+            HashAlgorithm::Blake2b512 => State::Blake2b512(Blake2b512::new()),
         }
     }
     fn update(&mut self, data: &[u8]) {
@@ -79,6 +95,8 @@ impl State {
             State::Sha256(h) => h.update(data),
             State::Sha384(h) => h.update(data),
             State::Sha512(h) => h.update(data),
+            State::Blake2b256(h) => h.update(data),
+            State::Blake2b512(h) => h.update(data),
         }
     }
     fn finish(self) -> Vec<u8> {
@@ -87,6 +105,8 @@ impl State {
             State::Sha256(h) => h.finalize().to_vec(),
             State::Sha384(h) => h.finalize().to_vec(),
             State::Sha512(h) => h.finalize().to_vec(),
+            State::Blake2b256(h) => h.finalize().to_vec(),
+            State::Blake2b512(h) => h.finalize().to_vec(),
         }
     }
 }
@@ -149,8 +169,25 @@ impl StreamVerifier {
     }
 
     /// Builds a verifier from digests as metadata lists them: algorithm names and hex strings.
-    /// Every listed algorithm must be supported and every digest valid hex, else an
-    /// [`CryptoError::UnusableHash`] names the offender.
+    ///
+    /// The rule: every listed algorithm this crate knows is checked, and its digest must be
+    /// valid hex of the algorithm's length ([`CryptoError::UnusableHash`] otherwise);
+    /// algorithms it does not know are skipped, provided at least one known algorithm is
+    /// listed ([`CryptoError::NoKnownHash`] otherwise). python-tuf refuses any unknown name
+    /// instead. Skipping is still safe: the hashes object is part of signed metadata, so only
+    /// the repository's key holders choose what it lists, and the listed known digest binds
+    /// the bytes exactly as it would if it were listed alone. It lets a client read a
+    /// repository that lists a new algorithm beside SHA-256 or BLAKE2b.
+    ///
+    /// ```
+    /// use tuf_crypto::{CryptoError, StreamVerifier};
+    ///
+    /// let sha256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; // "hello"
+    /// let v = StreamVerifier::from_hex("t", 5, [("sha256", sha256), ("sha3-256", "00")]).unwrap();
+    /// v.verify_reader(&b"hello"[..]).unwrap();
+    /// let err = StreamVerifier::from_hex("t", 5, [("sha3-256", "00")]).unwrap_err();
+    /// assert!(matches!(err, CryptoError::NoKnownHash { .. }));
+    /// ```
     pub fn from_hex<'a>(
         what: impl Into<String>,
         expected_len: u64,
@@ -158,19 +195,28 @@ impl StreamVerifier {
     ) -> Result<StreamVerifier, CryptoError> {
         let what = what.into();
         let mut expected = Vec::new();
+        let mut unknown = Vec::new();
         for (name, hexdigest) in hashes {
             let unusable = |reason| CryptoError::UnusableHash {
                 what: what.clone(),
                 algorithm: name.to_owned(),
                 reason,
             };
-            let alg =
-                HashAlgorithm::from_name(name).ok_or_else(|| unusable("unsupported algorithm"))?;
+            let Some(alg) = HashAlgorithm::from_name(name) else {
+                unknown.push(name.to_owned());
+                continue;
+            };
             let digest = hex::decode(hexdigest).map_err(|_| unusable("digest is not hex"))?;
             if digest.len() != alg.output_len() {
                 return Err(unusable("digest has the wrong length"));
             }
             expected.push((alg, digest));
+        }
+        if expected.is_empty() {
+            return Err(CryptoError::NoKnownHash {
+                what,
+                listed: unknown,
+            });
         }
         Ok(StreamVerifier::new(what, expected_len, expected))
     }

@@ -130,6 +130,9 @@ impl PublicKey {
         if public.len() > MAX_PEM_LEN {
             return Err(invalid(format!("{} bytes is too long", public.len())));
         }
+        let pem_text = |public: &str| {
+            crate::pem::normalise(public).map_err(|reason| invalid(reason.to_owned()))
+        };
         let (verifier, identity) = match s {
             Scheme::Ed25519 => {
                 let bytes = hex::decode(public).map_err(|e| invalid(format!("not hex: {e}")))?;
@@ -142,7 +145,7 @@ impl PublicKey {
                 (Verifier::Ed25519(vk), arr.to_vec())
             }
             Scheme::RsassaPssSha256 => {
-                let key = rsa::RsaPublicKey::from_public_key_pem(public)
+                let key = rsa::RsaPublicKey::from_public_key_pem(&pem_text(public)?)
                     .map_err(|e| invalid(e.to_string()))?;
                 if key.n().bits() < 2048 {
                     return Err(invalid(format!(
@@ -156,13 +159,13 @@ impl PublicKey {
                 (Verifier::Rsa(Box::new(key)), der.as_bytes().to_vec())
             }
             Scheme::EcdsaSha2Nistp256 => {
-                let key = p256::PublicKey::from_public_key_pem(public)
+                let key = p256::PublicKey::from_public_key_pem(&pem_text(public)?)
                     .map_err(|e| invalid(e.to_string()))?;
                 let id = p256::EncodedPoint::from(key).as_bytes().to_vec();
                 (Verifier::P256(key.into()), id)
             }
             Scheme::EcdsaSha2Nistp384 => {
-                let key = p384::PublicKey::from_public_key_pem(public)
+                let key = p384::PublicKey::from_public_key_pem(&pem_text(public)?)
                     .map_err(|e| invalid(e.to_string()))?;
                 let id = p384::EncodedPoint::from(key).as_bytes().to_vec();
                 (Verifier::P384(key.into()), id)
@@ -231,17 +234,19 @@ impl PublicKey {
             }
             Verifier::Rsa(key) => {
                 let digest = Sha256::digest(message);
-                // securesystemslib signs with a salt as long as the digest and verifies with
-                // any salt length; try the digest length first, then the maximum length.
-                let em_len = key.n().bits().div_ceil(8);
-                let max_salt = em_len.saturating_sub(Sha256::output_size() + 2);
-                for salt in [Sha256::output_size(), max_salt] {
-                    let pss = rsa::Pss::new_with_salt::<Sha256>(salt);
-                    if key.verify(pss, &digest, signature).is_ok() {
-                        return Ok(());
-                    }
+                // `rsassa-pss-sha256` fixes no salt length, and signers differ (securesystemslib
+                // uses the digest length, OpenSSL defaults to the maximum, others 0 or 20), so
+                // python-tuf verifies with any. The common length first, then the length the
+                // signature itself encodes; the verdict is always the rsa crate's.
+                let pss = rsa::Pss::new_with_salt::<Sha256>(Sha256::output_size());
+                if key.verify(pss, &digest, signature).is_ok() {
+                    return Ok(());
                 }
-                Err(bad("does not verify"))
+                let salt = crate::pss::encoded_salt_len(key, signature)
+                    .ok_or_else(|| bad("does not verify"))?;
+                let pss = rsa::Pss::new_with_salt::<Sha256>(salt);
+                key.verify(pss, &digest, signature)
+                    .map_err(|_| bad("does not verify"))
             }
             Verifier::P256(vk) => {
                 let sig = p256::ecdsa::Signature::from_der(signature)

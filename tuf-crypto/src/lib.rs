@@ -37,6 +37,8 @@
 mod error;
 mod hash;
 mod key;
+mod pem;
+mod pss;
 mod signer;
 mod threshold;
 
