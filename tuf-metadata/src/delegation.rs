@@ -6,7 +6,7 @@ use crate::json::{Map, Value};
 use crate::key::{KeyMap, decode_keys, keys_value};
 use crate::pattern::path_matches;
 use crate::role::Role;
-use crate::root::TOP_LEVEL_ROLES;
+use crate::root::is_reserved_role_name;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
@@ -22,7 +22,7 @@ pub enum PathSet {
 /// One entry of `delegations.roles`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DelegatedRole {
-    /// `name`: not empty, not a top-level role name, unique among its siblings.
+    /// `name`: not empty, not a top-level role name in any case, unique among its siblings.
     pub name: String,
     /// `keyids`: unique.
     pub keyids: Vec<String>,
@@ -340,10 +340,11 @@ impl Delegations {
                 for (i, item) in items.into_iter().enumerate() {
                     let ip = rp.index(i);
                     let role = DelegatedRole::decode(item, &ip, ctx)?;
-                    if role.name.is_empty() || TOP_LEVEL_ROLES.contains(&role.name.as_str()) {
+                    // Spec 4.5, and top-level names in any case (see is_reserved_role_name).
+                    if is_reserved_role_name(&role.name) {
                         return Err(ctx.fail(
                             &ip.key("name"),
-                            format!("{:?}: a delegated role cannot be empty or use a top-level role name", role.name),
+                            format!("{:?}: a delegated role cannot be empty or use a top-level role name in any case", role.name),
                         ));
                     }
                     if !names.insert(role.name.clone()) {

@@ -71,5 +71,5 @@ pub use meta::{MetaMap, Snapshot, Timestamp};
 pub use metadata::{Metadata, Signature};
 pub use pattern::{fnmatch, path_matches};
 pub use role::Role;
-pub use root::{Root, TOP_LEVEL_ROLES};
+pub use root::{Root, TOP_LEVEL_ROLES, is_reserved_role_name};
 pub use targets::Targets;

@@ -11,6 +11,26 @@ use std::collections::BTreeMap;
 /// The four top-level role names.
 pub const TOP_LEVEL_ROLES: [&str; 4] = ["root", "snapshot", "targets", "timestamp"];
 
+/// Whether `name` cannot be a delegated role's name: empty, a top-level role name (spec
+/// 4.5), or one that case-folds onto a top-level role name (`Timestamp`, `ROOT`,
+/// `ſnapshot` with a long s). The last is this crate's rule, stricter than the spec: on the
+/// case-insensitive file systems of macOS and Windows such a role's file would land on the
+/// top-level role's file in a client that stores roles by name.
+///
+/// ```
+/// use tuf_metadata::is_reserved_role_name;
+/// assert!(is_reserved_role_name("timestamp") && is_reserved_role_name("Root"));
+/// assert!(!is_reserved_role_name("bins-0a") && !is_reserved_role_name("roots"));
+/// ```
+pub fn is_reserved_role_name(name: &str) -> bool {
+    name.is_empty()
+        || TOP_LEVEL_ROLES.iter().any(|top| {
+            name.eq_ignore_ascii_case(top)
+                || name.to_lowercase() == *top
+                || name.to_uppercase() == top.to_uppercase()
+        })
+}
+
 /// `root.json`'s `signed` object: the keys and thresholds of the top-level roles.
 ///
 /// ```

@@ -61,7 +61,7 @@ impl Targets {
             role: "targets".into(),
             rule,
         };
-        if role.name.is_empty() || crate::TOP_LEVEL_ROLES.contains(&role.name.as_str()) {
+        if crate::is_reserved_role_name(&role.name) {
             return Err(edit(format!("cannot delegate to {:?}", role.name)));
         }
         let d = self.delegations.get_or_insert_with(|| Delegations {

@@ -89,15 +89,58 @@ fn duplicate_member_names_are_refused_anywhere() {
 
 #[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
-    for depth in [101usize, 10_000, 1_000_000] {
+    for depth in [513usize, 10_000, 1_000_000] {
         let doc = "[".repeat(depth) + &"]".repeat(depth);
         let err = json::parse(doc.as_bytes()).unwrap_err();
         assert!(err.reason.contains("nesting"), "{err}");
         let doc = "{\"a\":".repeat(depth) + "1" + &"}".repeat(depth);
         assert!(json::parse(doc.as_bytes()).is_err());
     }
-    let ok = "[".repeat(100) + &"]".repeat(100);
+    let ok = "[".repeat(512) + &"]".repeat(512);
     assert!(json::parse(ok.as_bytes()).is_ok());
+}
+
+/// A target whose `custom` nests `depth` objects, in a signed targets document.
+fn deep_custom_targets(depth: usize) -> Vec<u8> {
+    let key = tuf_crypto::PrivateKey::generate(tuf_crypto::KeyAlgorithm::Ed25519).unwrap();
+    let mut custom = json::Value::Bool(true);
+    for _ in 0..depth {
+        let mut m = json::Map::new();
+        m.insert("k", custom);
+        custom = Value::Object(m);
+    }
+    let mut file =
+        tuf_metadata::TargetFile::of(b"x", &[tuf_crypto::HashAlgorithm::Sha256]).unwrap();
+    file.custom = Some(custom);
+    let mut t = Targets::new(tuf_metadata::Expiry::parse("2030-01-01T00:00:00Z").unwrap());
+    t.add_target("f", file);
+    let mut md = Metadata::new(t);
+    md.sign(&key, false).unwrap();
+    md.to_bytes(Layout::Compact)
+}
+
+#[test]
+fn deeply_nested_custom_fields_are_read_and_round_trip() {
+    // Run where a client runs: a 2 MiB thread stack (tokio's workers, the test harness).
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            // `custom` 96 deep (the targets document adds 5 levels above it), and close to the
+            // limit of 512: read, re-serialised canonically (the signature check) and dropped.
+            for depth in [96, 500] {
+                let bytes = deep_custom_targets(depth);
+                let md = Metadata::<Targets>::from_bytes(&bytes)
+                    .unwrap_or_else(|e| panic!("custom {depth} deep: {e}"));
+                assert!(!md.canonical_signed().is_empty());
+                assert_eq!(md.to_bytes(Layout::Compact), bytes);
+            }
+            // Past the limit: a typed error, no overflow.
+            let err = Metadata::<Targets>::from_bytes(&deep_custom_targets(520)).unwrap_err();
+            assert!(err.to_string().contains("nesting"), "{err}");
+        })
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]
@@ -341,6 +384,10 @@ fn delegation_rules() {
         (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("a", r#","paths":[],"path_hash_prefixes":[]"#)), "signed.delegations.roles[0]", "exactly one of paths"),
         (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("root", r#","paths":[]"#)), "signed.delegations.roles[0].name", "top-level"),
         (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("", r#","paths":[]"#)), "signed.delegations.roles[0].name", "empty"),
+        // Top-level names in any case (on a case-insensitive disk, Timestamp.json is timestamp.json).
+        (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("Timestamp", r#","paths":[]"#)), "signed.delegations.roles[0].name", "in any case"),
+        (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("ROOT", r#","paths":[]"#)), "signed.delegations.roles[0].name", "in any case"),
+        (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("ſnapshot", r#","paths":[]"#)), "signed.delegations.roles[0].name", "in any case"),
         (format!(r#"{{"keys":{{}},"roles":[{},{}]}}"#, role("a", r#","paths":[]"#), role("a", r#","paths":[]"#)), "signed.delegations.roles[1].name", "delegated twice"),
         (format!(r#"{{"keys":{{}},"roles":[{}]}}"#, role("a", r#","paths":[1]"#)), "signed.delegations.roles[0].paths[0]", "must be a string"),
         (r#"{"keys":{}}"#.to_owned(), "signed.delegations", "exactly one of roles and succinct_roles"),
@@ -355,6 +402,21 @@ fn delegation_rules() {
         assert_eq!(f, field, "{d}");
         assert!(r.contains(rule), "{d}: {r}");
     }
+    // Names that only differ in case from each other are distinct roles (a store must keep them
+    // apart), and names merely containing a top-level name are fine.
+    let siblings = targets_doc(&format!(
+        r#"{{"keys":{{}},"roles":[{},{},{}]}}"#,
+        role("a", r#","paths":[]"#),
+        role("A", r#","paths":[]"#),
+        role("targets-2", r#","paths":[]"#)
+    ));
+    assert!(Metadata::<Targets>::from_bytes(siblings.as_bytes()).is_ok());
+    let mut t = Targets::new(tuf_metadata::Expiry::parse("2030-01-01T00:00:00Z").unwrap());
+    let named = |n: &str| {
+        tuf_metadata::DelegatedRole::new(n, vec![], 1, false, tuf_metadata::PathSet::Paths(vec![]))
+    };
+    assert!(t.add_delegated_role(named("Targets"), vec![]).is_err());
+    assert!(t.add_delegated_role(named("bins-0a"), vec![]).is_ok());
     // Named roles carry the name given by the caller.
     let bad = targets_doc(r#"{"keys":{}}"#);
     match Metadata::<Targets>::from_bytes_named(bad.as_bytes(), "bins-0a", Default::default()) {

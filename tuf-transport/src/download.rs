@@ -75,7 +75,8 @@ impl Download {
             deadline: started + limits.total_timeout,
             limits,
             started,
-            window_start: Instant::now(),
+            // The first window runs from the request, so waiting for headers counts.
+            window_start: started,
             window_bytes: 0,
             total: 0,
             wire: opened.wire_bytes,

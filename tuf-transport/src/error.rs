@@ -30,7 +30,8 @@ pub enum TransportError {
         /// The URL.
         url: String,
     },
-    /// The server answered with a status other than success or not found.
+    /// The server answered with a status other than success or not found (401 and 403
+    /// included: see [`TransportError::is_denied`]).
     #[error("{url}: HTTP status {status}")]
     HttpStatus {
         /// The URL.
@@ -130,8 +131,24 @@ impl TransportError {
         }
     }
 
-    /// Whether this says the resource does not exist.
+    /// Whether this says the resource does not exist: HTTP 404 or 410, no such file, or no
+    /// mirror having it ([`TransportError::NotFound`]).
     pub fn is_not_found(&self) -> bool {
         matches!(self, TransportError::NotFound { .. })
+    }
+
+    /// Whether the server refused to serve the resource: HTTP 401 or 403. A bucket on S3 or
+    /// GCS without list permission answers 403, not 404, for a key that does not exist, so
+    /// where the TUF workflow asks whether a file "is available" (the next root, spec 5.3.3)
+    /// this means "not available" as [`TransportError::is_not_found`] does. Everywhere else
+    /// it stays an error like any other status.
+    pub fn is_denied(&self) -> bool {
+        matches!(
+            self,
+            TransportError::HttpStatus {
+                status: 401 | 403,
+                ..
+            }
+        )
     }
 }

@@ -92,20 +92,34 @@ impl Fetcher {
         let started = Instant::now();
         let transport = self.registry.for_url(url)?;
         tracing::info!("Downloading: {url}");
-        let opened =
-            match tokio::time::timeout(limits.total_timeout, transport.open(url, limits.max_len))
-                .await
-            {
-                Ok(Ok(o)) => o,
-                Ok(Err(e)) => return Err(self.record_failure(url, mirror, started, e)),
-                Err(_) => {
-                    let e = TransportError::TotalTimeout {
+        // The throughput floor holds from the request on: a server that never sends its
+        // response headers is as slow as one that trickles its body (slow retrieval).
+        let floor = limits.min_bytes_per_sec > 0;
+        let wait = if floor {
+            limits.total_timeout.min(limits.throughput_window)
+        } else {
+            limits.total_timeout
+        };
+        let opened = match tokio::time::timeout(wait, transport.open(url, limits.max_len)).await {
+            Ok(Ok(o)) => o,
+            Ok(Err(e)) => return Err(self.record_failure(url, mirror, started, e)),
+            Err(_) => {
+                let e = if floor && wait < limits.total_timeout {
+                    TransportError::TooSlow {
+                        url: url.to_string(),
+                        bytes: 0,
+                        window: wait,
+                        min_bytes_per_sec: limits.min_bytes_per_sec,
+                    }
+                } else {
+                    TransportError::TotalTimeout {
                         url: url.to_string(),
                         limit: limits.total_timeout,
-                    };
-                    return Err(self.record_failure(url, mirror, started, e));
-                }
-            };
+                    }
+                };
+                return Err(self.record_failure(url, mirror, started, e));
+            }
+        };
         Ok(Download::with_start(
             url.clone(),
             mirror,
@@ -158,6 +172,7 @@ impl Fetcher {
             tries: 0,
             failures: Vec::new(),
             saw_not_found: false,
+            denied: None,
             pending: false,
         }
     }
@@ -231,7 +246,8 @@ pub fn join_mirror(base: &Url, path: &str) -> Result<Url, TransportError> {
 /// reads the [`Download`] and either stops (success) or calls [`Attempts::fail`] (a transport
 /// error while reading) or [`Attempts::reject`] (content refused) before calling `next()`
 /// again. When every mirror has failed, `next()` returns [`TransportError::NotFound`] if at
-/// least one mirror said the file does not exist, else [`TransportError::AllMirrorsFailed`]
+/// least one mirror said the file does not exist, else the first 401 or 403 if a mirror
+/// refused it ([`TransportError::is_denied`]), else [`TransportError::AllMirrorsFailed`]
 /// listing every failure.
 #[derive(Debug)]
 pub struct Attempts<'a> {
@@ -243,6 +259,7 @@ pub struct Attempts<'a> {
     tries: u32,
     failures: Vec<String>,
     saw_not_found: bool,
+    denied: Option<u16>,
     pending: bool,
 }
 
@@ -260,6 +277,11 @@ impl Attempts<'_> {
 
     fn note(&mut self, e: &TransportError) {
         self.saw_not_found |= e.is_not_found();
+        if let TransportError::HttpStatus { status, .. } = e
+            && e.is_denied()
+        {
+            self.denied.get_or_insert(*status);
+        }
         self.failures.push(format!("mirror {}: {e}", self.index));
     }
 
@@ -328,6 +350,11 @@ impl Attempts<'_> {
         if self.saw_not_found {
             TransportError::NotFound {
                 url: self.path.to_owned(),
+            }
+        } else if let Some(status) = self.denied {
+            TransportError::HttpStatus {
+                url: self.path.to_owned(),
+                status,
             }
         } else {
             TransportError::AllMirrorsFailed {

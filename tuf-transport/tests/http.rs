@@ -77,6 +77,51 @@ async fn not_found_is_distinct_and_not_retried() {
 }
 
 #[tokio::test]
+async fn denied_is_distinct_from_not_found_and_not_retried() {
+    bounded(async {
+        // An S3 or GCS bucket without list permission: 403 for a missing key.
+        let denying = TestServer::start(|_| Behavior::Status(403)).await;
+        let f = fetcher();
+        let err = f
+            .fetch_bytes(&base(&denying), "2.root.json", Limits::default())
+            .await
+            .unwrap_err();
+        assert!(err.is_denied() && !err.is_not_found(), "{err}");
+        assert_eq!(denying.requests(), 1);
+        assert_eq!(f.metrics().records()[0].status, Some(403));
+        // 401 too.
+        let unauthorised = TestServer::start(|_| Behavior::Status(401)).await;
+        let err = f
+            .fetch_bytes(&base(&unauthorised), "2.root.json", Limits::default())
+            .await
+            .unwrap_err();
+        assert!(err.is_denied(), "{err}");
+        // Over mirrors: a 404 anywhere wins; a denial beats other failures.
+        let missing = TestServer::start(|_| Behavior::Status(404)).await;
+        let broken = TestServer::start(|_| Behavior::Status(500)).await;
+        let both = [denying.url(""), missing.url("")];
+        let err = f
+            .fetch_bytes(&both, "2.root.json", Limits::default())
+            .await
+            .unwrap_err();
+        assert!(err.is_not_found(), "{err}");
+        let both = [broken.url(""), denying.url("")];
+        let err = f
+            .fetch_bytes(&both, "2.root.json", Limits::default())
+            .await
+            .unwrap_err();
+        assert!(err.is_denied(), "{err}");
+        // Other statuses are neither.
+        let err = f
+            .fetch_bytes(&base(&broken), "2.root.json", Limits::default())
+            .await
+            .unwrap_err();
+        assert!(!err.is_denied() && !err.is_not_found(), "{err}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn server_errors_are_retried_with_backoff_then_fail() {
     bounded(async {
         for code in [500u16, 503] {
@@ -232,6 +277,34 @@ async fn one_byte_per_second_is_too_slow() {
             "detected after {:?}",
             started.elapsed()
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_that_never_sends_headers_is_too_slow() {
+    bounded(async {
+        let server = TestServer::start(|_| Behavior::NoHeaders).await;
+        // The default 300 s budget, with a floor of 1 KiB/s over 2 s windows.
+        let limits = Limits::default().min_throughput(1024, Duration::from_secs(2));
+        let started = std::time::Instant::now();
+        let err = fetcher().open(&server.url("x"), limits).await.unwrap_err();
+        assert!(
+            matches!(err, TransportError::TooSlow { bytes: 0, .. }),
+            "{err}"
+        );
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(4), "detected after {took:?}");
+        // Through the mirror loop too (not transient: no retries).
+        let err = fetcher()
+            .fetch_bytes(&base(&server), "x", limits)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TransportError::AllMirrorsFailed { .. }),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(8));
     })
     .await;
 }

@@ -42,6 +42,7 @@ pub struct TrustedSet {
     timestamp: Option<Metadata<Timestamp>>,
     snapshot: Option<Metadata<Snapshot>>,
     targets: HashMap<String, Delegated>,
+    online_keys_rotated: bool,
 }
 
 fn parse<T: Signed>(bytes: &[u8], role: &str) -> Result<Metadata<T>, UpdaterError> {
@@ -59,6 +60,26 @@ fn check_hashes(
         .map_err(|source| UpdaterError::length_or_hash(role, source, section))
 }
 
+/// What identifies a top-level role's trust in `root`: its threshold, and each keyid with
+/// the key material listed for it.
+fn role_keys(root: &Root, role: &str) -> Option<(u64, Vec<(String, Option<Vec<u8>>)>)> {
+    let r = root.role(role)?;
+    let mut keys: Vec<_> = r
+        .keyids
+        .iter()
+        .map(|id| {
+            let material = root
+                .keys
+                .get(id)
+                .and_then(|k| k.public_key().ok())
+                .map(|k| k.identity().to_vec());
+            (id.clone(), material)
+        })
+        .collect();
+    keys.sort();
+    Some((r.threshold, keys))
+}
+
 impl TrustedSet {
     /// Starts from a trusted root (spec 5.2), checked to be signed by a threshold of its own
     /// root keys; its expiry is not checked here (spec 5.3.10 checks the final root).
@@ -74,6 +95,7 @@ impl TrustedSet {
             timestamp: None,
             snapshot: None,
             targets: HashMap::new(),
+            online_keys_rotated: false,
         })
     }
 
@@ -136,8 +158,49 @@ impl TrustedSet {
         new.signed()
             .verify_delegate("root", &new)
             .map_err(|e| UpdaterError::metadata("root", e))?;
+        // 5.3.11: a rotation of the timestamp or snapshot keys means the trusted timestamp
+        // and snapshot must be deleted (recovery from a fast-forward attack).
+        self.online_keys_rotated |= ["timestamp", "snapshot"]
+            .iter()
+            .any(|role| role_keys(self.root.signed(), role) != role_keys(new.signed(), role));
         self.root = new;
         Ok(&self.root)
+    }
+
+    /// Whether a root accepted by [`TrustedSet::update_root`] changed the keys (or the
+    /// threshold) of the timestamp or snapshot role. Spec 5.3.11: the trusted timestamp and
+    /// snapshot must then be deleted, so that a client fast-forwarded by a stolen online key
+    /// recovers once the repository rotates it; [`TrustedSet::load_local_timestamp`] and
+    /// [`TrustedSet::load_local_snapshot`] refuse them from then on, and the caller deletes
+    /// its stored copies before persisting the new root.
+    pub fn online_keys_rotated(&self) -> bool {
+        self.online_keys_rotated
+    }
+
+    /// Loads the timestamp trusted in an earlier refresh (the local copy), so that the new
+    /// one is checked against it for rollback (spec 5.4.3). Refused after a rotation of the
+    /// timestamp or snapshot keys (spec 5.3.11).
+    pub fn load_local_timestamp(&mut self, bytes: &[u8]) -> Result<Update, UpdaterError> {
+        if self.online_keys_rotated {
+            return Err(UpdaterError::State(
+                "timestamp or snapshot keys rotated: the trusted timestamp is deleted (spec 5.3.11)"
+                    .into(),
+            ));
+        }
+        self.update_timestamp(bytes)
+    }
+
+    /// Loads the snapshot trusted in an earlier refresh (the local copy, whose hashes are
+    /// not checked again), for the rollback checks of spec 5.5.5. Refused after a rotation
+    /// of the timestamp or snapshot keys (spec 5.3.11).
+    pub fn load_local_snapshot(&mut self, bytes: &[u8]) -> Result<(), UpdaterError> {
+        if self.online_keys_rotated {
+            return Err(UpdaterError::State(
+                "timestamp or snapshot keys rotated: the trusted snapshot is deleted (spec 5.3.11)"
+                    .into(),
+            ));
+        }
+        self.update_snapshot(bytes, true)
     }
 
     fn expired(&self, role: &str, expires: Expiry, section: &'static str) -> UpdaterError {

@@ -46,7 +46,8 @@ pub struct UpdaterConfig {
     pub target_dir: Option<PathBuf>,
     /// Most new roots accepted in one refresh (spec 5.3.3).
     pub max_root_rotations: u64,
-    /// Most targets roles visited in one target search (spec 5.6.7).
+    /// Most delegated roles visited in one target search besides the top-level targets
+    /// (spec 5.6.7; python-tuf's `max_delegations`, which counts the same way).
     pub max_delegations: usize,
     /// Longest root file accepted.
     pub root_max_len: u64,
@@ -62,6 +63,10 @@ pub struct UpdaterConfig {
     pub offline: bool,
     /// Most target downloads at once in [`Updater::download_targets`].
     pub concurrency: usize,
+    /// The time every expiry is compared with (spec 5.1), fixed; `None` (the default) takes
+    /// the wall clock at the start of each refresh. For reading a recorded repository as of a
+    /// moment inside its validity (tests, audits, reproducing an incident).
+    pub reference_time: Option<Expiry>,
 }
 
 impl UpdaterConfig {
@@ -86,6 +91,7 @@ impl UpdaterConfig {
             limits: Limits::default(),
             offline: false,
             concurrency: 4,
+            reference_time: None,
         }
     }
 }
@@ -197,7 +203,7 @@ impl Updater {
         let store = self.store.clone();
         let _lock = store.lock()?;
         // 5.1: one reference time for the whole refresh.
-        let reference = Expiry::now();
+        let reference = self.config.reference_time.unwrap_or_else(Expiry::now);
         let mut trusted = self.load_trusted_root(reference)?;
         if self.config.offline {
             return self.refresh_offline(trusted);
@@ -205,34 +211,13 @@ impl Updater {
         let mirrors = self.config.metadata_mirrors.clone();
 
         // 5.3: the root chain, one version at a time, each persisted once verified.
-        let first = trusted.root().signed().version() + 1;
-        for n in first..first.saturating_add(self.config.max_root_rotations) {
-            let limits = self.limits(self.config.root_max_len);
-            let got = Self::fetch_meta(
-                &self.fetcher,
-                &mirrors,
-                &format!("{n}.root.json"),
-                limits,
-                |b| trusted.update_root(b).map(|_| ()),
-            )
-            .await;
-            match got {
-                Ok(((), bytes)) => {
-                    store.write("root", &bytes)?;
-                    tracing::info!(
-                        "Verified root version {n} (signed by the old and the new root keys)"
-                    );
-                }
-                Err(UpdaterError::Transport(e)) if e.is_not_found() => break,
-                Err(e) => return Err(e),
-            }
-        }
+        self.update_root_chain(&mut trusted, &mirrors).await?;
 
-        // 5.3.11: trusted timestamp and snapshot are read back only if they verify with the
-        // (possibly new) root: after a rotation of their keys they no longer do, and are
-        // ignored, which recovers from a fast-forward attack.
+        // The timestamp and snapshot trusted in an earlier refresh anchor the rollback checks
+        // (5.4.3, 5.5.5); they are read back only if they verify with the (possibly new) root,
+        // and not at all after a rotation of their keys (5.3.11, deleted above).
         if let Some(local) = store.read("timestamp")? {
-            let _ = trusted.update_timestamp(&local);
+            let _ = trusted.load_local_timestamp(&local);
         }
         // 5.4: timestamp.
         let limits = self.limits(self.config.timestamp_max_len);
@@ -253,7 +238,7 @@ impl Updater {
 
         // 5.5: snapshot, from the store if it is still the one the timestamp names.
         let local_ok = match store.read("snapshot")? {
-            Some(local) => trusted.update_snapshot(&local, true).is_ok(),
+            Some(local) => trusted.load_local_snapshot(&local).is_ok(),
             None => false,
         };
         if !local_ok {
@@ -281,6 +266,57 @@ impl Updater {
         // 5.6: top-level targets.
         self.load_targets("targets", "root").await?;
         Ok(())
+    }
+
+    /// Spec 5.3: fetches and verifies `N+1.root.json` until a mirror says it is not
+    /// available (404 or 410, or 401 or 403 as object storage answers for a missing key),
+    /// persisting each root once verified. Before persisting a root that rotates the
+    /// timestamp or snapshot keys, the stored timestamp and snapshot are deleted (5.3.11), so
+    /// that a crash in between cannot leave them beside the new root. More than
+    /// [`UpdaterConfig::max_root_rotations`] new roots is [`UpdaterError::TooManyRotations`]:
+    /// the roots verified so far stay persisted, and the next refresh goes on from there.
+    async fn update_root_chain(
+        &self,
+        trusted: &mut TrustedSet,
+        mirrors: &[Url],
+    ) -> Result<(), UpdaterError> {
+        let first = trusted.root().signed().version() + 1;
+        let max = self.config.max_root_rotations;
+        let mut deleted = false;
+        for n in first..first.saturating_add(max) {
+            let limits = self.limits(self.config.root_max_len);
+            let got = Self::fetch_meta(
+                &self.fetcher,
+                mirrors,
+                &format!("{n}.root.json"),
+                limits,
+                |b| trusted.update_root(b).map(|_| ()),
+            )
+            .await;
+            match got {
+                Ok(((), bytes)) => {
+                    if trusted.online_keys_rotated() && !deleted {
+                        self.store.remove("timestamp")?;
+                        self.store.remove("snapshot")?;
+                        deleted = true;
+                        tracing::info!(
+                            "Root version {n} rotates the timestamp or snapshot keys: \
+                             deleted the trusted timestamp and snapshot (spec 5.3.11)"
+                        );
+                    }
+                    self.store.write("root", &bytes)?;
+                    tracing::info!(
+                        "Verified root version {n} (signed by the old and the new root keys)"
+                    );
+                }
+                // 5.3.3: the next root is not available.
+                Err(UpdaterError::Transport(e)) if e.is_not_found() || e.is_denied() => {
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(UpdaterError::TooManyRotations { max })
     }
 
     fn refresh_offline(&mut self, mut trusted: TrustedSet) -> Result<(), UpdaterError> {
@@ -386,7 +422,8 @@ impl Updater {
         let mut visited: HashSet<String> = HashSet::new();
         let mut visits = 0;
         while let Some((role, delegator)) = stack.pop() {
-            if visits >= self.config.max_delegations {
+            // python-tuf's count: the top-level targets plus `max_delegations` more roles.
+            if visits > self.config.max_delegations {
                 break;
             }
             if visited.contains(&role) {

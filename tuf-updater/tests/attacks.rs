@@ -631,16 +631,17 @@ async fn delegation_cycles_and_the_delegation_limit_5_6_7() {
         let err = u.target_info("nowhere.txt").await.unwrap_err();
         assert!(matches!(err, UpdaterError::TargetNotFound { .. }), "{err}");
         assert_eq!(server.log.take().len(), 2, "a and b fetched once each");
-        // A chain deeper than the limit: targets -> a -> b, limit 2 roles visited.
+        // A chain deeper than the limit: targets -> a -> b; with max_delegations 1, targets
+        // and one delegated role are visited (python-tuf counts the same way).
         sim.add_target("b", "deep.txt", b"deep");
         sim.publish();
-        client.config.max_delegations = 2;
+        client.config.max_delegations = 1;
         let mut u = client.refresh().await.unwrap();
         assert!(matches!(
             u.target_info("deep.txt").await,
             Err(UpdaterError::TargetNotFound { .. })
         ));
-        client.config.max_delegations = 3;
+        client.config.max_delegations = 2;
         let mut u = client.refresh().await.unwrap();
         assert!(u.target_info("deep.txt").await.is_ok());
     })

@@ -30,6 +30,8 @@ pub enum Behavior {
     Trickle { body: Vec<u8>, every: Duration },
     /// Headers, then nothing at all for a long time.
     Stall,
+    /// Reads the request, then sends nothing at all, not even headers, for a long time.
+    NoHeaders,
     /// A redirect to `location`.
     Redirect(String),
 }
@@ -182,6 +184,9 @@ async fn respond<S: AsyncWrite + Unpin>(s: &mut S, b: Behavior) -> std::io::Resu
                 s.write_all(&[b]).await?;
                 s.flush().await?;
             }
+        }
+        Behavior::NoHeaders => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
         }
         Behavior::Stall => {
             s.write_all(head(200, "Content-Length: 100\r\n").as_bytes())
