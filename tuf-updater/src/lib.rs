@@ -2,8 +2,10 @@
 //!
 //! * [`TrustedSet`]: the sans-I/O core. Every verification rule, in order, on bytes and one
 //!   reference time; no network and no disk, so other runtimes can reuse it.
-//! * [`MetadataStore`]: trusted metadata on disk under unversioned names, written atomically
-//!   (temporary file, fsync, rename, directory fsync) under an inter-process lock.
+//! * [`MetadataStore`]: trusted metadata under unversioned names, written atomically
+//!   (temporary file, fsync, rename, directory fsync) under an inter-process lock, in a
+//!   layout where no two roles share a file even on a case-insensitive disk; kept by a
+//!   [`StoreBackend`] (a directory, or memory).
 //! * [`Updater`]: the async I/O around them: the root chain, timestamp, snapshot and targets
 //!   (each persisted once verified, and not fetched again while the store's copy verifies),
 //!   lazy delegated roles in a pre-order depth-first search, and targets streamed to disk in
@@ -39,6 +41,9 @@ mod trusted;
 mod updater;
 
 pub use error::UpdaterError;
-pub use store::{MetadataStore, QUOTE_ALL, StoreLock, quote_all, write_atomic};
+pub use store::{
+    DirBackend, MemoryBackend, MetadataStore, QUOTE_ALL, StoreBackend, StoreLock,
+    open_regular_file, quote_all, read_regular_file, role_file_stem, write_atomic,
+};
 pub use trusted::{TrustedSet, Update};
 pub use updater::{PATH_SEGMENT, Updater, UpdaterConfig};

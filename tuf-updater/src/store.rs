@@ -1,12 +1,21 @@
 //! The crash-safe local store: trusted metadata under unversioned names, written atomically,
-//! guarded by an inter-process lock.
+//! guarded by an inter-process lock, laid out so that no two roles share a file on any file
+//! system.
+//!
+//! Layout: the top-level roles are `root.json`, `timestamp.json`, `snapshot.json` and
+//! `targets.json`; every delegated role is `delegated/<name>.json`, where `<name>` is
+//! [`role_file_stem`] of the role name: lower-case ASCII only outside `%XX` escapes, so two
+//! names never meet on a case-insensitive (macOS, Windows) or normalising (APFS, HFS+) disk.
 
 use crate::UpdaterError;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// What Python's `urllib.parse.quote(s, safe="")` leaves alone: letters, digits and `_.-~`.
 /// Role names and target paths become file names and URL segments with it.
@@ -24,11 +33,122 @@ pub fn quote_all(s: &str) -> String {
 /// Local metadata files are bounded too: 64 MiB.
 const MAX_LOCAL: u64 = 64 * 1024 * 1024;
 
+/// The top-level roles, stored by their own names.
+const TOP_LEVEL: [&str; 4] = ["root", "timestamp", "snapshot", "targets"];
+
+/// The subdirectory of delegated roles.
+const DELEGATED_DIR: &str = "delegated";
+
+/// Windows device names, which are not usable as file names whatever the extension.
+const WINDOWS_DEVICES: [&str; 22] = [
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// Longest stem kept as is; longer ones are shortened and given a hash (file names are
+/// limited to 255 bytes).
+const MAX_STEM: usize = 200;
+
+/// The file name (without `.json`) a delegated role is stored under.
+///
+/// Every byte but `a-z`, `0-9`, `_`, `-`, `~` and `.` becomes `%XX` with upper-case hex, so
+/// upper-case letters appear only inside escapes and lower-case letters only outside them:
+/// two different names never give stems that are equal when case is ignored, and the stem is
+/// ASCII, which no file system normalises. A name that would be a Windows device name gets
+/// its first character escaped. The encoding is reversible, hence collision-free; a stem
+/// longer than 200 bytes is cut to about 150 (never inside an escape) and followed by `~` and
+/// the SHA-256 of the name (213 to 215 bytes, lengths no reversible stem has).
+///
+/// ```
+/// use tuf_updater::role_file_stem;
+/// assert_eq!(role_file_stem("bins-0a"), "bins-0a");
+/// assert_eq!(role_file_stem("Timestamp"), "%54imestamp");
+/// assert_ne!(role_file_stem("A").to_lowercase(), role_file_stem("a").to_lowercase());
+/// assert_eq!(role_file_stem("a/b"), "a%2Fb");
+/// ```
+pub fn role_file_stem(role: &str) -> String {
+    let mut out = String::with_capacity(role.len());
+    for (i, b) in role.bytes().enumerate() {
+        let plain = b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-~.".contains(&b);
+        let device = i == 0
+            && WINDOWS_DEVICES
+                .iter()
+                .any(|d| role.split('.').next() == Some(*d));
+        if plain && !device {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    if out.len() <= MAX_STEM {
+        return out;
+    }
+    let mut cut = 150;
+    // Never cut inside an escape.
+    while out.as_bytes()[cut - 1] == b'%' || out.as_bytes()[cut - 2] == b'%' {
+        cut -= 1;
+    }
+    format!(
+        "{}~{}",
+        &out[..cut],
+        hex::encode(Sha256::digest(role.as_bytes()))
+    )
+}
+
+/// The store-relative name of the file holding `role`.
+fn file_name(role: &str) -> String {
+    if TOP_LEVEL.contains(&role) {
+        format!("{role}.json")
+    } else {
+        format!("{DELEGATED_DIR}/{}.json", role_file_stem(role))
+    }
+}
+
+/// Where a [`MetadataStore`] keeps its files. Names are relative, `/`-separated, and come
+/// only from this module (`root.json`, `delegated/<stem>.json`). [`DirBackend`] is a
+/// directory; [`MemoryBackend`] keeps everything in memory, optionally folding case as the
+/// file systems of macOS and Windows do (to test a store's layout against them anywhere).
+pub trait StoreBackend: Send + Sync + std::fmt::Debug {
+    /// The bytes of `name`, at most `max` of them (more is an error), or `None` when absent.
+    /// Anything but a regular file is an error, and never blocks (a FIFO, a device).
+    fn read(&self, name: &str, max: u64) -> std::io::Result<Option<Vec<u8>>>;
+    /// Replaces `name` atomically: a crash leaves the old bytes or the new, never a mix.
+    fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// Removes `name`; absent is fine.
+    fn remove(&self, name: &str) -> std::io::Result<()>;
+    /// The names of the files directly in the top level of the store.
+    fn list_top(&self) -> std::io::Result<Vec<String>>;
+    /// Takes the store's exclusive lock, held until the returned guard is dropped.
+    fn lock(&self) -> std::io::Result<StoreLock>;
+    /// How to show `name` in messages (a path, or a name in memory).
+    fn describe(&self, name: &str) -> String;
+}
+
+/// Holds a store's exclusive lock until dropped.
+pub struct StoreLock {
+    _guard: Box<dyn Send + Sync>,
+}
+
+impl std::fmt::Debug for StoreLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StoreLock")
+    }
+}
+
+impl StoreLock {
+    /// A lock held as long as `guard` lives.
+    pub fn new(guard: impl Send + Sync + 'static) -> StoreLock {
+        StoreLock {
+            _guard: Box::new(guard),
+        }
+    }
+}
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-fn store_err(path: &Path, e: impl std::fmt::Display) -> UpdaterError {
+fn store_err(path: &str, e: impl std::fmt::Display) -> UpdaterError {
     UpdaterError::Store {
-        path: path.display().to_string(),
+        path: path.to_owned(),
         reason: e.to_string(),
     }
 }
@@ -37,6 +157,10 @@ fn store_err(path: &Path, e: impl std::fmt::Display) -> UpdaterError {
 /// never ends in `.json`), fsync, rename over the target, fsync of the directory. A crash at
 /// any point leaves either the old file or the new one, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UpdaterError> {
+    write_file_atomic(path, bytes).map_err(|e| store_err(&path.display().to_string(), e))
+}
+
+fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -58,88 +182,346 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UpdaterError> {
         std::fs::rename(&tmp, path)?;
         File::open(dir)?.sync_all()
     })();
-    if let Err(e) = result {
+    if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(store_err(path, e));
     }
-    Ok(())
+    result
 }
 
-/// A directory of trusted metadata: `root.json`, `timestamp.json`, `snapshot.json`,
-/// `targets.json` and `<quoted role>.json`, each holding the exact bytes that were verified.
+/// Opens `path` for reading only if it is a regular file, without ever blocking on a FIFO or
+/// a device: opened non-blocking, then its type checked. `Ok(None)` when it does not exist.
+pub fn open_regular_file(path: &Path) -> std::io::Result<Option<File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = match options.open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    Ok(Some(file))
+}
+
+/// [`open_regular_file`], then reads at most `max` bytes (more is an error).
+pub fn read_regular_file(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let Some(file) = open_regular_file(path)? else {
+        return Ok(None);
+    };
+    let mut buf = Vec::new();
+    file.take(max.saturating_add(1)).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(Some(buf))
+}
+
+/// A directory on disk. The lock is an advisory lock on `.lock` in the directory.
 #[derive(Debug, Clone)]
-pub struct MetadataStore {
+pub struct DirBackend {
     dir: PathBuf,
 }
 
-/// Holds the store's inter-process lock until dropped.
-#[derive(Debug)]
-pub struct StoreLock {
-    _file: File,
-}
-
-impl MetadataStore {
-    /// Opens (creating if needed) the directory.
-    pub fn open(dir: &Path) -> Result<MetadataStore, UpdaterError> {
-        std::fs::create_dir_all(dir).map_err(|e| store_err(dir, e))?;
-        Ok(MetadataStore {
+impl DirBackend {
+    /// The directory `dir`, created if needed.
+    pub fn open(dir: &Path) -> std::io::Result<DirBackend> {
+        std::fs::create_dir_all(dir)?;
+        Ok(DirBackend {
             dir: dir.to_owned(),
         })
     }
 
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    fn path(&self, name: &str) -> PathBuf {
+        name.split('/').fold(self.dir.clone(), |p, seg| p.join(seg))
+    }
+}
+
+impl StoreBackend for DirBackend {
+    fn read(&self, name: &str, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+        read_regular_file(&self.path(name), max)
     }
 
-    /// The file holding role `role`.
-    pub fn path(&self, role: &str) -> PathBuf {
-        self.dir.join(format!("{}.json", quote_all(role)))
+    fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        write_file_atomic(&path, bytes)
     }
 
-    /// Takes the exclusive inter-process lock (blocking until other clients release it), so
-    /// that concurrent clients on one directory never interleave their updates.
-    pub fn lock(&self) -> Result<StoreLock, UpdaterError> {
-        let path = self.dir.join(".lock");
+    fn remove(&self, name: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(self.path(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    fn list_top(&self) -> std::io::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            if entry.file_type()?.is_file()
+                && let Some(name) = entry.file_name().to_str()
+            {
+                out.push(name.to_owned());
+            }
+        }
+        Ok(out)
+    }
+
+    fn lock(&self) -> std::io::Result<StoreLock> {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&path)
-            .map_err(|e| store_err(&path, e))?;
-        file.lock().map_err(|e| store_err(&path, e))?;
-        Ok(StoreLock { _file: file })
+            .open(self.dir.join(".lock"))?;
+        file.lock()?;
+        Ok(StoreLock::new(file))
     }
 
-    /// The stored bytes of `role`, or `None` if there are none.
-    pub fn read(&self, role: &str) -> Result<Option<Vec<u8>>, UpdaterError> {
-        let path = self.path(role);
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(store_err(&path, e)),
-        };
-        let mut buf = Vec::new();
-        file.take(MAX_LOCAL + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| store_err(&path, e))?;
-        if buf.len() as u64 > MAX_LOCAL {
-            return Err(store_err(&path, "larger than 64 MiB"));
+    fn describe(&self, name: &str) -> String {
+        self.path(name).display().to_string()
+    }
+}
+
+/// A store in memory. With `case_insensitive`, names that differ only in case are the same
+/// file, and the first spelling written is kept, as on the default file systems of macOS
+/// (APFS) and Windows (NTFS). Clones share the files.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryBackend {
+    files: Arc<Mutex<MemoryFiles>>,
+    lock: MemoryLock,
+    case_insensitive: bool,
+}
+
+impl MemoryBackend {
+    /// An empty store whose names are compared exactly.
+    pub fn case_sensitive() -> MemoryBackend {
+        MemoryBackend::default()
+    }
+
+    /// An empty store whose names are compared ignoring case (Unicode lower case).
+    pub fn case_insensitive() -> MemoryBackend {
+        MemoryBackend {
+            case_insensitive: true,
+            ..MemoryBackend::default()
         }
-        Ok(Some(buf))
+    }
+
+    fn key(&self, name: &str) -> String {
+        if self.case_insensitive {
+            name.to_lowercase()
+        } else {
+            name.to_owned()
+        }
+    }
+
+    fn files(&self) -> std::sync::MutexGuard<'_, MemoryFiles> {
+        self.files.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Writes `name` as it is, bypassing the store's layout (to build an old-layout store).
+    pub fn insert(&self, name: &str, bytes: &[u8]) {
+        let key = self.key(name);
+        let mut files = self.files();
+        let spelling = files
+            .get(&key)
+            .map_or_else(|| name.to_owned(), |(n, _)| n.clone());
+        files.insert(key, (spelling, bytes.to_vec()));
+    }
+
+    /// Every file's name (as first spelled) and bytes.
+    pub fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
+        self.files()
+            .values()
+            .map(|(n, b)| (n.clone(), b.clone()))
+            .collect()
+    }
+}
+
+impl StoreBackend for MemoryBackend {
+    fn read(&self, name: &str, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+        match self.files().get(&self.key(name)) {
+            Some((_, b)) if b.len() as u64 > max => Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("larger than {max} bytes"),
+            )),
+            Some((_, b)) => Ok(Some(b.clone())),
+            None => Ok(None),
+        }
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.insert(name, bytes);
+        Ok(())
+    }
+
+    fn remove(&self, name: &str) -> std::io::Result<()> {
+        self.files().remove(&self.key(name));
+        Ok(())
+    }
+
+    fn list_top(&self) -> std::io::Result<Vec<String>> {
+        Ok(self
+            .files()
+            .values()
+            .filter(|(n, _)| !n.contains('/'))
+            .map(|(n, _)| n.clone())
+            .collect())
+    }
+
+    fn lock(&self) -> std::io::Result<StoreLock> {
+        // In-process only: wait until no other holder (of this backend or a clone) has it.
+        let (held, freed) = &*self.lock;
+        let mut h = held.lock().unwrap_or_else(|p| p.into_inner());
+        while *h {
+            h = freed.wait(h).unwrap_or_else(|p| p.into_inner());
+        }
+        *h = true;
+        Ok(StoreLock::new(MemoryLockGuard(Arc::clone(&self.lock))))
+    }
+
+    fn describe(&self, name: &str) -> String {
+        format!("memory:{name}")
+    }
+}
+
+type MemoryLock = Arc<(Mutex<bool>, std::sync::Condvar)>;
+
+/// Files by (possibly case-folded) name: the name as first spelled, and the bytes.
+type MemoryFiles = BTreeMap<String, (String, Vec<u8>)>;
+
+struct MemoryLockGuard(MemoryLock);
+
+impl Drop for MemoryLockGuard {
+    fn drop(&mut self) {
+        let (held, freed) = &*self.0;
+        *held.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        freed.notify_one();
+    }
+}
+
+/// Trusted metadata by role name: `root`, `timestamp`, `snapshot`, `targets` and delegated
+/// roles, each holding the exact bytes that were verified (see the module docs for the
+/// layout). Cheap to clone; clones share the backend.
+#[derive(Debug, Clone)]
+pub struct MetadataStore {
+    backend: Arc<dyn StoreBackend>,
+}
+
+impl MetadataStore {
+    /// Opens (creating if needed) the directory `dir`.
+    pub fn open(dir: &Path) -> Result<MetadataStore, UpdaterError> {
+        let backend =
+            DirBackend::open(dir).map_err(|e| store_err(&dir.display().to_string(), e))?;
+        Ok(MetadataStore::with_backend(Arc::new(backend)))
+    }
+
+    /// A store kept by `backend`.
+    pub fn with_backend(backend: Arc<dyn StoreBackend>) -> MetadataStore {
+        MetadataStore { backend }
+    }
+
+    /// Where `role` is kept, for messages.
+    pub fn location(&self, role: &str) -> String {
+        self.backend.describe(&file_name(role))
+    }
+
+    /// Takes the exclusive inter-process lock (blocking until other clients release it), so
+    /// that concurrent clients never interleave their updates; then moves delegated roles
+    /// of the earlier layout (`<quoted role>.json` beside `root.json`) into `delegated/`.
+    pub fn lock(&self) -> Result<StoreLock, UpdaterError> {
+        let lock = self
+            .backend
+            .lock()
+            .map_err(|e| store_err(&self.backend.describe(".lock"), e))?;
+        self.migrate()?;
+        Ok(lock)
+    }
+
+    /// The earlier layout kept delegated roles as `quote(role).json` beside the top-level
+    /// files, where on a case-insensitive disk `Timestamp.json` is `timestamp.json`. Files
+    /// there that hold targets metadata (and are not `targets.json`) move to their place in
+    /// `delegated/`; anything else (other programs' files, such as a repository's state)
+    /// is left alone.
+    fn migrate(&self) -> Result<(), UpdaterError> {
+        let names = self
+            .backend
+            .list_top()
+            .map_err(|e| store_err(&self.backend.describe(""), e))?;
+        for name in names {
+            let Some(stem) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if TOP_LEVEL.iter().any(|t| t.eq_ignore_ascii_case(stem)) || stem.starts_with('.') {
+                continue;
+            }
+            let Ok(role) = percent_decode_str(stem).decode_utf8() else {
+                continue;
+            };
+            let fail = |e: std::io::Error| store_err(&self.backend.describe(&name), e);
+            let Some(bytes) = self.backend.read(&name, MAX_LOCAL).map_err(fail)? else {
+                continue;
+            };
+            if !is_targets_metadata(&bytes) {
+                continue;
+            }
+            let new = file_name(&role);
+            if self.backend.read(&new, MAX_LOCAL).map_err(fail)?.is_none() {
+                self.backend.write(&new, &bytes).map_err(fail)?;
+            }
+            self.backend.remove(&name).map_err(fail)?;
+            tracing::info!("Moved {name} to {new} (collision-free store layout)");
+        }
+        Ok(())
+    }
+
+    /// The stored bytes of `role`, or `None` if there are none. A file that is not a
+    /// regular file (a FIFO, say) is an error, never a wait.
+    pub fn read(&self, role: &str) -> Result<Option<Vec<u8>>, UpdaterError> {
+        let name = file_name(role);
+        self.backend
+            .read(&name, MAX_LOCAL)
+            .map_err(|e| store_err(&self.backend.describe(&name), e))
     }
 
     /// Stores `bytes` as role `role`, atomically.
     pub fn write(&self, role: &str, bytes: &[u8]) -> Result<(), UpdaterError> {
-        write_atomic(&self.path(role), bytes)
+        let name = file_name(role);
+        self.backend
+            .write(&name, bytes)
+            .map_err(|e| store_err(&self.backend.describe(&name), e))
     }
 
     /// Removes what is stored for `role`.
     pub fn remove(&self, role: &str) -> Result<(), UpdaterError> {
-        let path = self.path(role);
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(store_err(&path, e)),
-            _ => Ok(()),
-        }
+        let name = file_name(role);
+        self.backend
+            .remove(&name)
+            .map_err(|e| store_err(&self.backend.describe(&name), e))
     }
+}
+
+/// Whether `bytes` look like TUF targets metadata (`signed._type` is `targets`).
+fn is_targets_metadata(bytes: &[u8]) -> bool {
+    tuf_metadata::json::parse(bytes).is_ok_and(|v| {
+        v.as_object()
+            .and_then(|o| o.get("signed"))
+            .and_then(|s| s.as_object())
+            .and_then(|s| s.get("_type"))
+            .and_then(|t| t.as_str())
+            == Some("targets")
+    })
 }

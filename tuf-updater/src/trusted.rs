@@ -60,9 +60,12 @@ fn check_hashes(
         .map_err(|source| UpdaterError::length_or_hash(role, source, section))
 }
 
+/// A keyid and the identity of the key listed under it (none if unusable).
+type KeyEntry = (String, Option<Vec<u8>>);
+
 /// What identifies a top-level role's trust in `root`: its threshold, and each keyid with
 /// the key material listed for it.
-fn role_keys(root: &Root, role: &str) -> Option<(u64, Vec<(String, Option<Vec<u8>>)>)> {
+fn role_keys(root: &Root, role: &str) -> Option<(u64, Vec<KeyEntry>)> {
     let r = root.role(role)?;
     let mut keys: Vec<_> = r
         .keyids

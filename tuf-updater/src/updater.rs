@@ -110,11 +110,15 @@ impl Updater {
     /// Writes the initial trusted root into `metadata_dir` (spec 5.2). The bytes are checked
     /// to be a root signed by a threshold of its own keys; no request is made.
     pub fn init(metadata_dir: &Path, root: &[u8]) -> Result<(), UpdaterError> {
+        Updater::init_store(&MetadataStore::open(metadata_dir)?, root)
+    }
+
+    /// As [`Updater::init`], into any store.
+    pub fn init_store(store: &MetadataStore, root: &[u8]) -> Result<(), UpdaterError> {
         TrustedSet::new(root, Expiry::now()).map_err(|e| UpdaterError::TrustedRoot {
             path: "initial root".into(),
             reason: e.to_string(),
         })?;
-        let store = MetadataStore::open(metadata_dir)?;
         let _lock = store.lock()?;
         store.write("root", root)
     }
@@ -125,6 +129,19 @@ impl Updater {
             return Err(UpdaterError::Config("no metadata mirror".into()));
         }
         let store = MetadataStore::open(&config.metadata_dir)?;
+        Updater::with_store(config, fetcher, store)
+    }
+
+    /// An updater keeping its trusted metadata in `store` instead of
+    /// [`UpdaterConfig::metadata_dir`] (which is then unused).
+    pub fn with_store(
+        config: UpdaterConfig,
+        fetcher: Fetcher,
+        store: MetadataStore,
+    ) -> Result<Updater, UpdaterError> {
+        if config.metadata_mirrors.is_empty() && !config.offline {
+            return Err(UpdaterError::Config("no metadata mirror".into()));
+        }
         Ok(Updater {
             config,
             fetcher,
@@ -180,7 +197,7 @@ impl Updater {
     }
 
     fn load_trusted_root(&self, reference: Expiry) -> Result<TrustedSet, UpdaterError> {
-        let path = self.store.path("root").display().to_string();
+        let path = self.store.location("root");
         let bytes = self
             .store
             .read("root")?
@@ -273,8 +290,10 @@ impl Updater {
     /// persisting each root once verified. Before persisting a root that rotates the
     /// timestamp or snapshot keys, the stored timestamp and snapshot are deleted (5.3.11), so
     /// that a crash in between cannot leave them beside the new root. More than
-    /// [`UpdaterConfig::max_root_rotations`] new roots is [`UpdaterError::TooManyRotations`]:
-    /// the roots verified so far stay persisted, and the next refresh goes on from there.
+    /// [`UpdaterConfig::max_root_rotations`] new roots is [`UpdaterError::TooManyRotations`]
+    /// (spec 5.3.3 would go on with the last root reached; a root that is not the newest may
+    /// trust online keys a later root revoked, so this client stops instead): the roots
+    /// verified so far stay persisted, and the next refresh goes on from there.
     async fn update_root_chain(
         &self,
         trusted: &mut TrustedSet,
@@ -316,7 +335,14 @@ impl Updater {
                 Err(e) => return Err(e),
             }
         }
-        Err(UpdaterError::TooManyRotations { max })
+        // As many new roots as allowed were accepted: one more existing is too many.
+        let next = format!("{}.root.json", first.saturating_add(max));
+        let limits = self.limits(self.config.root_max_len);
+        match self.fetcher.fetch_bytes(mirrors, &next, limits).await {
+            Err(e) if e.is_not_found() || e.is_denied() => Ok(()),
+            Err(e) => Err(UpdaterError::Transport(e)),
+            Ok(_) => Err(UpdaterError::TooManyRotations { max }),
+        }
     }
 
     fn refresh_offline(&mut self, mut trusted: TrustedSet) -> Result<(), UpdaterError> {
@@ -478,7 +504,8 @@ impl Updater {
         info: &TargetFile,
     ) -> Result<Option<PathBuf>, UpdaterError> {
         let path = self.target_path(target)?;
-        let Ok(file) = std::fs::File::open(&path) else {
+        // A FIFO or device in the target directory is not a cached copy (and never a wait).
+        let Ok(Some(file)) = crate::store::open_regular_file(&path) else {
             return Ok(None);
         };
         let verifier = info

@@ -566,6 +566,31 @@ async fn root_rotation_chains_5_3() {
 }
 
 #[tokio::test]
+async fn object_storage_denial_ends_the_root_chain_5_3_3() {
+    bounded(async {
+        let (mut sim, server, client) = setup().await;
+        sim.root.bump_version().unwrap();
+        sim.publish_root();
+        sim.publish();
+        // An S3 or GCS bucket without list permission: 403 for the missing 3.root.json.
+        server.set("/metadata/3.root.json", Serve::Status(403));
+        let u = client.refresh().await.unwrap();
+        assert_eq!(u.trusted().unwrap().root().signed().version(), 2);
+        // 401 likewise.
+        server.set("/metadata/3.root.json", Serve::Status(401));
+        client.refresh().await.unwrap();
+        // Elsewhere a denial stays an error: the timestamp must be there.
+        server.set("/metadata/timestamp.json", Serve::Status(403));
+        let err = client.refresh().await.unwrap_err();
+        assert!(
+            matches!(&err, UpdaterError::Transport(e) if e.is_denied()),
+            "{err}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn maximum_root_rotations_5_3_3() {
     bounded(async {
         let (mut sim, server, mut client) = setup().await;
@@ -576,14 +601,29 @@ async fn maximum_root_rotations_5_3_3() {
         sim.publish();
         client.config.max_root_rotations = 2;
         let _ = server.log.take();
-        let u = client.refresh().await.unwrap();
-        assert_eq!(u.trusted().unwrap().root().signed().version(), 3);
+        // Roots 2 and 3 are accepted and kept; root 4 exists, which is one too many.
+        let err = client.refresh().await.unwrap_err();
         assert!(
-            !server
-                .log
-                .take()
-                .contains(&"/metadata/4.root.json".to_owned())
+            matches!(err, UpdaterError::TooManyRotations { max: 2 }),
+            "{err}"
         );
+        let log = server.log.take();
+        assert!(log.contains(&"/metadata/4.root.json".to_owned()), "{log:?}");
+        assert!(
+            !log.contains(&"/metadata/timestamp.json".to_owned()),
+            "{log:?}"
+        );
+        assert_eq!(client.stored("root").unwrap(), sim.read("3.root.json"));
+        // The next refresh goes on from root 3: roots 4 and 5, and no root 6.
+        let u = client.refresh().await.unwrap();
+        assert_eq!(u.trusted().unwrap().root().signed().version(), 5);
+        // Exactly the limit of new roots is fine.
+        for _ in 0..2 {
+            sim.root.bump_version().unwrap();
+            sim.publish_root();
+        }
+        let u = client.refresh().await.unwrap();
+        assert_eq!(u.trusted().unwrap().root().signed().version(), 7);
     })
     .await;
 }
