@@ -23,6 +23,7 @@ pub mod protocol;
 pub mod runner;
 pub mod scenarios;
 pub mod server;
+pub mod signers;
 pub mod sim;
 
 pub use protocol::{Args, run};

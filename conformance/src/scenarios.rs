@@ -281,6 +281,22 @@ scenarios! {
     path_traversal, "target-path-traversal", "a listed target named ../escape.txt", "5.7", "nothing written outside the target directory";
     rsa_keys, "key-type-rsa", "none: every role signed with RSA-PSS-SHA256 keys", "4.2", "succeeds, target intact";
     ecdsa_keys, "key-type-ecdsa", "none: every role signed with ECDSA P-256 keys", "4.2", "succeeds, target intact";
+    root_chain_denied, "root-chain-end-403", "none: the next root answered 403, as a bucket without list permission answers", "5.3.3", "succeeds, root v2 trusted";
+    root_chain_beyond_limit, "root-chain-beyond-limit", "a client 256 roots behind; root 258 revokes the timestamp key, whose holder signs a timestamp", "5.3.3, 5.4.2", "refused, no timestamp trusted";
+    fast_forward_snapshot_key, "fast-forward-recovery-snapshot-key", "timestamp and snapshot fast-forwarded to v1000; only the snapshot key is rotated", "5.3.11", "v1000 accepted, after the rotation v3 accepted";
+    fast_forward_timestamp_key, "fast-forward-recovery-timestamp-key", "a snapshot naming targets v1000; only the timestamp key is rotated", "5.3.11", "after the rotation the real snapshot accepted";
+    fast_forward_both_keys, "fast-forward-recovery-both-keys", "timestamp and snapshot fast-forwarded to v1000; both keys rotated", "5.3.11", "after the rotation v3 accepted";
+    rotation_keeps_anchors, "root-rotation-keeps-rollback-anchors", "an older timestamp replayed after a root rotation that leaves the online keys alone", "5.3.11, 5.4.3", "refused, timestamp stays v2";
+    slow_headers, "slow-retrieval-no-headers", "timestamp.json answered with nothing, not even headers", "5.4.1", "refused before the step time limit";
+    hash_blake2b, "hash-blake2b-256", "none: targets listed by blake2b-256 only (PyPI, RSTUF); one served tampered", "5.7.2", "intact one succeeds, tampered one refused";
+    hash_unknown_beside, "hash-unknown-beside-sha256", "none: a target listing sha256 and an algorithm the client does not know", "5.7.2", "succeeds, target intact";
+    hash_unknown_only, "hash-unknown-only", "a target listing only an algorithm the client does not know", "5.7.2", "download refused, nothing written";
+    rsa_salt_0, "key-rsa-pss-salt-0", "none: a timestamp key signing RSA-PSS with salt length 0", "4.2", "succeeds";
+    rsa_salt_20, "key-rsa-pss-salt-20", "none: a timestamp key signing RSA-PSS with salt length 20", "4.2", "succeeds";
+    rsa_salt_max, "key-rsa-pss-salt-max", "none: a timestamp key signing RSA-PSS with the maximum salt length (OpenSSL's default)", "4.2", "succeeds";
+    pem_layouts, "key-pem-layouts", "none: ECDSA keys listed as PEM on one line and with CRLF line ends", "4.2", "succeeds";
+    delegation_33_roles, "delegation-33-roles", "none: a target 32 delegations below the top-level targets", "5.6.7", "download succeeds (32 delegated roles allowed)";
+    deep_custom, "custom-nested-120", "none: a target whose custom field nests 120 objects deep", "4.5", "download succeeds";
 }
 
 async fn baseline(ctx: &Ctx) -> Result<Verdict, SuiteError> {
@@ -1012,4 +1028,247 @@ mod tests {
         assert!(!crate::sim::far().is_expired_at(Expiry::now()));
         assert!(past().is_expired_at(Expiry::now()));
     }
+}
+
+async fn root_chain_denied(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut t = Trial::start(ctx).await?;
+    t.repo.rotate("root")?;
+    t.server.set("/metadata/3.root.json", Serve::Status(403));
+    t.refresh(Want::Ok).await?;
+    t.trusts("root", Some(2));
+    t.download("file.txt", Want::Ok).await?;
+    t.has_genuine("file.txt");
+    Ok(t.verdict())
+}
+
+async fn root_chain_beyond_limit(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut t = Trial::start(ctx).await?;
+    // Roots 2 to 257: 256 rotations, the default limit of both python-tuf and this project.
+    for _ in 0..256 {
+        t.repo.root.bump_version().map_err(sim_err)?;
+        t.repo.publish_root()?;
+    }
+    // Root 258 revokes the timestamp key; its holder (an attacker) signs a timestamp anyway.
+    let revoked = t.repo.rotate("timestamp")?;
+    t.repo.timestamp.bump_version().map_err(sim_err)?;
+    let signers: Vec<&tuf_crypto::PrivateKey> = revoked.iter().collect();
+    t.repo.put(
+        "metadata/timestamp.json",
+        sign(&t.repo.timestamp, &signers)?,
+    );
+    t.refresh(Want::Refused).await?;
+    t.trusts("timestamp", None);
+    Ok(t.verdict())
+}
+
+/// Fast-forwards the client's timestamp and snapshot to v1000 (an attacker holding both
+/// online keys), then rotates `rotate` and publishes v3 of both.
+async fn fast_forward_rotating(ctx: &Ctx, rotate: &[&str]) -> Result<Verdict, SuiteError> {
+    let mut t = Trial::start(ctx).await?;
+    t.refresh(Want::Ok).await?;
+    let honest = (t.repo.timestamp.clone(), t.repo.snapshot.clone());
+    t.repo.snapshot.common.version = 999;
+    t.repo.timestamp.common.version = 999;
+    t.repo.publish_snapshot()?;
+    t.refresh(Want::Ok).await?;
+    t.trusts("timestamp", Some(1000));
+    t.trusts("snapshot", Some(1000));
+    for role in rotate {
+        t.repo.rotate(role)?;
+    }
+    (t.repo.timestamp, t.repo.snapshot) = honest;
+    t.repo.publish_snapshot()?;
+    t.refresh(Want::Ok).await?;
+    t.trusts("timestamp", Some(3));
+    t.trusts("snapshot", Some(3));
+    t.download("file.txt", Want::Ok).await?;
+    Ok(t.verdict())
+}
+
+async fn fast_forward_snapshot_key(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    fast_forward_rotating(ctx, &["snapshot"]).await
+}
+
+async fn fast_forward_both_keys(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    fast_forward_rotating(ctx, &["timestamp", "snapshot"]).await
+}
+
+async fn fast_forward_timestamp_key(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut t = Trial::start(ctx).await?;
+    t.refresh(Want::Ok).await?;
+    // An attacker holding both online keys names targets v1000 in snapshot v3: the client
+    // trusts the timestamp and the snapshot, then finds no targets v1000.
+    t.repo
+        .snapshot
+        .meta
+        .insert("targets.json".into(), MetaFile::new(1000));
+    t.repo.publish_snapshot()?;
+    t.refresh(Want::Refused).await?;
+    t.trusts("snapshot", Some(3));
+    // The repository rotates the timestamp key and publishes the real state again.
+    t.repo.rotate("timestamp")?;
+    let version = t.repo.targets.version();
+    t.repo
+        .snapshot
+        .meta
+        .insert("targets.json".into(), MetaFile::new(version));
+    t.repo.publish_snapshot()?;
+    t.refresh(Want::Ok).await?;
+    t.trusts("snapshot", Some(4));
+    t.download("file.txt", Want::Ok).await?;
+    Ok(t.verdict())
+}
+
+async fn rotation_keeps_anchors(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut repo = Repo::new()?;
+    let v1 = repo.get("metadata/timestamp.json").unwrap_or_default();
+    repo.add_target("targets", "file.txt", CONTENT)?;
+    repo.publish()?;
+    let mut t = Trial::with_repo(ctx, repo).await?;
+    t.refresh(Want::Ok).await?;
+    t.repo.rotate("root")?;
+    t.repo.rotate("targets")?;
+    t.repo.put("metadata/timestamp.json", v1);
+    t.refresh(Want::Refused).await?;
+    t.trusts("timestamp", Some(2));
+    t.trusts("root", Some(3));
+    Ok(t.verdict())
+}
+
+async fn slow_headers(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    broken_metadata(ctx, "timestamp.json", Serve::Silent).await
+}
+
+async fn hash_blake2b(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut repo = Repo::new()?;
+    let info =
+        TargetFile::of(CONTENT, &[HashAlgorithm::Blake2b256]).ok_or_else(|| sim_err("hashing"))?;
+    repo.add_target_info("targets", "file.txt", info.clone(), CONTENT)?;
+    let mut evil = CONTENT.to_vec();
+    evil[0] ^= 1;
+    repo.add_target_info("targets", "evil.txt", info, &evil)?;
+    repo.publish()?;
+    let mut t = Trial::with_repo(ctx, repo).await?;
+    t.download("file.txt", Want::Ok).await?;
+    t.has_genuine("file.txt");
+    t.download("evil.txt", Want::Refused).await?;
+    t.has_nothing("evil.txt");
+    Ok(t.verdict())
+}
+
+/// A target listed with `hashes` (algorithm, hex digest), served as `CONTENT`.
+async fn listed_with(
+    ctx: &Ctx,
+    hashes: Vec<(String, String)>,
+    want: Want,
+) -> Result<Verdict, SuiteError> {
+    let mut repo = Repo::new()?;
+    let mut info =
+        TargetFile::of(CONTENT, &[HashAlgorithm::Sha256]).ok_or_else(|| sim_err("hashing"))?;
+    info.hashes = tuf_metadata::Hashes::from_hex(hashes).ok_or_else(|| sim_err("hashes"))?;
+    repo.add_target_info("targets", "file.txt", info, CONTENT)?;
+    repo.publish()?;
+    let mut t = Trial::with_repo(ctx, repo).await?;
+    t.download("file.txt", want).await?;
+    if want == Want::Ok {
+        t.has_genuine("file.txt");
+    } else {
+        t.has_nothing("file.txt");
+    }
+    Ok(t.verdict())
+}
+
+async fn hash_unknown_beside(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let hashes = vec![
+        ("sha256".to_owned(), sha256_hex(CONTENT)),
+        // A name no client knows (python-tuf's hashlib knows sha3-256 and blake2s).
+        ("x-future-hash".to_owned(), "ab".repeat(32)),
+    ];
+    listed_with(ctx, hashes, Want::Ok).await
+}
+
+async fn hash_unknown_only(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    listed_with(
+        ctx,
+        vec![("x-future-hash".to_owned(), "ab".repeat(32))],
+        Want::Refused,
+    )
+    .await
+}
+
+/// Root v2 gives the timestamp role to `signer`, which signs timestamp v3.
+async fn timestamp_signed_by(ctx: &Ctx, signer: &dyn Signer) -> Result<Verdict, SuiteError> {
+    let mut t = Trial::start(ctx).await?;
+    t.repo
+        .rotate_to("timestamp", Key::from_public_key(signer.public_key()))?;
+    t.repo.timestamp.bump_version().map_err(sim_err)?;
+    let bytes = crate::sim::sign_with(&t.repo.timestamp, &[signer])?;
+    t.repo.put("metadata/timestamp.json", bytes);
+    t.refresh(Want::Ok).await?;
+    t.trusts("timestamp", Some(3));
+    t.download("file.txt", Want::Ok).await?;
+    t.has_genuine("file.txt");
+    Ok(t.verdict())
+}
+
+async fn rsa_salt(ctx: &Ctx, salt: Option<usize>) -> Result<Verdict, SuiteError> {
+    let signer = crate::signers::PssSigner::generate(salt)?;
+    timestamp_signed_by(ctx, &signer).await
+}
+
+async fn rsa_salt_0(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    rsa_salt(ctx, Some(0)).await
+}
+
+async fn rsa_salt_20(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    rsa_salt(ctx, Some(20)).await
+}
+
+async fn rsa_salt_max(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    rsa_salt(ctx, None).await
+}
+
+async fn pem_layouts(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let one_line = crate::signers::Relisted::ecdsa(crate::signers::pem_one_line)?;
+    let mut v = timestamp_signed_by(ctx, &one_line).await?;
+    let crlf = crate::signers::Relisted::ecdsa(crate::signers::pem_crlf)?;
+    let w = timestamp_signed_by(ctx, &crlf).await?;
+    v.pass &= w.pass;
+    v.got = format!("one line: {}; CRLF: {}", v.got, w.got);
+    Ok(v)
+}
+
+async fn delegation_33_roles(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut repo = Repo::new()?;
+    let mut parent = "targets".to_owned();
+    for i in 0..32 {
+        let name = format!("chain-{i:02}");
+        repo.delegate(&parent, &name, paths(&["a/*"]), false)?;
+        parent = name;
+    }
+    repo.add_target(&parent, "a/x.txt", CONTENT)?;
+    repo.publish()?;
+    let mut t = Trial::with_repo(ctx, repo).await?;
+    t.download("a/x.txt", Want::Ok).await?;
+    t.has_genuine("a/x.txt");
+    Ok(t.verdict())
+}
+
+async fn deep_custom(ctx: &Ctx) -> Result<Verdict, SuiteError> {
+    let mut custom = tuf_metadata::json::Value::Bool(true);
+    for _ in 0..120 {
+        let mut m = tuf_metadata::json::Map::new();
+        m.insert("k", custom);
+        custom = tuf_metadata::json::Value::Object(m);
+    }
+    let mut info =
+        TargetFile::of(CONTENT, &[HashAlgorithm::Sha256]).ok_or_else(|| sim_err("hashing"))?;
+    info.custom = Some(custom);
+    let mut repo = Repo::new()?;
+    repo.add_target_info("targets", "file.txt", info, CONTENT)?;
+    repo.publish()?;
+    let mut t = Trial::with_repo(ctx, repo).await?;
+    t.download("file.txt", Want::Ok).await?;
+    t.has_genuine("file.txt");
+    Ok(t.verdict())
 }

@@ -25,6 +25,8 @@ pub enum Serve {
     Drop(Vec<u8>),
     /// A body of this many bytes (JSON whitespace), with a correct `Content-Length`.
     Oversized(u64),
+    /// Nothing at all, not even response headers, for a minute.
+    Silent,
 }
 
 type Overrides = Arc<Mutex<HashMap<String, Serve>>>;
@@ -138,6 +140,10 @@ async fn answer(
                 .write_all(head(Some(b.len() as u64), "200 OK").as_bytes())
                 .await;
             sock.write_all(&b).await
+        }
+        Serve::Silent => {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            Ok(())
         }
         Serve::Status(code) => {
             sock.write_all(head(Some(0), &format!("{code} Status")).as_bytes())

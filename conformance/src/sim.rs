@@ -16,6 +16,7 @@ use crate::SuiteError;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use tuf_crypto::{HashAlgorithm, KeyAlgorithm, PrivateKey, Signer};
+
 use tuf_metadata::json::{Layout, Map, Value, write_layout};
 use tuf_metadata::{
     DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, SuccinctRoles,
@@ -41,6 +42,17 @@ pub fn sign<T: Signed>(signed: &T, keys: &[&PrivateKey]) -> Result<Vec<u8>, Suit
     let mut md = Metadata::new(signed.clone());
     for k in keys {
         md.sign(*k, true)
+            .map_err(|e| SuiteError::Sim(format!("signing {}: {e}", T::TYPE)))?;
+    }
+    Ok(md.to_bytes(Layout::Compact))
+}
+
+/// Signs `signed` with any signers (keys other than [`PrivateKey`]: another signing stack's
+/// RSA-PSS salt, a key listed in another PEM layout) and serializes it.
+pub fn sign_with<T: Signed>(signed: &T, signers: &[&dyn Signer]) -> Result<Vec<u8>, SuiteError> {
+    let mut md = Metadata::new(signed.clone());
+    for s in signers {
+        md.sign(*s, true)
             .map_err(|e| SuiteError::Sim(format!("signing {}: {e}", T::TYPE)))?;
     }
     Ok(md.to_bytes(Layout::Compact))
@@ -230,12 +242,53 @@ impl Repo {
     pub fn add_target(&mut self, role: &str, path: &str, content: &[u8]) -> Result<(), SuiteError> {
         let info = TargetFile::of(content, &[HashAlgorithm::Sha256])
             .ok_or_else(|| SuiteError::Sim("hashing a target".into()))?;
-        let digest = info.hashes.get("sha256").unwrap_or_default().to_owned();
+        self.add_target_info(role, path, info, content)
+    }
+
+    /// Adds a target described by `info` (hashes of any algorithm, `custom`) to `role`, and
+    /// stores `content` under the name a client derives from the first listed hash.
+    pub fn add_target_info(
+        &mut self,
+        role: &str,
+        path: &str,
+        info: TargetFile,
+        content: &[u8],
+    ) -> Result<(), SuiteError> {
+        let digest = info
+            .hashes
+            .iter()
+            .next()
+            .map(|(_, d)| d.to_owned())
+            .unwrap_or_default();
         let t = self.role_mut(role)?;
         t.add_target(path, info);
         let file = self.target_file(path, &digest);
         self.put(&file, content.to_vec());
         Ok(())
+    }
+
+    /// Publishes the next root with `role`'s keys replaced by `key` (a key this simulator
+    /// does not hold as a [`PrivateKey`]); `role` must not be `root`.
+    pub fn rotate_to(&mut self, role: &str, key: Key) -> Result<(), SuiteError> {
+        let old_ids = self
+            .root
+            .roles
+            .get(role)
+            .map(|r| r.keyids.clone())
+            .unwrap_or_default();
+        for id in old_ids {
+            self.root
+                .revoke_key(role, &id)
+                .map_err(|e| SuiteError::Sim(e.to_string()))?;
+        }
+        self.root
+            .add_key(role, key)
+            .map_err(|e| SuiteError::Sim(e.to_string()))?;
+        self.keys.remove(role);
+        self.root
+            .bump_version()
+            .map_err(|e| SuiteError::Sim(e.to_string()))?;
+        self.publish_root()
     }
 
     /// The file name a target is published under (hash-prefixed with consistent snapshots).
