@@ -9,8 +9,12 @@
 //! * [`Download`]: reads a body under [`Limits`] (length, total time, minimum throughput over
 //!   a window), enforced while streaming.
 //! * [`Fetcher`] and [`Attempts`]: mirrors tried in order, transient failures retried with
-//!   backoff, content the caller rejects moves on to the next mirror; 404 is a distinct
-//!   [`TransportError::NotFound`].
+//!   backoff, content the caller rejects moves on to the next mirror; 404 and 410 are a
+//!   distinct [`TransportError::NotFound`], and 401 and 403 are recognisable by
+//!   [`TransportError::is_denied`] (object storage's answer for a missing key, which a TUF
+//!   client takes as "not available" for the next root only).
+//! * The throughput floor of [`Limits`] holds from the request on: a server that never sends
+//!   its response headers fails like one that trickles its body.
 //! * [`Metrics`]: URL, mirror, status, wire and decoded bytes, and time of every fetch.
 //!
 //! This crate knows nothing of TUF metadata.

@@ -3,9 +3,13 @@
 //! system.
 //!
 //! Layout: the top-level roles are `root.json`, `timestamp.json`, `snapshot.json` and
-//! `targets.json`; every delegated role is `delegated/<name>.json`, where `<name>` is
+//! `targets.json`; every delegated role is `<stem>.json` beside them, where `<stem>` is
 //! [`role_file_stem`] of the role name: lower-case ASCII only outside `%XX` escapes, so two
-//! names never meet on a case-insensitive (macOS, Windows) or normalising (APFS, HFS+) disk.
+//! names never meet on a case-insensitive (macOS, Windows) or normalising (APFS, HFS+) disk,
+//! and no stem is a top-level name in any case (those names are reserved for delegations,
+//! [`tuf_metadata::is_reserved_role_name`], and a stem equal to one ignoring case would have
+//! to be that very name). The directory stays flat, as python-tuf's and the public
+//! conformance protocol's metadata directory is: every `*.json` in it is a trusted role.
 
 use crate::UpdaterError;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
@@ -36,8 +40,8 @@ const MAX_LOCAL: u64 = 64 * 1024 * 1024;
 /// The top-level roles, stored by their own names.
 const TOP_LEVEL: [&str; 4] = ["root", "timestamp", "snapshot", "targets"];
 
-/// The subdirectory of delegated roles.
-const DELEGATED_DIR: &str = "delegated";
+/// Present once a store has its current layout (and any earlier one was migrated).
+const LAYOUT_MARKER: &str = ".layout";
 
 /// Windows device names, which are not usable as file names whatever the extension.
 const WINDOWS_DEVICES: [&str; 22] = [
@@ -100,12 +104,12 @@ fn file_name(role: &str) -> String {
     if TOP_LEVEL.contains(&role) {
         format!("{role}.json")
     } else {
-        format!("{DELEGATED_DIR}/{}.json", role_file_stem(role))
+        format!("{}.json", role_file_stem(role))
     }
 }
 
 /// Where a [`MetadataStore`] keeps its files. Names are relative, `/`-separated, and come
-/// only from this module (`root.json`, `delegated/<stem>.json`). [`DirBackend`] is a
+/// only from this module (`root.json`, `<stem>.json`, `.layout`). [`DirBackend`] is a
 /// directory; [`MemoryBackend`] keeps everything in memory, optionally folding case as the
 /// file systems of macOS and Windows do (to test a store's layout against them anywhere).
 pub trait StoreBackend: Send + Sync + std::fmt::Debug {
@@ -440,8 +444,9 @@ impl MetadataStore {
     }
 
     /// Takes the exclusive inter-process lock (blocking until other clients release it), so
-    /// that concurrent clients never interleave their updates; then moves delegated roles
-    /// of the earlier layout (`<quoted role>.json` beside `root.json`) into `delegated/`.
+    /// that concurrent clients never interleave their updates; the first time, it renames
+    /// delegated roles stored by the earlier layout (`quote(role).json`, which kept
+    /// upper-case letters) to their stems and marks the store (`.layout`).
     pub fn lock(&self) -> Result<StoreLock, UpdaterError> {
         let lock = self
             .backend
@@ -451,12 +456,22 @@ impl MetadataStore {
         Ok(lock)
     }
 
-    /// The earlier layout kept delegated roles as `quote(role).json` beside the top-level
-    /// files, where on a case-insensitive disk `Timestamp.json` is `timestamp.json`. Files
-    /// there that hold targets metadata (and are not `targets.json`) move to their place in
-    /// `delegated/`; anything else (other programs' files, such as a repository's state)
-    /// is left alone.
+    /// The earlier layout named delegated roles `quote(role).json`, which keeps upper-case
+    /// letters: on a case-insensitive disk `Timestamp.json` is `timestamp.json` and `A.json`
+    /// is `a.json`. Both layouts are percent-encodings of the role name, so a file's role is
+    /// its decoded name; files whose name is not the role's stem and that hold targets
+    /// metadata are renamed. Anything else (other programs' files, such as a repository's
+    /// state) is left alone.
     fn migrate(&self) -> Result<(), UpdaterError> {
+        let marker_err = |e: std::io::Error| store_err(&self.backend.describe(LAYOUT_MARKER), e);
+        if self
+            .backend
+            .read(LAYOUT_MARKER, 64)
+            .map_err(marker_err)?
+            .is_some()
+        {
+            return Ok(());
+        }
         let names = self
             .backend
             .list_top()
@@ -471,6 +486,10 @@ impl MetadataStore {
             let Ok(role) = percent_decode_str(stem).decode_utf8() else {
                 continue;
             };
+            let new = file_name(&role);
+            if new == name {
+                continue;
+            }
             let fail = |e: std::io::Error| store_err(&self.backend.describe(&name), e);
             let Some(bytes) = self.backend.read(&name, MAX_LOCAL).map_err(fail)? else {
                 continue;
@@ -478,14 +497,16 @@ impl MetadataStore {
             if !is_targets_metadata(&bytes) {
                 continue;
             }
-            let new = file_name(&role);
-            if self.backend.read(&new, MAX_LOCAL).map_err(fail)?.is_none() {
-                self.backend.write(&new, &bytes).map_err(fail)?;
-            }
+            // The new name never meets the old one, even ignoring case (the old one has an
+            // upper-case letter where the new one has an escape): write, then remove.
+            self.backend.write(&new, &bytes).map_err(fail)?;
             self.backend.remove(&name).map_err(fail)?;
-            tracing::info!("Moved {name} to {new} (collision-free store layout)");
+            tracing::info!("Renamed {name} to {new} (case-insensitive-safe store layout)");
         }
-        Ok(())
+        // Done once per store: later locks do not list or read anything.
+        self.backend
+            .write(LAYOUT_MARKER, b"2\n")
+            .map_err(marker_err)
     }
 
     /// The stored bytes of `role`, or `None` if there are none. A file that is not a

@@ -65,7 +65,9 @@ fn top_level_files_never_meet_delegated_roles_on_a_case_insensitive_store() {
         format!("{}.json", quote_all("Timestamp")).to_lowercase(),
         "timestamp.json"
     );
-    assert_eq!(backend.snapshot().len(), 4 + delegated.len());
+    let files = backend.snapshot();
+    let roles = files.keys().filter(|n| !n.starts_with('.')).count();
+    assert_eq!(roles, 4 + delegated.len(), "{:?}", files.keys());
 }
 
 #[test]
@@ -163,11 +165,8 @@ async fn roles_differing_in_case_work_on_a_case_insensitive_store() {
         assert_eq!(offline.target_info("up/x.txt").await.unwrap().length, 5);
         assert_eq!(offline.target_info("low/y.txt").await.unwrap().length, 5);
         let names: Vec<String> = backend.snapshot().into_keys().collect();
-        assert!(
-            names.contains(&"delegated/%41.json".to_owned()),
-            "{names:?}"
-        );
-        assert!(names.contains(&"delegated/a.json".to_owned()), "{names:?}");
+        assert!(names.contains(&"%41.json".to_owned()), "{names:?}");
+        assert!(names.contains(&"a.json".to_owned()), "{names:?}");
     })
     .await;
 }
@@ -190,30 +189,41 @@ async fn a_store_in_the_earlier_layout_is_migrated() {
         u.target_info("up/x.txt").await.unwrap();
         u.target_info("low/y.txt").await.unwrap();
         drop(u);
-        // Put the delegated roles where the earlier layout kept them, beside another
-        // program's JSON file that must be left alone.
-        for role in ["A", "a"] {
-            let new = mdir
-                .join("delegated")
-                .join(format!("{}.json", role_file_stem(role)));
-            let old = mdir.join(format!("{}.json", quote_all(role)));
-            std::fs::rename(new, old).unwrap();
-        }
+        // Put role `A` where the earlier layout kept it (`quote(role).json`: `A.json`), beside
+        // another program's JSON files that must be left alone.
+        assert!(mdir.join("%41.json").is_file() && mdir.join("a.json").is_file());
+        std::fs::rename(
+            mdir.join("%41.json"),
+            mdir.join(format!("{}.json", quote_all("A"))),
+        )
+        .unwrap();
         std::fs::write(mdir.join("staged.json"), b"{\"not\":\"metadata\"}").unwrap();
-        std::fs::remove_dir(mdir.join("delegated")).unwrap();
+        std::fs::write(mdir.join("README.json"), b"{\"not\":\"metadata\"}").unwrap();
+        // A store of the earlier layout has no layout marker.
+        std::fs::remove_file(mdir.join(".layout")).unwrap();
         config.offline = true;
         let mut offline = Updater::new(config, fetcher()).unwrap();
         offline.refresh().await.unwrap();
         assert!(offline.target_info("up/x.txt").await.is_ok());
         assert!(offline.target_info("low/y.txt").await.is_ok());
-        assert!(!mdir.join("A.json").exists() && !mdir.join("a.json").exists());
-        assert!(mdir.join("delegated/%41.json").is_file());
-        assert!(mdir.join("delegated/a.json").is_file());
+        assert!(!mdir.join("A.json").exists());
+        assert!(mdir.join("README.json").is_file());
+        assert!(mdir.join("%41.json").is_file());
+        assert!(mdir.join("a.json").is_file());
         assert_eq!(
             std::fs::read(mdir.join("staged.json")).unwrap(),
             b"{\"not\":\"metadata\"}"
         );
         assert!(mdir.join("targets.json").is_file());
+        // Migrated once: a file of the earlier layout appearing later is left where it is.
+        std::fs::write(
+            mdir.join("late.json"),
+            b"{\"signed\":{\"_type\":\"targets\"}}",
+        )
+        .unwrap();
+        let store = MetadataStore::open(&mdir).unwrap();
+        drop(store.lock().unwrap());
+        assert!(mdir.join("late.json").is_file());
     })
     .await;
 }
