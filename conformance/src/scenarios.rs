@@ -289,7 +289,7 @@ scenarios! {
     fast_forward_snapshot_key, "fast-forward-recovery-snapshot-key", "timestamp and snapshot fast-forwarded to v1000; only the snapshot key is rotated", "5.3.11", "v1000 accepted, after the rotation v3 accepted";
     fast_forward_timestamp_key, "fast-forward-recovery-timestamp-key", "a snapshot naming targets v1000; only the timestamp key is rotated", "5.3.11", "after the rotation the real snapshot accepted";
     fast_forward_both_keys, "fast-forward-recovery-both-keys", "timestamp and snapshot fast-forwarded to v1000; both keys rotated", "5.3.11", "after the rotation v3 accepted";
-    rotation_keeps_anchors, "root-rotation-keeps-rollback-anchors", "an older timestamp replayed after a root rotation that leaves the online keys alone", "5.3.11, 5.4.3", "refused, timestamp stays v2";
+    rotation_keeps_anchors, "root-rotation-keeps-anchors", "an older timestamp replayed after a root rotation that leaves the online keys alone", "5.3.11, 5.4.3", "refused, timestamp stays v2";
     slow_headers, "slow-retrieval-no-headers", "timestamp.json answered with nothing, not even headers", "5.4.1", "refused before the step time limit";
     hash_blake2b, "hash-blake2b-256", "none: targets listed by blake2b-256 only (PyPI, RSTUF); one served tampered", "5.7.2", "intact one succeeds, tampered one refused";
     hash_unknown_beside, "hash-unknown-beside-sha256", "none: a target listing sha256 and an algorithm the client does not know", "5.7.2", "succeeds, target intact";

@@ -204,20 +204,7 @@ impl Repo {
     /// root key set also signs with the old root keys (spec 5.3.4). Returns the old keys.
     pub fn rotate(&mut self, role: &str) -> Result<Vec<PrivateKey>, SuiteError> {
         let new = self.new_key()?;
-        let old_ids = self
-            .root
-            .roles
-            .get(role)
-            .map(|r| r.keyids.clone())
-            .unwrap_or_default();
-        for id in old_ids {
-            self.root
-                .revoke_key(role, &id)
-                .map_err(|e| SuiteError::Sim(e.to_string()))?;
-        }
-        self.root
-            .add_key(role, Key::from_public_key(new.public_key()))
-            .map_err(|e| SuiteError::Sim(e.to_string()))?;
+        self.replace_keys(role, Key::from_public_key(new.public_key()))?;
         let old = self
             .keys
             .insert(role.to_owned(), vec![new])
@@ -235,6 +222,24 @@ impl Repo {
             old = std::mem::take(&mut self.extra_root_signers);
         }
         Ok(old)
+    }
+
+    /// In the current root, revokes every key of `role` and lists `key` instead.
+    fn replace_keys(&mut self, role: &str, key: Key) -> Result<(), SuiteError> {
+        let old_ids = self
+            .root
+            .roles
+            .get(role)
+            .map(|r| r.keyids.clone())
+            .unwrap_or_default();
+        for id in old_ids {
+            self.root
+                .revoke_key(role, &id)
+                .map_err(|e| SuiteError::Sim(e.to_string()))?;
+        }
+        self.root
+            .add_key(role, key)
+            .map_err(|e| SuiteError::Sim(e.to_string()))
     }
 
     /// Adds a target with `content` to `role` (`targets` or a delegated role) and stores the
@@ -270,20 +275,7 @@ impl Repo {
     /// Publishes the next root with `role`'s keys replaced by `key` (a key this simulator
     /// does not hold as a [`PrivateKey`]); `role` must not be `root`.
     pub fn rotate_to(&mut self, role: &str, key: Key) -> Result<(), SuiteError> {
-        let old_ids = self
-            .root
-            .roles
-            .get(role)
-            .map(|r| r.keyids.clone())
-            .unwrap_or_default();
-        for id in old_ids {
-            self.root
-                .revoke_key(role, &id)
-                .map_err(|e| SuiteError::Sim(e.to_string()))?;
-        }
-        self.root
-            .add_key(role, key)
-            .map_err(|e| SuiteError::Sim(e.to_string()))?;
+        self.replace_keys(role, key)?;
         self.keys.remove(role);
         self.root
             .bump_version()
