@@ -5,8 +5,10 @@ use crate::stats;
 use clap::Args;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
-use std::sync::Arc;
-use tuf_interpose::{Guard, Interposer, RepositorySpec, RulesSpec, normalize_name, start_guarded};
+use tuf_interpose::{
+    Action, Installer, Interposer, RepositorySpec, RulesSpec, Session, SessionOptions, isolation,
+    normalize_name,
+};
 use tuf_repo::layout::PROJECT_NAMES_TARGET;
 use url::Url;
 
@@ -94,28 +96,16 @@ fn default_cache(mirror: &Url) -> PathBuf {
     base.join("tuf-rs").join(id)
 }
 
-/// The proxy variables: removed from the installer's environment, and in guard mode set to
-/// the verifying proxy.
-const PROXY_VARS: [&str; 6] = [
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-];
-
-/// Other variables that would send the installer elsewhere or override its trust settings
-/// (besides every `PIP_*` and `UV_*` variable, all removed).
-const SCRUBBED: [&str; 5] = [
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "NO_PROXY",
-];
-
 impl MirrorArgs {
+    /// How the session runs: guard mode unless `--no-guard`, caches private to the
+    /// repository.
+    fn options(&self, spec: &RulesSpec, quiet: bool) -> SessionOptions {
+        let mut o = SessionOptions::new(private_dir(spec));
+        o.guard = !self.no_guard;
+        o.quiet = quiet;
+        o
+    }
+
     /// The interposition rules these arguments describe.
     fn spec(&self) -> Result<RulesSpec, String> {
         match (&self.rules, &self.mirror) {
@@ -160,12 +150,16 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
             python: args.mirror.python.clone(),
         },
     };
-    let run = Run {
-        action: Action::Install,
-        guard: !args.mirror.no_guard,
-        quiet: false,
-    };
-    let outcome = through_tuf(&spec, &installer, &run, &args.requirements, &args.pip_args).await?;
+    let options = args.mirror.options(&spec, false);
+    let outcome = through_tuf(
+        &spec,
+        options,
+        &installer,
+        &Action::Install,
+        &args.requirements,
+        &args.pip_args,
+    )
+    .await?;
     report(&args.mirror, &spec, &outcome);
     Ok(outcome.code)
 }
@@ -177,12 +171,16 @@ pub async fn download(args: DownloadArgs) -> Result<i32, String> {
     let installer = Installer::Pip {
         python: args.mirror.python.clone(),
     };
-    let run = Run {
-        action: Action::Download(args.dest.clone()),
-        guard: !args.mirror.no_guard,
-        quiet: false,
-    };
-    let outcome = through_tuf(&spec, &installer, &run, &args.requirements, &args.pip_args).await?;
+    let options = args.mirror.options(&spec, false);
+    let outcome = through_tuf(
+        &spec,
+        options,
+        &installer,
+        &Action::Download(args.dest.clone()),
+        &args.requirements,
+        &args.pip_args,
+    )
+    .await?;
     report(&args.mirror, &spec, &outcome);
     Ok(outcome.code)
 }
@@ -207,7 +205,16 @@ pub fn metadata_urls(spec: &RulesSpec) -> Vec<Url> {
         .collect()
 }
 
-/// What one installer run through TUF did.
+/// The installers' private directory for `spec`: beside the first repository's metadata.
+pub fn private_dir(spec: &RulesSpec) -> PathBuf {
+    spec.repositories
+        .values()
+        .next()
+        .map(|r| isolation::private_dir_for(&r.metadata_dir))
+        .unwrap_or_else(|| std::env::temp_dir().join("tuf-rs-installer"))
+}
+
+/// What one installer run through TUF did, for printing.
 pub struct Outcome {
     /// The installer's exit status.
     pub code: i32,
@@ -217,42 +224,8 @@ pub struct Outcome {
     pub notes: Vec<String>,
 }
 
-/// The installer program.
-pub enum Installer {
-    /// `python -m pip`.
-    Pip {
-        /// The Python.
-        python: PathBuf,
-    },
-    /// `uv pip ... --python PYTHON`.
-    Uv {
-        /// The uv executable.
-        uv: PathBuf,
-        /// The target environment's Python.
-        python: PathBuf,
-    },
-}
-
-/// What the installer is asked to do.
-pub enum Action {
-    /// Install.
-    Install,
-    /// Download distribution files into a directory (pip only).
-    Download(PathBuf),
-}
-
-/// How one run goes.
-pub struct Run {
-    /// What to do.
-    pub action: Action,
-    /// Guard mode: proxy environment and an ephemeral CA, so nothing escapes the proxy.
-    pub guard: bool,
-    /// Capture the installer's output.
-    pub quiet: bool,
-}
-
-/// Starts the interposer and proxy for `spec`, runs `python -m pip install` against it with a
-/// scrubbed environment, and stops the proxy. With `quiet`, pip's output is captured.
+/// Starts a session for `spec`, runs `python -m pip install` (output discarded with
+/// `quiet`), and stops it.
 pub async fn pip_through_tuf(
     spec: &RulesSpec,
     python: &std::path::Path,
@@ -263,142 +236,46 @@ pub async fn pip_through_tuf(
     let installer = Installer::Pip {
         python: python.to_owned(),
     };
-    let run = Run {
-        action: Action::Install,
-        guard: true,
-        quiet,
-    };
-    through_tuf(spec, &installer, &run, requirements, pip_args).await
+    let mut options = SessionOptions::new(private_dir(spec));
+    options.quiet = quiet;
+    through_tuf(
+        spec,
+        options,
+        &installer,
+        &Action::Install,
+        requirements,
+        pip_args,
+    )
+    .await
 }
 
-/// Starts the interposer and proxy for `spec` (with a guard CA unless `run.guard` is off),
-/// runs the installer against it with a scrubbed environment, stops the proxy, and explains
-/// what was refused.
+/// Runs the installer through a [`Session`] and explains what was refused.
 pub async fn through_tuf(
     spec: &RulesSpec,
+    options: SessionOptions,
     installer: &Installer,
-    run: &Run,
+    action: &Action,
     requirements: &[String],
     extra: &[String],
 ) -> Result<Outcome, String> {
-    let interposer = Arc::new(Interposer::start(spec).await.map_err(|e| e.to_string())?);
-    let guard = if run.guard {
-        let hosts: Vec<String> = spec.hosts.keys().cloned().collect();
-        Some(Arc::new(
-            Guard::new(hosts.iter().map(String::as_str)).map_err(|e| e.to_string())?,
-        ))
-    } else {
-        None
-    };
-    // Only the CA's certificate is written (for the installer to trust); its key stays in
-    // memory and dies with this process.
-    let ca_file = match &guard {
-        Some(g) => {
-            let mut f = tempfile::Builder::new()
-                .prefix("tuf-guard-ca")
-                .suffix(".pem")
-                .tempfile()
-                .map_err(|e| format!("guard CA file: {e}"))?;
-            std::io::Write::write_all(&mut f, g.ca_pem().as_bytes())
-                .map_err(|e| format!("guard CA file: {e}"))?;
-            Some(f)
-        }
-        None => None,
-    };
-    let proxy = start_guarded(interposer.clone(), guard)
+    let session = Session::start(spec, options)
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!(
-        "Interposing at {} (guard mode {})",
-        proxy.index_url(),
-        if run.guard { "on" } else { "off" }
-    );
-    let mut cmd = match installer {
-        Installer::Pip { python } => {
-            let mut c = tokio::process::Command::new(python);
-            let verb = match &run.action {
-                Action::Install => "install",
-                Action::Download(_) => "download",
-            };
-            c.args([
-                "-m",
-                "pip",
-                verb,
-                "--isolated",
-                "--disable-pip-version-check",
-            ]);
-            if let Action::Download(dir) = &run.action {
-                c.arg("--dest").arg(dir);
-            }
-            if let Some(ca) = &ca_file {
-                c.arg("--proxy").arg(proxy.proxy_url());
-                c.arg("--cert").arg(ca.path());
-            }
-            c
-        }
-        Installer::Uv { uv, python } => {
-            if matches!(run.action, Action::Download(_)) {
-                return Err("downloads go through pip".into());
-            }
-            let mut c = tokio::process::Command::new(uv);
-            c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
-                .arg(python);
-            c
-        }
-    };
-    cmd.arg("--index-url")
-        .arg(proxy.index_url())
-        .args(requirements)
-        .args(extra);
-    for (var, _) in std::env::vars_os() {
-        let name = var.to_string_lossy();
-        if name.starts_with("PIP_") || name.starts_with("UV_") {
-            cmd.env_remove(&var);
-        }
-    }
-    for var in SCRUBBED.iter().chain(&PROXY_VARS) {
-        cmd.env_remove(var);
-    }
-    // uv trusts the guard CA through SSL_CERT_FILE (pip got `--cert`).
-    if matches!(installer, Installer::Uv { .. })
-        && let Some(ca) = &ca_file
-    {
-        cmd.env("SSL_CERT_FILE", ca.path());
-    }
-    if run.guard {
-        for var in PROXY_VARS {
-            cmd.env(var, proxy.proxy_url());
-        }
-    }
-    // The proxy's own index URL is reached directly.
-    cmd.env("NO_PROXY", "127.0.0.1,localhost")
-        .env("no_proxy", "127.0.0.1,localhost");
-    if run.quiet {
-        cmd.stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-    }
-    let program = match installer {
-        Installer::Pip { python } => python.display().to_string(),
-        Installer::Uv { uv, .. } => uv.display().to_string(),
-    };
-    let status = cmd
-        .status()
+    let run = session
+        .run(installer, action, requirements, extra)
         .await
-        .map_err(|e| format!("cannot run {program}: {e}"))?;
-    drop(proxy);
-    let code = status.code().unwrap_or(1);
-    let mut notes = Vec::new();
-    for r in interposer.uncovered_requests() {
-        notes.push(format!(
-            "refused {r}: no TUF repository covers that host, so it was not fetched"
-        ));
-    }
-    if code != 0 {
-        notes.extend(suggestions(&interposer).await);
+        .map_err(|e| e.to_string())?;
+    let mut notes: Vec<String> = run
+        .refused
+        .iter()
+        .map(|r| format!("refused {r}: no TUF repository covers that host, so it was not fetched"))
+        .collect();
+    if run.code != 0 {
+        notes.extend(suggestions(session.interposer()).await);
     }
     Ok(Outcome {
-        code,
-        metrics: interposer.metrics(),
+        code: run.code,
+        metrics: session.interposer().metrics(),
         notes,
     })
 }

@@ -297,8 +297,21 @@ fn url_of_dir(p: &Path) -> String {
 impl Mirror {
     /// `tuf-cli <verb> --mirror ... --root ... --ca-file ... <args>` in the work directory.
     fn cli(&self, verb: &str, cache: &str, args: &[&str]) -> (bool, String) {
+        self.cli_env(verb, cache, args, &[])
+    }
+
+    /// [`Mirror::cli`] with extra variables in tuf-cli's own environment (which an attacker
+    /// who can set them would use to reach the installer).
+    fn cli_env(
+        &self,
+        verb: &str,
+        cache: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (bool, String) {
         let w = self.work.path();
         let mut cmd = Command::new(BIN);
+        cmd.envs(env.iter().copied());
         cmd.args([
             verb,
             "--mirror",
@@ -495,4 +508,259 @@ fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
     let (ok, out, site) = uv_install("c3", "gamma", "site-uv-bad");
     assert!(!ok, "uv installed a tampered wheel: {out}");
     assert!(installed(Path::new(&site)).is_empty());
+}
+
+/// The version of `name` installed in `site`, from its `.dist-info` directory.
+fn installed_version(site: &Path, name: &str) -> Option<String> {
+    std::fs::read_dir(site).ok()?.find_map(|e| {
+        let n = e.ok()?.file_name().into_string().ok()?;
+        n.strip_suffix(".dist-info")?
+            .strip_prefix(&format!("{name}-"))
+            .map(str::to_owned)
+    })
+}
+
+/// An attacker's HTTP server on 127.0.0.1 serving `dir` (Python's http.server).
+struct EvilServer {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for EvilServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn evil_server(dir: &Path) -> EvilServer {
+    let mut child = Command::new(python())
+        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    // "Serving HTTP on 127.0.0.1 port 12345 (http://127.0.0.1:12345/) ..."
+    let port = line
+        .split_whitespace()
+        .skip_while(|w| *w != "port")
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("http.server said {line:?}"));
+    EvilServer { child, port }
+}
+
+/// The attacker's wheel: gamma 9.9, newer than the verified 2.1, in `<work>/evil`.
+fn evil_gamma(m: &Mirror) -> PathBuf {
+    let evil = m.work.path().join("evil");
+    wheel(&evil, &["gamma", "9.9"]);
+    evil
+}
+
+#[test]
+fn pip_configuration_outside_the_environment_is_not_read() {
+    let m = mirror();
+    let evil = evil_gamma(&m);
+    let home = m.work.path().join("home");
+    let conf = format!("[global]\nfind-links = {}\n", evil.display());
+    for dir in [
+        home.join(".config/pip"),
+        home.join("xdg/pip"),
+        home.join(".pip"),
+    ] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("pip.conf"), &conf).unwrap();
+    }
+    let evil_text = evil.display().to_string();
+    let env = [
+        ("HOME", home.display().to_string()),
+        ("XDG_CONFIG_HOME", format!("{}/.config", home.display())),
+        ("XDG_CONFIG_DIRS", format!("{}/xdg", home.display())),
+        ("PIP_FIND_LINKS", evil_text),
+        (
+            "PIP_CONFIG_FILE",
+            format!("{}/.pip/pip.conf", home.display()),
+        ),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // Control: plain pip with that configuration takes the attacker's wheel.
+    let plain = m.work.path().join("site-plain");
+    let (ok, out) = run(Command::new(python())
+        .args(["-m", "pip", "install", "--no-index", "--target"])
+        .arg(&plain)
+        .arg("gamma")
+        .envs(env.iter().copied()));
+    assert!(ok, "{out}");
+    assert_eq!(installed_version(&plain, "gamma").as_deref(), Some("9.9"));
+    // Through TUF: the verified 2.1.
+    let site = m.site("site-conf");
+    let (ok, out) = m.cli_env("install", "c1", &["gamma", "--", "--target", &site], &env);
+    assert!(ok, "{out}");
+    assert_eq!(
+        installed_version(Path::new(&site), "gamma").as_deref(),
+        Some("2.1"),
+        "{out}"
+    );
+}
+
+#[test]
+fn loopback_is_not_exempt_from_the_proxy() {
+    let m = mirror();
+    let evil = evil_gamma(&m);
+    let server = evil_server(&evil);
+    let url = format!(
+        "gamma @ http://127.0.0.1:{}/gamma-9.9-py3-none-any.whl",
+        server.port
+    );
+    let index = format!("http://localhost:{}/", server.port);
+    // The caller's NO_PROXY does not reach the installer either.
+    let env = [("NO_PROXY", "*"), ("no_proxy", "*")];
+    let uv = python().with_file_name("uv").display().to_string();
+    for installer in ["pip", "uv"] {
+        let site = m.site(&format!("site-loop-{installer}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            &url,
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_env("install", &format!("c-{installer}"), &args, &env);
+        assert!(!ok, "{installer} installed from loopback directly: {out}");
+        assert!(
+            installed_version(Path::new(&site), "gamma").is_none(),
+            "{out}"
+        );
+        assert!(out.contains(&format!("127.0.0.1:{}", server.port)), "{out}");
+        // An extra index on loopback: ignored, the verified version installed.
+        let site = m.site(&format!("site-loop-index-{installer}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "gamma",
+            "--",
+            "--extra-index-url",
+            &index,
+            "--target",
+            &site,
+        ];
+        let (_, out) = m.cli_env("install", &format!("c-{installer}"), &args, &env);
+        assert_ne!(
+            installed_version(Path::new(&site), "gamma").as_deref(),
+            Some("9.9"),
+            "{installer}: {out}"
+        );
+    }
+}
+
+#[test]
+fn the_callers_python_environment_does_not_reach_pip() {
+    let m = mirror();
+    // A `pip` package on PYTHONPATH that would replace pip itself, and a startup file.
+    let evil = m.work.path().join("pythonpath");
+    std::fs::create_dir_all(evil.join("pip")).unwrap();
+    let marker = m.work.path().join("evil-ran");
+    let code = format!(
+        "open({:?}, 'w').write('ran')\n",
+        marker.display().to_string()
+    );
+    std::fs::write(evil.join("pip/__init__.py"), &code).unwrap();
+    std::fs::write(evil.join("pip/__main__.py"), &code).unwrap();
+    std::fs::write(evil.join("startup.py"), &code).unwrap();
+    let site = m.site("site-env");
+    let evil_text = evil.display().to_string();
+    let startup = evil.join("startup.py").display().to_string();
+    let env = [
+        ("PYTHONPATH", evil_text.as_str()),
+        ("PYTHONSTARTUP", startup.as_str()),
+        ("PYTHONHOME", "/nonexistent"),
+        ("GIT_PROXY_COMMAND", "/bin/false"),
+        ("PIP_INDEX_URL", "http://127.0.0.1:9/simple/"),
+        ("UV_INDEX_URL", "http://127.0.0.1:9/simple/"),
+    ];
+    let (ok, out) = m.cli_env("install", "c1", &["gamma", "--", "--target", &site], &env);
+    assert!(ok, "{out}");
+    assert!(!marker.exists(), "code from the caller's PYTHONPATH ran");
+    assert_eq!(
+        installed_version(Path::new(&site), "gamma").as_deref(),
+        Some("2.1")
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn killing_tuf_cli_kills_the_installer() {
+    let m = mirror();
+    // A stand-in for Python whose "pip" records its pid and then hangs.
+    let fake = m.work.path().join("fake-python");
+    let pidfile = m.work.path().join("installer.pid");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\necho $$ > {}\nexec sleep 60\n",
+            pidfile.display()
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&fake, perms).unwrap();
+    let w = m.work.path();
+    let mut cli = Command::new(BIN)
+        .args([
+            "install",
+            "--mirror",
+            &m.url,
+            "--root",
+            "r/metadata/1.root.json",
+        ])
+        .args(["--ca-file", "ca.pem", "--cache-dir", "c1", "--python"])
+        .arg(&fake)
+        .arg("gamma")
+        .current_dir(w)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the installer never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    assert!(proc_dir.exists());
+    // SIGKILL: tuf-cli gets no chance to clean up; the installer must die anyway.
+    cli.kill().unwrap();
+    cli.wait().unwrap();
+    let killed = std::time::Instant::now();
+    while proc_dir.exists() {
+        let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break;
+        }
+        assert!(
+            killed.elapsed().as_secs() < 5,
+            "the installer outlived tuf-cli"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

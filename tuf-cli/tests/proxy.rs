@@ -28,13 +28,24 @@ async fn request(
     method: &str,
     target: &str,
 ) -> Result<(u16, Vec<u8>), String> {
+    request_accepting(addr, method, target, "*/*").await
+}
+
+/// [`request`] with an `Accept` header.
+async fn request_accepting(
+    addr: std::net::SocketAddr,
+    method: &str,
+    target: &str,
+    accept: &str,
+) -> Result<(u16, Vec<u8>), String> {
     let path = target;
     let work = async {
         let mut s = tokio::net::TcpStream::connect(addr)
             .await
             .map_err(|e| e.to_string())?;
-        let req =
-            format!("{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        let req = format!(
+            "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+        );
         s.write_all(req.as_bytes())
             .await
             .map_err(|e| e.to_string())?;
@@ -93,6 +104,10 @@ async fn mirror() -> (
         std::fs::create_dir_all(tree.join(format!("simple/p{i}"))).unwrap();
         std::fs::create_dir_all(tree.join(format!("packages/p{i}"))).unwrap();
         std::fs::write(tree.join(format!("simple/p{i}/index.html")), &page).unwrap();
+        // A PEP 691 JSON page beside it, as mirrors of PyPI have.
+        let json =
+            format!("{{\"meta\":{{\"api-version\":\"1.0\"}},\"name\":\"p{i}\",\"files\":[]}}");
+        std::fs::write(tree.join(format!("simple/p{i}/index.json")), json).unwrap();
         std::fs::write(tree.join(format!("packages/p{i}/p{i}-1.0.tar.gz")), &dist).unwrap();
         expected.push((page.into_bytes(), Sha256::digest(&dist).to_vec()));
     }
@@ -207,4 +222,42 @@ async fn proxy_requests_for_covered_hosts_are_served_and_all_others_refused() {
         .await
         .unwrap();
     assert_eq!(status, 403);
+}
+
+#[tokio::test]
+async fn a_tampered_json_page_is_refused_not_replaced_by_html() {
+    let (work, _served, interposer, _) = mirror().await;
+    let proxy = tuf_interpose::start(interposer).await.unwrap();
+    let json = "application/vnd.pypi.simple.v1+json";
+    let (status, body) = request_accepting(proxy.addr, "GET", "/simple/p0/", json)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        body.starts_with(b"{\"meta\""),
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    // The attacker rewrites p1's JSON page on the mirror (its HTML page stays intact).
+    let dir = work.path().join("repo/targets/simple/p1");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().ends_with("index.json") {
+            std::fs::remove_file(&p).unwrap();
+            std::fs::write(
+                &p,
+                b"{\"meta\":{\"api-version\":\"1.0\"},\"name\":\"p1\",\"files\":[{}]}",
+            )
+            .unwrap();
+        }
+    }
+    let (status, body) = request_accepting(proxy.addr, "GET", "/simple/p1/", json)
+        .await
+        .unwrap();
+    assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
+    assert!(!body.starts_with(b"<a"), "the HTML page was served instead");
+    // HTML asked for is still served.
+    let (status, body) = get(proxy.addr, "/simple/p1/").await.unwrap();
+    assert_eq!(status, 200);
+    assert!(body.starts_with(b"<a"));
 }

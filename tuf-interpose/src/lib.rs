@@ -5,9 +5,14 @@
 //! segments and backslashes are refused, and project names are normalized per PEP 503, so
 //! every spelling of a name maps to one target. Target paths are NFC on both the writer's
 //! and the client's side.
+//!
+//! [`Session`] runs the unmodified pip or uv against the proxy, in an environment built from
+//! an allow-list ([`isolation`]).
 
 mod error;
 mod guard;
+mod installer;
+pub mod isolation;
 pub mod mirror;
 mod names;
 mod proxy;
@@ -15,6 +20,7 @@ mod rules;
 
 pub use error::InterposeError;
 pub use guard::Guard;
+pub use installer::{Action, Installer, Outcome, Session, SessionOptions};
 pub use names::{normalize_name, project_of};
 pub use proxy::{Interposer, Proxy, start, start_guarded};
 pub use rules::{HostSpec, Mapped, RepositorySpec, RuleSpec, Rules, RulesSpec};

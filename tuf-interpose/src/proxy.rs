@@ -291,7 +291,15 @@ impl Interposer {
         let (file, content_type) = match json_variant {
             Some(j) => match self.verified(&j).await {
                 Ok(f) => (Ok(f), "application/vnd.pypi.simple.v1+json"),
-                Err(_) => (self.verified(&mapped).await, "text/html; charset=utf-8"),
+                // Only a repository that signed no JSON page gets the HTML one instead; a
+                // JSON page that fails verification is refused, never papered over.
+                Err(InterposeError::Updater(UpdaterError::TargetNotFound { .. })) => {
+                    (self.verified(&mapped).await, "text/html; charset=utf-8")
+                }
+                Err(e) => {
+                    tracing::warn!("refused {path} (PEP 691 JSON page): {e}");
+                    (Err(e), "application/vnd.pypi.simple.v1+json")
+                }
             },
             None => {
                 let ct = if mapped.target.ends_with(".html") {

@@ -1,0 +1,322 @@
+//! An installer session: the verifying proxy (with its guard CA in guard mode), the unmodified
+//! pip or uv started against it in an environment built from an allow-list
+//! ([`crate::isolation`]), and the child's lifecycle — killed if the session is dropped or
+//! tuf-cli dies, Ctrl-C passed on, its exit status returned.
+//!
+//! ```no_run
+//! use tuf_interpose::{Action, Installer, RulesSpec, Session, SessionOptions};
+//!
+//! # async fn run(spec: RulesSpec) -> Result<(), tuf_interpose::InterposeError> {
+//! let session = Session::start(&spec, SessionOptions::new("/var/cache/tuf-rs/pypi".into())).await?;
+//! let pip = Installer::Pip { python: "python3".into() };
+//! let outcome = session.run(&pip, &Action::Install, &["requests".into()], &[]).await?;
+//! assert_eq!(outcome.code, 0);
+//! # Ok(()) }
+//! ```
+
+use crate::InterposeError;
+use crate::isolation::Isolation;
+use crate::proxy::{Interposer, Proxy, start_guarded};
+use crate::{Guard, RulesSpec};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which installer runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Installer {
+    /// `python -I -m pip` (`-I`: no `PYTHON*` variables, no user site, no script directory
+    /// on `sys.path`).
+    Pip {
+        /// The Python whose pip installs.
+        python: PathBuf,
+    },
+    /// `uv pip install --no-config --python PYTHON`.
+    Uv {
+        /// The uv executable.
+        uv: PathBuf,
+        /// The target environment's Python.
+        python: PathBuf,
+    },
+}
+
+impl Installer {
+    fn program(&self) -> &std::path::Path {
+        match self {
+            Installer::Pip { python } => python,
+            Installer::Uv { uv, .. } => uv,
+        }
+    }
+}
+
+/// What the installer is asked to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Install.
+    Install,
+    /// Download distribution files into a directory (pip only).
+    Download(PathBuf),
+}
+
+/// How a session runs.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    /// Guard mode (the default): the installer's HTTP(S) proxy is the verifying proxy, which
+    /// intercepts `CONNECT` to covered hosts with an in-memory CA and refuses every other
+    /// host. Off: index mode, only the index URL points at the proxy.
+    pub guard: bool,
+    /// Directory private to the TUF repository for the installers' caches.
+    pub private_dir: PathBuf,
+    /// Discard the installer's output.
+    pub quiet: bool,
+}
+
+impl SessionOptions {
+    /// Guard mode, output shown, caches under `private_dir`.
+    pub fn new(private_dir: PathBuf) -> SessionOptions {
+        SessionOptions {
+            guard: true,
+            private_dir,
+            quiet: false,
+        }
+    }
+}
+
+/// What one installer run did.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The installer's exit status (128 + the signal's number when a signal ended it).
+    pub code: i32,
+    /// Requests refused because no TUF repository covers their host, in order.
+    pub refused: Vec<String>,
+}
+
+/// A running verifying proxy and what an installer needs to use it. Dropping it stops the
+/// proxy and deletes the CA certificate file.
+pub struct Session {
+    interposer: Arc<Interposer>,
+    proxy: Proxy,
+    ca_file: Option<tempfile::NamedTempFile>,
+    options: SessionOptions,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("proxy", &self.proxy.addr)
+            .field("guard", &self.options.guard)
+            .finish_non_exhaustive()
+    }
+}
+
+fn io(what: &str) -> impl Fn(std::io::Error) -> InterposeError + '_ {
+    move |e| InterposeError::Proxy(format!("{what}: {e}"))
+}
+
+impl Session {
+    /// Refreshes every repository of `spec` and starts the proxy (with a new guard CA in
+    /// guard mode; only its certificate is written, for the installer to trust, and its key
+    /// stays in memory).
+    pub async fn start(
+        spec: &RulesSpec,
+        options: SessionOptions,
+    ) -> Result<Session, InterposeError> {
+        let interposer = Arc::new(Interposer::start(spec).await?);
+        let guard = if options.guard {
+            let hosts: Vec<String> = spec.hosts.keys().cloned().collect();
+            Some(Arc::new(Guard::new(hosts.iter().map(String::as_str))?))
+        } else {
+            None
+        };
+        let ca_file = match &guard {
+            Some(g) => {
+                let mut f = tempfile::Builder::new()
+                    .prefix("tuf-guard-ca")
+                    .suffix(".pem")
+                    .tempfile()
+                    .map_err(io("guard CA file"))?;
+                std::io::Write::write_all(&mut f, g.ca_pem().as_bytes())
+                    .map_err(io("guard CA file"))?;
+                Some(f)
+            }
+            None => None,
+        };
+        let proxy = start_guarded(interposer.clone(), guard).await?;
+        tracing::info!(
+            "Interposing at {} (guard mode {})",
+            proxy.index_url(),
+            if options.guard { "on" } else { "off" }
+        );
+        Ok(Session {
+            interposer,
+            proxy,
+            ca_file,
+            options,
+        })
+    }
+
+    /// The interposer (for what it served and refused).
+    pub fn interposer(&self) -> &Arc<Interposer> {
+        &self.interposer
+    }
+
+    /// The proxy.
+    pub fn proxy(&self) -> &Proxy {
+        &self.proxy
+    }
+
+    /// The installer's environment.
+    pub fn isolation(&self) -> Isolation {
+        Isolation {
+            index_url: self.proxy.index_url(),
+            guard: self
+                .ca_file
+                .as_ref()
+                .map(|ca| (self.proxy.proxy_url(), ca.path().to_owned())),
+            private_dir: self.options.private_dir.clone(),
+        }
+    }
+
+    /// The command line: program and arguments (the environment is [`Session::isolation`]).
+    pub fn arguments(
+        &self,
+        installer: &Installer,
+        action: &Action,
+        requirements: &[String],
+        extra: &[String],
+    ) -> Result<Vec<std::ffi::OsString>, InterposeError> {
+        let mut args: Vec<std::ffi::OsString> = Vec::new();
+        match installer {
+            Installer::Pip { .. } => {
+                let verb = match action {
+                    Action::Install => "install",
+                    Action::Download(_) => "download",
+                };
+                args.extend(["-I", "-m", "pip", verb].map(Into::into));
+                if let Action::Download(dir) = action {
+                    args.push("--dest".into());
+                    args.push(dir.into());
+                }
+                if let Some(ca) = &self.ca_file {
+                    args.push("--proxy".into());
+                    args.push(self.proxy.proxy_url().into());
+                    args.push("--cert".into());
+                    args.push(ca.path().into());
+                }
+            }
+            Installer::Uv { python, .. } => {
+                if matches!(action, Action::Download(_)) {
+                    return Err(InterposeError::Rules("downloads go through pip".into()));
+                }
+                args.extend(["pip", "install", "--no-config", "--python"].map(Into::into));
+                args.push(python.into());
+            }
+        }
+        args.push("--index-url".into());
+        args.push(self.proxy.index_url().into());
+        args.extend(requirements.iter().map(Into::into));
+        args.extend(extra.iter().map(Into::into));
+        Ok(args)
+    }
+
+    /// Runs the installer to its end and returns its exit status and what was refused.
+    pub async fn run(
+        &self,
+        installer: &Installer,
+        action: &Action,
+        requirements: &[String],
+        extra: &[String],
+    ) -> Result<Outcome, InterposeError> {
+        let isolation = self.isolation();
+        isolation.prepare().map_err(io("installer cache"))?;
+        let args = self.arguments(installer, action, requirements, extra)?;
+        let mut cmd = with_parent_death_signal(installer.program());
+        cmd.args(&args)
+            .env_clear()
+            .envs(isolation.environment(std::env::vars_os()))
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        if self.options.quiet {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        let program = installer.program().display().to_string();
+        let child = cmd
+            .spawn()
+            .map_err(|e| InterposeError::Proxy(format!("cannot run {program}: {e}")))?;
+        let code = wait(child).await?;
+        Ok(Outcome {
+            code,
+            refused: self.interposer.uncovered_requests(),
+        })
+    }
+}
+
+/// `program`, started so that it is killed if this process dies without killing it (even by
+/// SIGKILL): through `setpriv --pdeathsig KILL` where util-linux's setpriv exists (Linux);
+/// elsewhere only dropping the session kills it.
+fn with_parent_death_signal(program: &std::path::Path) -> tokio::process::Command {
+    #[cfg(target_os = "linux")]
+    {
+        for dir in ["/usr/bin", "/bin"] {
+            let setpriv = std::path::Path::new(dir).join("setpriv");
+            if setpriv.is_file() {
+                let mut c = tokio::process::Command::new(setpriv);
+                c.args(["--pdeathsig", "KILL", "--"]).arg(program);
+                return c;
+            }
+        }
+    }
+    tokio::process::Command::new(program)
+}
+
+/// Waits for the child. On Ctrl-C: a terminal sends SIGINT to the whole foreground group, so
+/// the installer has it already; if it has not ended within 2 s (the signal was sent to
+/// tuf-cli alone), it is passed on; after 10 s more the installer is killed.
+async fn wait(mut child: tokio::process::Child) -> Result<i32, InterposeError> {
+    let status = tokio::select! {
+        s = child.wait() => s,
+        _ = tokio::signal::ctrl_c() => {
+            match tokio::time::timeout(Duration::from_secs(2), child.wait()).await {
+                Ok(s) => s,
+                Err(_) => {
+                    interrupt(&child);
+                    match tokio::time::timeout(Duration::from_secs(10), child.wait()).await {
+                        Ok(s) => s,
+                        Err(_) => {
+                            let _ = child.kill().await;
+                            child.wait().await
+                        }
+                    }
+                }
+            }
+        }
+    }
+    .map_err(io("waiting for the installer"))?;
+    Ok(exit_code(status))
+}
+
+#[cfg(unix)]
+fn interrupt(child: &tokio::process::Child) {
+    if let Some(pid) = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .and_then(rustix::process::Pid::from_raw)
+    {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::INT);
+    }
+}
+
+#[cfg(not(unix))]
+fn interrupt(_child: &tokio::process::Child) {}
+
+fn exit_code(status: std::process::ExitStatus) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128 + sig;
+        }
+    }
+    status.code().unwrap_or(1)
+}
