@@ -99,10 +99,9 @@ fn default_cache(mirror: &Url) -> PathBuf {
 impl MirrorArgs {
     /// How the session runs: guard mode unless `--no-guard`, caches private to the
     /// repository.
-    fn options(&self, spec: &RulesSpec, quiet: bool) -> SessionOptions {
+    fn options(&self, spec: &RulesSpec) -> SessionOptions {
         let mut o = SessionOptions::new(private_dir(spec));
         o.guard = !self.no_guard;
-        o.quiet = quiet;
         o
     }
 
@@ -150,7 +149,7 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
             python: args.mirror.python.clone(),
         },
     };
-    let options = args.mirror.options(&spec, false);
+    let options = args.mirror.options(&spec);
     let outcome = through_tuf(
         &spec,
         options,
@@ -171,7 +170,7 @@ pub async fn download(args: DownloadArgs) -> Result<i32, String> {
     let installer = Installer::Pip {
         python: args.mirror.python.clone(),
     };
-    let options = args.mirror.options(&spec, false);
+    let options = args.mirror.options(&spec);
     let outcome = through_tuf(
         &spec,
         options,

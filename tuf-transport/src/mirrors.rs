@@ -104,7 +104,7 @@ impl Fetcher {
             Ok(Ok(o)) => o,
             Ok(Err(e)) => return Err(self.record_failure(url, mirror, started, e)),
             Err(_) => {
-                let e = if floor && wait < limits.total_timeout {
+                let e = if wait < limits.total_timeout {
                     TransportError::TooSlow {
                         url: url.to_string(),
                         bytes: 0,

@@ -125,9 +125,6 @@ impl Updater {
 
     /// An updater over `config`, fetching through `fetcher`.
     pub fn new(config: UpdaterConfig, fetcher: Fetcher) -> Result<Updater, UpdaterError> {
-        if config.metadata_mirrors.is_empty() && !config.offline {
-            return Err(UpdaterError::Config("no metadata mirror".into()));
-        }
         let store = MetadataStore::open(&config.metadata_dir)?;
         Updater::with_store(config, fetcher, store)
     }
@@ -329,7 +326,7 @@ impl Updater {
                     );
                 }
                 // 5.3.3: the next root is not available.
-                Err(UpdaterError::Transport(e)) if e.is_not_found() || e.is_denied() => {
+                Err(UpdaterError::Transport(e)) if not_available(&e) => {
                     return Ok(());
                 }
                 Err(e) => return Err(e),
@@ -339,7 +336,7 @@ impl Updater {
         let next = format!("{}.root.json", first.saturating_add(max));
         let limits = self.limits(self.config.root_max_len);
         match self.fetcher.fetch_bytes(mirrors, &next, limits).await {
-            Err(e) if e.is_not_found() || e.is_denied() => Ok(()),
+            Err(e) if not_available(&e) => Ok(()),
             Err(e) => Err(UpdaterError::Transport(e)),
             Ok(_) => Err(UpdaterError::TooManyRotations { max }),
         }
@@ -646,6 +643,12 @@ impl Updater {
             }
         }
     }
+}
+
+/// Spec 5.3.3: the next root "is not available" — a mirror said 404 or 410, or 401 or 403 as
+/// object storage answers for a key that does not exist.
+fn not_available(e: &TransportError) -> bool {
+    e.is_not_found() || e.is_denied()
 }
 
 static PARTIAL_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
