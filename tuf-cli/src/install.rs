@@ -52,6 +52,11 @@ pub struct MirrorArgs {
     /// Print every metadata and target file fetched, and the metadata overhead.
     #[arg(long)]
     stats: bool,
+    /// Let your own local sources through (paths, `file:` URLs, local `--find-links`,
+    /// `--no-index`): TUF verifies none of them, and each is listed in the output. Nothing
+    /// re-enables direct network access.
+    #[arg(long)]
+    allow_local: bool,
 }
 
 #[derive(Debug, Args)]
@@ -102,6 +107,7 @@ impl MirrorArgs {
     fn options(&self, spec: &RulesSpec) -> SessionOptions {
         let mut o = SessionOptions::new(private_dir(spec));
         o.guard = !self.no_guard;
+        o.allow_local = self.allow_local;
         o
     }
 
@@ -269,11 +275,27 @@ pub async fn through_tuf(
         .iter()
         .map(|r| format!("refused {r}: no TUF repository covers that host, so it was not fetched"))
         .collect();
+    notes.extend(
+        run.local
+            .iter()
+            .map(|l| format!("--allow-local: NOT VERIFIED BY TUF, your own local source: {l}")),
+    );
+    notes.extend(
+        run.built
+            .iter()
+            .map(|b| format!("proven by its source only: {b}")),
+    );
+    notes.extend(run.unverified.iter().map(|u| format!("NOT VERIFIED: {u}")));
     if run.code != 0 {
         notes.extend(suggestions(session.interposer()).await);
     }
+    // What the proof found unverified fails the run, whatever the installer said.
+    let code = match (run.code, run.unverified.is_empty()) {
+        (0, false) => 3,
+        (c, _) => c,
+    };
     Ok(Outcome {
-        code: run.code,
+        code,
         metrics: session.interposer().metrics(),
         notes,
     })

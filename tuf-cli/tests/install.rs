@@ -383,11 +383,12 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     );
     assert!(!ok, "{out}");
     assert!(
-        out.contains("refused CONNECT downloads.example.com:443")
-            && out.contains("no TUF repository covers"),
+        out.contains("command line: \"evil @ https://downloads.example.com/")
+            && out.contains("which no TUF repository covers"),
         "{out}"
     );
-    // An extra index on another host is refused too; the install goes on through TUF only.
+    assert!(installed(Path::new(&site)).is_empty());
+    // An extra index on another host is refused before the installer starts.
     let site = m.site("site-extra");
     let (ok, out) = m.cli(
         "install",
@@ -401,12 +402,51 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
             &site,
         ],
     );
-    assert!(ok, "{out}");
-    assert_eq!(installed(Path::new(&site)), ["beta_pkg"]);
+    assert!(!ok, "{out}");
+    assert!(installed(Path::new(&site)).is_empty());
     assert!(
-        out.contains("refused CONNECT index.example.net:443"),
+        out.contains("--extra-index-url https://index.example.net/simple/")
+            && out.contains("which no TUF repository covers"),
         "{out}"
     );
+    // What the source policy cannot see (a dependency on a direct URL inside a verified
+    // wheel's metadata) the proxy refuses: the host is not covered, nothing is fetched.
+    let w = m.work.path();
+    wheel(
+        &w.join("dists"),
+        &[
+            "needs-elsewhere",
+            "1.0",
+            "--requires",
+            "evil @ https://downloads.example.com/evil-1.0-py3-none-any.whl",
+        ],
+    );
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let uv = python().with_file_name("uv").display().to_string();
+    for installer in ["pip", "uv"] {
+        let site = m.site(&format!("site-dep-{installer}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "needs-elsewhere",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli("install", &format!("c5-{installer}"), &args);
+        assert!(!ok, "{installer}: {out}");
+        // (uv refuses URL dependencies of index packages itself.)
+        assert!(
+            installer == "uv" || out.contains("refused CONNECT downloads.example.com:443"),
+            "{installer}: {out}"
+        );
+        assert!(installed(Path::new(&site)).is_empty(), "{installer}: {out}");
+    }
 }
 
 #[test]

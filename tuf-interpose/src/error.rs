@@ -31,4 +31,19 @@ pub enum InterposeError {
     /// The proxy could not start.
     #[error("proxy: {0}")]
     Proxy(String),
+    /// A requirement or installer option would fetch or build something TUF does not verify
+    /// (see [`crate::sources`]); names where it was given and the rule.
+    #[error("{at}: {item:?}: {rule}")]
+    Source {
+        /// Where: `command line`, or `FILE:LINE` of a requirements or constraints file.
+        at: String,
+        /// The requirement or option.
+        item: String,
+        /// The rule it breaks, and what to do instead.
+        rule: String,
+    },
+    /// What the installer installed or downloaded is not all TUF-verified (see
+    /// [`crate::proof`]); lists each unverified distribution and how to remove it.
+    #[error("not verified by TUF: {}", .0.join("; "))]
+    Unverified(Vec<String>),
 }

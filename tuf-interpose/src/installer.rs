@@ -70,6 +70,10 @@ pub struct SessionOptions {
     pub private_dir: PathBuf,
     /// Discard the installer's output.
     pub quiet: bool,
+    /// `--allow-local`: the user's own local sources pass the source policy
+    /// ([`crate::sources`]) and the proof ([`crate::proof`]), and are listed in
+    /// [`Outcome::local`]. Nothing re-enables network access.
+    pub allow_local: bool,
 }
 
 impl SessionOptions {
@@ -79,6 +83,7 @@ impl SessionOptions {
             guard: true,
             private_dir,
             quiet: false,
+            allow_local: false,
         }
     }
 }
@@ -90,6 +95,13 @@ pub struct Outcome {
     pub code: i32,
     /// Requests refused because no TUF repository covers their host, in order.
     pub refused: Vec<String>,
+    /// Local sources `--allow-local` let through (not verified by TUF).
+    pub local: Vec<String>,
+    /// Distributions proven only by the verified sdist they were built from (uv).
+    pub built: Vec<String>,
+    /// What the proof after the run found installed or downloaded but not served verified
+    /// (empty when everything is proven). Non-empty means the run failed.
+    pub unverified: Vec<String>,
 }
 
 /// A running verifying proxy and what an installer needs to use it. Dropping it stops the
@@ -220,7 +232,9 @@ impl Session {
         Ok(args)
     }
 
-    /// Runs the installer to its end and returns its exit status and what was refused.
+    /// Checks the requirements and options against the source policy, runs the installer to
+    /// its end, and checks what it installed or downloaded against what the proxy served
+    /// (the proof, [`crate::proof`]).
     pub async fn run(
         &self,
         installer: &Installer,
@@ -228,9 +242,34 @@ impl Session {
         requirements: &[String],
         extra: &[String],
     ) -> Result<Outcome, InterposeError> {
+        let given: Vec<String> = requirements.iter().chain(extra).cloned().collect();
+        let covers = |h: &str| self.interposer.covers(h);
+        let policy = crate::sources::Policy {
+            allow_local: self.options.allow_local,
+            covers: &covers,
+        };
+        let cwd = std::env::current_dir().map_err(io("current directory"))?;
+        let mut local = crate::sources::check(&policy, &given, &cwd)?.local;
         let isolation = self.isolation();
         isolation.prepare().map_err(io("installer cache"))?;
-        let args = self.arguments(installer, action, requirements, extra)?;
+        let scratch = tempfile::Builder::new()
+            .prefix("tuf-session")
+            .tempdir()
+            .map_err(io("session directory"))?;
+        let report = scratch.path().join("report.json");
+        let mut args = self.arguments(installer, action, requirements, extra)?;
+        let before = match (installer, action) {
+            (Installer::Pip { .. }, Action::Install) => {
+                args.push("--report".into());
+                args.push(report.clone().into());
+                Before::Report
+            }
+            (Installer::Uv { python, .. }, Action::Install) => {
+                let sites = site_dirs(python, extra).await?;
+                Before::Sites(crate::proof::Installed::snapshot(&sites), sites)
+            }
+            (_, Action::Download(dir)) => Before::Dir(crate::proof::listing(dir)),
+        };
         let mut cmd = with_parent_death_signal(installer.program());
         cmd.args(&args)
             .env_clear()
@@ -245,11 +284,88 @@ impl Session {
             .spawn()
             .map_err(|e| InterposeError::Proxy(format!("cannot run {program}: {e}")))?;
         let code = wait(child).await?;
+        let served = self.interposer.served();
+        let allow_local = self.options.allow_local;
+        let (mut built, mut unverified) = (Vec::new(), Vec::new());
+        let mut take = |r: Result<Vec<String>, InterposeError>, into: &mut Vec<String>| match r {
+            Ok(v) => into.extend(v),
+            Err(InterposeError::Unverified(v)) => unverified.extend(v),
+            Err(e) => unverified.push(e.to_string()),
+        };
+        match before {
+            // pip writes its report once it has resolved; without one it installed nothing.
+            Before::Report => match std::fs::read(&report) {
+                Ok(bytes) => take(
+                    crate::proof::pip_report(&bytes, &served, allow_local),
+                    &mut local,
+                ),
+                Err(_) if code != 0 => {}
+                Err(e) => unverified.push(format!("pip wrote no --report ({e}): nothing is proven")),
+            },
+            Before::Sites(snapshot, sites) => {
+                let changed = crate::proof::Installed::snapshot(&sites).changed_since(&snapshot);
+                take(crate::proof::uv_installed(&changed, &served), &mut built);
+            }
+            Before::Dir(listing) => {
+                if let Action::Download(dir) = action {
+                    take(
+                        crate::proof::downloads(dir, &listing, &served).map(|()| Vec::new()),
+                        &mut built,
+                    );
+                }
+            }
+        }
         Ok(Outcome {
             code,
             refused: self.interposer.uncovered_requests(),
+            local,
+            built,
+            unverified,
         })
     }
+}
+
+/// What is recorded before the run, for the proof after it.
+enum Before {
+    Report,
+    Sites(crate::proof::Installed, Vec<PathBuf>),
+    Dir(std::collections::BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>),
+}
+
+/// Where uv will install: `--target DIR`, or the environment's `purelib` and `platlib`
+/// (under `--prefix DIR` if given), as that Python's `sysconfig` says.
+async fn site_dirs(python: &std::path::Path, extra: &[String]) -> Result<Vec<PathBuf>, InterposeError> {
+    let value = |names: &[&str]| {
+        extra.iter().enumerate().find_map(|(i, a)| {
+            names.iter().find_map(|n| {
+                if a == n {
+                    extra.get(i + 1).cloned()
+                } else {
+                    a.strip_prefix(&format!("{n}=")).map(str::to_owned)
+                }
+            })
+        })
+    };
+    if let Some(t) = value(&["--target", "-t"]) {
+        return Ok(vec![PathBuf::from(t)]);
+    }
+    let prefix = value(&["--prefix"]);
+    let code = "import json, sys, sysconfig\n\
+                v = {'base': sys.argv[1], 'platbase': sys.argv[1]} if len(sys.argv) > 1 else None\n\
+                p = sysconfig.get_paths(vars=v)\n\
+                print(json.dumps([p['purelib'], p['platlib']]))";
+    let mut cmd = tokio::process::Command::new(python);
+    cmd.args(["-I", "-c", code]).args(prefix).env_clear();
+    let out = cmd
+        .output()
+        .await
+        .map_err(|e| InterposeError::Proxy(format!("{}: {e}", python.display())))?;
+    serde_json::from_slice::<Vec<PathBuf>>(&out.stdout).map_err(|e| {
+        InterposeError::Proxy(format!(
+            "{} did not say where it installs ({e}): nothing could be proven",
+            python.display()
+        ))
+    })
 }
 
 /// `program`, started so that it is killed if this process dies without killing it (even by

@@ -79,9 +79,11 @@ impl Isolation {
     /// The whole environment of the installer: the allowed part of `caller`, then:
     ///
     /// * pip: `PIP_CONFIG_FILE` = the null device (no configuration file, in nested pips
-    ///   too), `PIP_INDEX_URL` = the proxy, `PIP_CACHE_DIR` private, no version check, no
-    ///   prompts; in guard mode `PIP_PROXY` and `PIP_CERT`.
-    /// * uv: `UV_NO_CONFIG`, `UV_CACHE_DIR` private, `UV_PYTHON_DOWNLOADS=never`.
+    ///   too), `PIP_INDEX_URL` = the proxy, caches off (`PIP_NO_CACHE_DIR`; `PIP_CACHE_DIR`
+    ///   private besides), no version check, no prompts; in guard mode `PIP_PROXY` and
+    ///   `PIP_CERT`.
+    /// * uv: `UV_NO_CONFIG`, `UV_NO_CACHE` (a temporary cache; `UV_CACHE_DIR` private
+    ///   besides), `UV_PYTHON_DOWNLOADS=never`.
     /// * guard mode: the proxy variables, and the guard CA as `SSL_CERT_FILE` and
     ///   `REQUESTS_CA_BUNDLE`. No `NO_PROXY`: the proxy answers for its own address too, so
     ///   not even loopback is reached directly.
@@ -103,10 +105,14 @@ impl Isolation {
         set("PIP_CONFIG_FILE", OsStr::new(DEVNULL));
         set("PIP_INDEX_URL", OsStr::new(&self.index_url));
         set("PIP_CACHE_DIR", &dir("pip"));
+        // Off: every archive pip installs is fetched, verified, in this run (the proof
+        // checks that); the proxy's verified target cache makes that cheap.
+        set("PIP_NO_CACHE_DIR", OsStr::new("1"));
         set("PIP_DISABLE_PIP_VERSION_CHECK", OsStr::new("1"));
         set("PIP_NO_INPUT", OsStr::new("1"));
         set("UV_NO_CONFIG", OsStr::new("1"));
         set("UV_CACHE_DIR", &dir("uv"));
+        set("UV_NO_CACHE", OsStr::new("1"));
         set("UV_PYTHON_DOWNLOADS", OsStr::new("never"));
         set("GIT_ALLOW_PROTOCOL", OsStr::new("http:https"));
         set("GIT_CONFIG_NOSYSTEM", OsStr::new("1"));

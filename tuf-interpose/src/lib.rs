@@ -14,13 +14,15 @@ mod guard;
 mod installer;
 pub mod isolation;
 pub mod mirror;
+pub mod proof;
 mod names;
 mod proxy;
 mod rules;
+pub mod sources;
 
 pub use error::InterposeError;
 pub use guard::Guard;
 pub use installer::{Action, Installer, Outcome, Session, SessionOptions};
 pub use names::{normalize_name, project_of};
-pub use proxy::{Interposer, Proxy, start, start_guarded};
+pub use proxy::{Interposer, Proxy, Served, start, start_guarded};
 pub use rules::{HostSpec, Mapped, RepositorySpec, RuleSpec, Rules, RulesSpec};

@@ -36,6 +36,31 @@ pub struct Interposer {
     missing: std::sync::Mutex<BTreeSet<String>>,
     /// Requests refused because no TUF repository covers their host.
     uncovered: std::sync::Mutex<Vec<String>>,
+    /// Every target served verified, by target path (for the proof after an install).
+    served: std::sync::Mutex<BTreeMap<(String, String), Served>>,
+}
+
+/// A target the proxy served after verifying it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    /// The repository it came from.
+    pub repository: String,
+    /// Its TUF target path.
+    pub target: String,
+    /// Its sha256 (hex), from the signed metadata or, where the metadata lists none, of the
+    /// verified file.
+    pub sha256: String,
+    /// Its length in bytes.
+    pub length: u64,
+    /// The verified copy in the target cache.
+    pub path: std::path::PathBuf,
+}
+
+impl Served {
+    /// The last segment of the target path (a distribution's file name).
+    pub fn file_name(&self) -> &str {
+        self.target.rsplit('/').next().unwrap_or(&self.target)
+    }
 }
 
 impl std::fmt::Debug for Interposer {
@@ -107,6 +132,7 @@ impl Interposer {
             metrics,
             missing: Default::default(),
             uncovered: Default::default(),
+            served: Default::default(),
         })
     }
 
@@ -123,6 +149,15 @@ impl Interposer {
     /// (`CONNECT host:port` or `GET http://host/...`), in order.
     pub fn uncovered_requests(&self) -> Vec<String> {
         self.uncovered.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Every target served verified so far (pages, core metadata and distributions), by
+    /// repository and target path.
+    pub fn served(&self) -> Vec<Served> {
+        self.served
+            .lock()
+            .map(|m| m.values().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// Downloads (or finds cached) and verifies `target` of the repository that secures the
@@ -238,11 +273,36 @@ impl Interposer {
         })?;
         let mut u = updater.lock().await;
         let info = u.target_info(&mapped.target).await?;
-        if let Some(p) = u.find_cached_target(&mapped.target, &info).await? {
-            tracing::info!("Cached and re-verified: {}", mapped.target);
-            return Ok(p);
+        let path = match u.find_cached_target(&mapped.target, &info).await? {
+            Some(p) => {
+                tracing::info!("Cached and re-verified: {}", mapped.target);
+                p
+            }
+            None => u.download_target(&mapped.target, &info).await?,
+        };
+        drop(u);
+        let sha256 = match info.hashes.get("sha256") {
+            Some(h) => h.to_ascii_lowercase(),
+            None => {
+                let bytes = tokio::fs::read(&path)
+                    .await
+                    .map_err(|e| InterposeError::Proxy(format!("{}: {e}", path.display())))?;
+                hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&bytes))
+            }
+        };
+        if let Ok(mut s) = self.served.lock() {
+            s.insert(
+                (mapped.repository.clone(), mapped.target.clone()),
+                Served {
+                    repository: mapped.repository.clone(),
+                    target: mapped.target.clone(),
+                    sha256,
+                    length: info.length,
+                    path: path.clone(),
+                },
+            );
         }
-        Ok(u.download_target(&mapped.target, &info).await?)
+        Ok(path)
     }
 
     /// Answers a request for a covered URL: `host` is the covered host when the request came

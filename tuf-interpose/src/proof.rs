@@ -1,0 +1,419 @@
+//! The proof after an install: what the installer installed or downloaded is checked against
+//! what the verifying proxy served, verified, in this run.
+//!
+//! * pip: `pip install --report FILE` lists every distribution it installed with its
+//!   archive's sha256 (pip computes it from the file when the link carried none). Each must
+//!   equal the sha256 of a target the proxy served in this run ([`pip_report`]); a VCS
+//!   checkout, a local directory or a `file:` URL is unverified (local ones are allowed, and
+//!   listed, under `--allow-local`). pip's own caches are off in a session, so every archive
+//!   it installs was fetched in this run.
+//! * uv has no report. Each `*.dist-info` directory that is new or changed after the run
+//!   ([`Installed::snapshot`], [`uv_installed`]) must belong to a wheel the proxy served:
+//!   every file that wheel's `RECORD` lists (outside `.data/`) is hashed where it was
+//!   installed and must match, and the installed `RECORD` may name no file the wheel does
+//!   not hold (but the installer's own `INSTALLER`, `REQUESTED`, `direct_url.json` and files
+//!   outside the site directory, such as scripts). A distribution uv built from an sdist is
+//!   accepted when the proxy served that sdist (its built files cannot be compared with
+//!   anything signed).
+//! * `pip download`: every file new or changed in the destination must be, byte for byte, a
+//!   target served in this run ([`downloads`]); any other is deleted.
+
+use crate::InterposeError;
+use crate::names::normalize_name;
+use crate::proxy::Served;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn sha256_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h)?;
+    Ok(h.finalize().to_vec())
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<String> {
+    sha256_bytes(path).map(hex::encode)
+}
+
+/// Unpadded URL-safe base64 (RFC 4648 section 5), as wheel `RECORD` files write digests.
+fn base64_urlsafe(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Checks pip's installation report (`--report`, format version 1) against what was
+/// served. Returns the local distributions `--allow-local` let through; an error lists every
+/// unverified distribution and how to remove it.
+pub fn pip_report(
+    report: &[u8],
+    served: &[Served],
+    allow_local: bool,
+) -> Result<Vec<String>, InterposeError> {
+    let bad = |m: String| InterposeError::Unverified(vec![m]);
+    let v: serde_json::Value = serde_json::from_slice(report)
+        .map_err(|e| bad(format!("pip's --report is not JSON ({e}); nothing is proven")))?;
+    let items = v
+        .get("install")
+        .and_then(|i| i.as_array())
+        .ok_or_else(|| bad("pip's --report has no install list; nothing is proven".into()))?;
+    let hashes: BTreeSet<&str> = served.iter().map(|s| s.sha256.as_str()).collect();
+    let (mut unverified, mut local) = (Vec::new(), Vec::new());
+    for item in items {
+        let meta = |k: &str| {
+            item.pointer(&format!("/metadata/{k}"))
+                .and_then(|n| n.as_str())
+                .unwrap_or("?")
+                .to_owned()
+        };
+        let (name, version) = (meta("name"), meta("version"));
+        let info = item.get("download_info");
+        let url = info
+            .and_then(|i| i.get("url"))
+            .and_then(|u| u.as_str())
+            .unwrap_or("");
+        let remove = format!(
+            "{name} {version} (from {url}) is installed but was not served verified by TUF: \
+             remove it with `python -m pip uninstall {name}` (or delete it from the --target \
+             directory)"
+        );
+        let is_local = url.starts_with("file:")
+            || info.is_some_and(|i| i.get("dir_info").is_some())
+            || url.is_empty();
+        if info.is_some_and(|i| i.get("vcs_info").is_some()) {
+            unverified.push(remove);
+            continue;
+        }
+        if is_local {
+            if allow_local && !url.is_empty() {
+                local.push(format!("{name} {version} from {url}"));
+            } else {
+                unverified.push(remove);
+            }
+            continue;
+        }
+        let archive = info.and_then(|i| i.get("archive_info"));
+        let sha256 = archive
+            .and_then(|a| a.pointer("/hashes/sha256"))
+            .and_then(|h| h.as_str())
+            .map(str::to_owned)
+            .or_else(|| {
+                archive
+                    .and_then(|a| a.get("hash"))
+                    .and_then(|h| h.as_str())
+                    .and_then(|h| h.strip_prefix("sha256="))
+                    .map(str::to_owned)
+            })
+            .map(|h| h.to_ascii_lowercase());
+        match sha256 {
+            Some(h) if hashes.contains(h.as_str()) => {}
+            _ => unverified.push(remove),
+        }
+    }
+    if unverified.is_empty() {
+        Ok(local)
+    } else {
+        Err(InterposeError::Unverified(unverified))
+    }
+}
+
+/// The `*.dist-info` directories of the site directories, with a digest of each `RECORD`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Installed(BTreeMap<PathBuf, String>);
+
+impl Installed {
+    /// Reads every `*.dist-info/RECORD` under `sites`.
+    pub fn snapshot(sites: &[PathBuf]) -> Installed {
+        let mut m = BTreeMap::new();
+        for site in sites {
+            let Ok(dir) = std::fs::read_dir(site) else {
+                continue;
+            };
+            for e in dir.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "dist-info") {
+                    let digest = sha256_file(&p.join("RECORD")).unwrap_or_default();
+                    m.insert(p, digest);
+                }
+            }
+        }
+        Installed(m)
+    }
+
+    /// What is new or changed in `self` (after) compared with `before`.
+    pub fn changed_since(&self, before: &Installed) -> Vec<PathBuf> {
+        self.0
+            .iter()
+            .filter(|(p, d)| before.0.get(*p) != Some(*d))
+            .map(|(p, _)| p.clone())
+            .collect()
+    }
+}
+
+/// A wheel's or dist-info directory's name and version, normalized: `Beta_Pkg-0.3...`.
+fn name_version(stem: &str) -> Option<(String, String)> {
+    let mut parts = stem.splitn(3, '-');
+    let (name, version) = (parts.next()?, parts.next()?);
+    Some((normalize_name(name), version.to_ascii_lowercase()))
+}
+
+/// `RECORD` rows: path and hash (`sha256=<urlsafe base64>`, possibly empty). Paths holding
+/// commas are quoted, CSV style.
+fn record_rows(text: &str) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for line in text.lines() {
+        let mut fields = Vec::new();
+        let (mut cur, mut quoted, mut chars) = (String::new(), false, line.chars().peekable());
+        while let Some(c) = chars.next() {
+            match c {
+                '"' if quoted && chars.peek() == Some(&'"') => {
+                    cur.push('"');
+                    chars.next();
+                }
+                '"' => quoted = !quoted,
+                ',' if !quoted => fields.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        fields.push(cur);
+        if let Some(path) = fields.first().filter(|p| !p.is_empty()) {
+            rows.push((path.clone(), fields.get(1).cloned().unwrap_or_default()));
+        }
+    }
+    rows
+}
+
+fn wheel_record(wheel: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(wheel).map_err(|e| e.to_string())?;
+    let mut zip = zip::ZipArchive::new(f).map_err(|e| format!("not a wheel: {e}"))?;
+    let name = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .find(|n| n.ends_with(".dist-info/RECORD") && n.matches('/').count() == 1)
+        .map(|n| n.into_owned())
+        .ok_or("the wheel has no .dist-info/RECORD")?;
+    let entry = zip.by_name(&name).map_err(|e| e.to_string())?;
+    let mut text = String::new();
+    entry
+        .take(64 << 20)
+        .read_to_string(&mut text)
+        .map_err(|e| e.to_string())?;
+    Ok(text)
+}
+
+/// Files an installer adds to a dist-info directory itself.
+const INSTALLER_FILES: &[&str] = &[
+    "INSTALLER",
+    "REQUESTED",
+    "direct_url.json",
+    "RECORD",
+    "uv_cache.json",
+];
+
+/// Checks each changed dist-info directory (from [`Installed::changed_since`]) against the
+/// distributions the proxy served. Returns the distributions proven only by a served sdist.
+pub fn uv_installed(changed: &[PathBuf], served: &[Served]) -> Result<Vec<String>, InterposeError> {
+    let mut unverified = Vec::new();
+    let mut built = Vec::new();
+    for dist_info in changed {
+        let stem = dist_info
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(".dist-info"))
+            .unwrap_or("");
+        let site = dist_info.parent().unwrap_or(Path::new("/"));
+        let Some(key) = name_version(stem) else {
+            unverified.push(format!("{}: not a dist-info name", dist_info.display()));
+            continue;
+        };
+        let remove = |why: String| {
+            format!(
+                "{stem} in {} is not what TUF verified ({why}): remove it with `uv pip \
+                 uninstall {}` (or delete it from the --target directory)",
+                site.display(),
+                key.0
+            )
+        };
+        let wheel = served.iter().find(|s| {
+            s.file_name()
+                .strip_suffix(".whl")
+                .and_then(name_version)
+                .is_some_and(|k| k == key)
+        });
+        let Some(wheel) = wheel else {
+            let sdist = served.iter().find(|s| {
+                let f = s.file_name();
+                [".tar.gz", ".zip"].iter().any(|ext| {
+                    f.strip_suffix(ext)
+                        .and_then(|stem| stem.rsplit_once('-'))
+                        .is_some_and(|(n, v)| {
+                            (normalize_name(n), v.to_ascii_lowercase()) == key
+                        })
+                })
+            });
+            match sdist {
+                Some(s) => built.push(format!("{stem} (built from verified {})", s.target)),
+                None => unverified.push(remove("no such distribution was served".into())),
+            }
+            continue;
+        };
+        if let Err(why) = matches_wheel(dist_info, site, &wheel.path) {
+            unverified.push(remove(why));
+        }
+    }
+    if unverified.is_empty() {
+        Ok(built)
+    } else {
+        Err(InterposeError::Unverified(unverified))
+    }
+}
+
+/// Every file of the wheel's RECORD (outside `.data/`) installed with the same sha256, and
+/// nothing in the installed RECORD that the wheel does not hold.
+fn matches_wheel(dist_info: &Path, site: &Path, wheel: &Path) -> Result<(), String> {
+    let signed = record_rows(&wheel_record(wheel)?);
+    let installed = std::fs::read_to_string(dist_info.join("RECORD"))
+        .map_err(|e| format!("no RECORD: {e}"))?;
+    let in_wheel: BTreeSet<&str> = signed.iter().map(|(p, _)| p.as_str()).collect();
+    for (path, hash) in &signed {
+        if path.contains(".data/") || hash.is_empty() {
+            continue;
+        }
+        let Some(want) = hash.strip_prefix("sha256=") else {
+            return Err(format!("{path}: the wheel's RECORD has no sha256"));
+        };
+        if path.split('/').any(|s| s == "..") || path.starts_with('/') {
+            return Err(format!("{path}: outside the site directory"));
+        }
+        let got = sha256_bytes(&site.join(path)).map_err(|e| format!("{path}: {e}"))?;
+        let got = base64_urlsafe(&got);
+        if got != want.trim_end_matches('=') {
+            return Err(format!("{path} differs from the verified wheel"));
+        }
+    }
+    let info_dir = dist_info
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    for (path, _) in record_rows(&installed) {
+        let admin = path
+            .strip_prefix(info_dir)
+            .and_then(|r| r.strip_prefix('/'))
+            .is_some_and(|f| INSTALLER_FILES.contains(&f));
+        let outside = path.starts_with("../") || path.starts_with('/');
+        if !(in_wheel.contains(path.as_str()) || admin || outside) {
+            return Err(format!("{path} is not in the verified wheel"));
+        }
+    }
+    Ok(())
+}
+
+/// The regular files of a directory, with length and modification time.
+pub fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| {
+                    let m = e.metadata().ok()?;
+                    m.is_file().then(|| (e.path(), (m.len(), m.modified().ok())))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Checks the files new or changed in a download directory (`before`: [`listing`] taken
+/// before the run); deletes and names each that is not a target served in this run.
+pub fn downloads(
+    dir: &Path,
+    before: &BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>,
+    served: &[Served],
+) -> Result<(), InterposeError> {
+    let hashes: BTreeSet<&str> = served.iter().map(|s| s.sha256.as_str()).collect();
+    let mut unverified = Vec::new();
+    for (path, meta) in listing(dir) {
+        if before.get(&path) == Some(&meta) {
+            continue;
+        }
+        let ok = sha256_file(&path).is_ok_and(|h| hashes.contains(h.as_str()));
+        if !ok {
+            let removed = std::fs::remove_file(&path).is_ok();
+            unverified.push(format!(
+                "{} was not served verified by TUF ({})",
+                path.display(),
+                if removed { "deleted" } else { "delete it" }
+            ));
+        }
+    }
+    if unverified.is_empty() {
+        Ok(())
+    } else {
+        Err(InterposeError::Unverified(unverified))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn served(sha: &str, target: &str) -> Served {
+        Served {
+            repository: "r".into(),
+            target: target.into(),
+            sha256: sha.into(),
+            length: 1,
+            path: PathBuf::new(),
+        }
+    }
+
+    #[test]
+    fn pip_report_items_must_match_served_hashes() {
+        let report = |info: &str| {
+            format!(
+                r#"{{"version":"1","install":[{{"metadata":{{"name":"gamma","version":"2.1"}},"download_info":{info}}}]}}"#
+            )
+        };
+        let s = [served("ab", "packages/gamma-2.1-py3-none-any.whl")];
+        let good = report(r#"{"url":"http://x/g.whl","archive_info":{"hash":"sha256=AB"}}"#);
+        assert!(pip_report(good.as_bytes(), &s, false).is_ok());
+        let newer = report(
+            r#"{"url":"http://x/g.whl","archive_info":{"hashes":{"sha256":"cd"},"hash":"sha256=cd"}}"#,
+        );
+        let e = pip_report(newer.as_bytes(), &s, false).unwrap_err();
+        assert!(e.to_string().contains("pip uninstall gamma"), "{e}");
+        for info in [
+            r#"{"url":"git+https://x/g","vcs_info":{"vcs":"git","commit_id":"0"}}"#,
+            r#"{"url":"file:///src/g","dir_info":{}}"#,
+            r#"{"url":"http://x/g.whl","archive_info":{}}"#,
+        ] {
+            assert!(pip_report(report(info).as_bytes(), &s, false).is_err(), "{info}");
+        }
+        let local = report(r#"{"url":"file:///src/g","dir_info":{}}"#);
+        assert_eq!(pip_report(local.as_bytes(), &s, true).unwrap().len(), 1);
+        assert!(pip_report(b"[]", &s, false).is_err());
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (i, o) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg")] {
+            assert_eq!(base64_urlsafe(i.as_bytes()), o);
+        }
+        assert_eq!(base64_urlsafe(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn record_rows_read_quoted_paths() {
+        let rows = record_rows("a/b.py,sha256=x,3\n\"a/c,d.py\",sha256=y,4\nz.dist-info/RECORD,,\n");
+        assert_eq!(rows[1], ("a/c,d.py".into(), "sha256=y".into()));
+        assert_eq!(rows[2].1, "");
+    }
+}
