@@ -57,6 +57,53 @@ pub struct MirrorArgs {
     /// re-enables direct network access.
     #[arg(long)]
     allow_local: bool,
+    /// The network sandbox (Linux): the installer in a network namespace whose only way out
+    /// is the verifying proxy. `auto` (the default) uses it where the system allows one and
+    /// says so where not; `on` fails where it cannot.
+    #[arg(long, value_enum, default_value = "auto")]
+    sandbox: SandboxMode,
+}
+
+/// Whether the installer runs in the network sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SandboxMode {
+    /// Where the system allows one.
+    Auto,
+    /// Always; fail where the system allows none.
+    On,
+    /// Never.
+    Off,
+}
+
+/// The hidden `sandbox-inside` command's arguments.
+#[derive(Debug, Args)]
+pub struct SandboxInsideArgs {
+    /// The verifying proxy's Unix socket.
+    #[arg(long)]
+    socket: PathBuf,
+    /// The port to forward on 127.0.0.1 (the proxy's port outside).
+    #[arg(long)]
+    port: u16,
+    /// The installer and its arguments.
+    #[arg(last = true, required = true)]
+    command: Vec<std::ffi::OsString>,
+}
+
+/// `tuf-cli sandbox-inside`: forwarder and installer, inside the namespace.
+pub async fn sandbox_inside(args: SandboxInsideArgs) -> Result<i32, String> {
+    #[cfg(unix)]
+    {
+        let mut command = args.command.into_iter();
+        let program = PathBuf::from(command.next().ok_or("no installer given")?);
+        tuf_interpose::sandbox::inside(args.socket, args.port, program, command.collect())
+            .await
+            .map_err(|e| e.to_string())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = args;
+        Err("the network sandbox is a Linux feature".into())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -104,11 +151,28 @@ fn default_cache(mirror: &Url) -> PathBuf {
 impl MirrorArgs {
     /// How the session runs: guard mode unless `--no-guard`, caches private to the
     /// repository.
-    fn options(&self, spec: &RulesSpec) -> SessionOptions {
+    fn options(&self, spec: &RulesSpec) -> Result<SessionOptions, String> {
         let mut o = SessionOptions::new(private_dir(spec));
         o.guard = !self.no_guard;
         o.allow_local = self.allow_local;
-        o
+        if self.sandbox != SandboxMode::Off {
+            match tuf_interpose::sandbox::available() {
+                Ok(()) => {
+                    let me = std::env::current_exe()
+                        .map_err(|e| format!("the sandbox needs tuf-cli's own path: {e}"))?;
+                    o.sandbox = Some(me);
+                }
+                Err(why) if self.sandbox == SandboxMode::On => {
+                    return Err(format!("--sandbox on: no network sandbox here: {why}"));
+                }
+                Err(why) => eprintln!(
+                    "tuf-cli: no network sandbox here ({why}); the installer runs without one, \
+                     kept to the verifying proxy by its environment, the source policy and the \
+                     proof after the run"
+                ),
+            }
+        }
+        Ok(o)
     }
 
     /// The interposition rules these arguments describe.
@@ -155,7 +219,7 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
             python: args.mirror.python.clone(),
         },
     };
-    let options = args.mirror.options(&spec);
+    let options = args.mirror.options(&spec)?;
     let outcome = through_tuf(
         &spec,
         options,
@@ -176,7 +240,7 @@ pub async fn download(args: DownloadArgs) -> Result<i32, String> {
     let installer = Installer::Pip {
         python: args.mirror.python.clone(),
     };
-    let options = args.mirror.options(&spec);
+    let options = args.mirror.options(&spec)?;
     let outcome = through_tuf(
         &spec,
         options,

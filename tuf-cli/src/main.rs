@@ -39,6 +39,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Attack scenarios that grade any client speaking the public TUF conformance protocol.
     Conformance(conformance::ConformanceArgs),
+    /// (Internal) the network sandbox's helper, started by `install` and `download` inside
+    /// a new network namespace.
+    #[command(hide = true)]
+    SandboxInside(install::SandboxInsideArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn main() -> ExitCode {
         Command::Download(args) => runtime.block_on(install::download(args)),
         Command::Demo(args) => runtime.block_on(demo::run(args)).map(|()| 0),
         Command::Conformance(args) => runtime.block_on(conformance::run(args)),
+        Command::SandboxInside(args) => runtime.block_on(install::sandbox_inside(args)),
     };
     match result {
         Ok(0) => ExitCode::SUCCESS,

@@ -804,3 +804,118 @@ fn killing_tuf_cli_kills_the_installer() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// A TCP listener on 127.0.0.1 outside any sandbox that appends a line to `log` for every
+/// connection it accepts.
+fn listener(log: &Path) -> (Child, u16) {
+    let code = "import socket, sys\n\
+                s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()\n\
+                print(s.getsockname()[1], flush=True)\n\
+                while True:\n    c, _ = s.accept(); open(sys.argv[1], 'a').write('connected\\n'); c.close()\n";
+    let mut child = Command::new(python())
+        .args(["-c", code])
+        .arg(log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().parse().unwrap())
+}
+
+/// Publishes the build backend `tinybackend` (a wheel), the sdist `honest 1.0` that needs it,
+/// and the sdist `sneaky 1.0` whose build connects to 127.0.0.1:`port`.
+fn publish_sdists(m: &Mirror, port: u16) {
+    let w = m.work.path();
+    let dists = w.join("dists");
+    let make = script("make_sdist.py");
+    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(&dists)
+        .args(["honest", "1.0"]));
+    assert!(ok, "{out}");
+    let connect = format!("127.0.0.1:{port}");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(&dists)
+        .args(["sneaky", "1.0", "--connect", &connect]));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
+    let m = mirror();
+    let log = m.work.path().join("connections.log");
+    let (mut server, port) = listener(&log);
+    publish_sdists(&m, port);
+    let uv = python().with_file_name("uv").display().to_string();
+    for installer in ["pip", "uv"] {
+        // Control: an sdist whose build dependency comes from the index installs through
+        // TUF, with build isolation, inside the sandbox.
+        let site = m.site(&format!("site-honest-{installer}"));
+        let args = [
+            "-v",
+            "--sandbox",
+            "on",
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "honest",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli("install", &format!("c-h-{installer}"), &args);
+        assert!(ok, "{installer}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "honest").as_deref(),
+            Some("1.0"),
+            "{installer}: {out}"
+        );
+        assert!(
+            out.contains("target packages/tinybackend-1.0-py3-none-any.whl"),
+            "{installer}: the build dependency did not come through TUF: {out}"
+        );
+        // A build backend that opens a socket to loopback outside: no route, install fails.
+        let site = m.site(&format!("site-sneaky-{installer}"));
+        let args = [
+            "--sandbox",
+            "on",
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "sneaky",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli("install", &format!("c-s-{installer}"), &args);
+        assert!(!ok, "{installer}: the backend's connection went out: {out}");
+        assert!(installed_version(Path::new(&site), "sneaky").is_none());
+        assert!(!log.exists(), "{installer}: the listener outside was reached");
+    }
+    // Without the sandbox the same backend reaches the listener: the layer is what stops it.
+    let site = m.site("site-sneaky-off");
+    let (ok, out) = m.cli(
+        "install",
+        "c-off",
+        &["--sandbox", "off", "sneaky", "--", "--target", &site],
+    );
+    assert!(ok, "{out}");
+    assert!(log.exists(), "the control never connected: {out}");
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -74,6 +74,9 @@ pub struct SessionOptions {
     /// ([`crate::sources`]) and the proof ([`crate::proof`]), and are listed in
     /// [`Outcome::local`]. Nothing re-enables network access.
     pub allow_local: bool,
+    /// The network sandbox ([`crate::sandbox`]): the helper executable that runs
+    /// [`crate::sandbox::inside`] (tuf-cli passes itself). `None`: no sandbox.
+    pub sandbox: Option<PathBuf>,
 }
 
 impl SessionOptions {
@@ -84,6 +87,7 @@ impl SessionOptions {
             private_dir,
             quiet: false,
             allow_local: false,
+            sandbox: None,
         }
     }
 }
@@ -110,6 +114,8 @@ pub struct Session {
     interposer: Arc<Interposer>,
     proxy: Proxy,
     ca_file: Option<tempfile::NamedTempFile>,
+    /// With the sandbox: the directory of the proxy's Unix socket.
+    socket_dir: Option<tempfile::TempDir>,
     options: SessionOptions,
 }
 
@@ -154,7 +160,19 @@ impl Session {
             }
             None => None,
         };
-        let proxy = start_guarded(interposer.clone(), guard).await?;
+        let mut proxy = start_guarded(interposer.clone(), guard.clone()).await?;
+        let socket_dir = match &options.sandbox {
+            Some(_) => {
+                let dir = tempfile::Builder::new()
+                    .prefix("tuf-sandbox")
+                    .tempdir()
+                    .map_err(io("sandbox socket directory"))?;
+                #[cfg(unix)]
+                proxy.listen_unix(interposer.clone(), guard, &dir.path().join("proxy.sock"))?;
+                Some(dir)
+            }
+            None => None,
+        };
         tracing::info!(
             "Interposing at {} (guard mode {})",
             proxy.index_url(),
@@ -164,6 +182,7 @@ impl Session {
             interposer,
             proxy,
             ca_file,
+            socket_dir,
             options,
         })
     }
@@ -270,7 +289,15 @@ impl Session {
             }
             (_, Action::Download(dir)) => Before::Dir(crate::proof::listing(dir)),
         };
-        let mut cmd = with_parent_death_signal(installer.program());
+        let mut cmd = match (&self.options.sandbox, &self.socket_dir) {
+            (Some(helper), Some(dir)) => crate::sandbox::command(
+                helper,
+                &dir.path().join("proxy.sock"),
+                self.proxy.addr.port(),
+                installer.program(),
+            )?,
+            _ => with_parent_death_signal(installer.program()),
+        };
         cmd.args(&args)
             .env_clear()
             .envs(isolation.environment(std::env::vars_os()))
@@ -371,7 +398,7 @@ async fn site_dirs(python: &std::path::Path, extra: &[String]) -> Result<Vec<Pat
 /// `program`, started so that it is killed if this process dies without killing it (even by
 /// SIGKILL): through `setpriv --pdeathsig KILL` where util-linux's setpriv exists (Linux);
 /// elsewhere only dropping the session kills it.
-fn with_parent_death_signal(program: &std::path::Path) -> tokio::process::Command {
+pub(crate) fn with_parent_death_signal(program: &std::path::Path) -> tokio::process::Command {
     #[cfg(target_os = "linux")]
     {
         for dir in ["/usr/bin", "/bin"] {
@@ -389,7 +416,7 @@ fn with_parent_death_signal(program: &std::path::Path) -> tokio::process::Comman
 /// Waits for the child. On Ctrl-C: a terminal sends SIGINT to the whole foreground group, so
 /// the installer has it already; if it has not ended within 2 s (the signal was sent to
 /// tuf-cli alone), it is passed on; after 10 s more the installer is killed.
-async fn wait(mut child: tokio::process::Child) -> Result<i32, InterposeError> {
+pub(crate) async fn wait(mut child: tokio::process::Child) -> Result<i32, InterposeError> {
     let status = tokio::select! {
         s = child.wait() => s,
         _ = tokio::signal::ctrl_c() => {

@@ -18,6 +18,7 @@ pub mod proof;
 mod names;
 mod proxy;
 mod rules;
+pub mod sandbox;
 pub mod sources;
 
 pub use error::InterposeError;

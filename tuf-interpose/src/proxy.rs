@@ -497,6 +497,7 @@ pub struct Proxy {
     /// Where it listens.
     pub addr: SocketAddr,
     task: tokio::task::JoinHandle<()>,
+    unix: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Proxy {
@@ -514,6 +515,9 @@ impl Proxy {
 impl Drop for Proxy {
     fn drop(&mut self) {
         self.task.abort();
+        if let Some(u) = &self.unix {
+            u.abort();
+        }
     }
 }
 
@@ -542,21 +546,51 @@ pub async fn start_guarded(
             };
             // Small responses must not wait for the peer's delayed ACK (Nagle).
             let _ = sock.set_nodelay(true);
-            let (interposer, guard) = (interposer.clone(), guard.clone());
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |req| {
-                    let (interposer, guard) = (interposer.clone(), guard.clone());
-                    async move {
-                        Ok::<_, std::convert::Infallible>(interposer.dispatch(guard, req).await)
-                    }
-                });
-                let io = hyper_util::rt::TokioIo::new(sock);
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(io, service)
-                    .with_upgrades()
-                    .await;
-            });
+            tokio::spawn(serve_connection(sock, interposer.clone(), guard.clone()));
         }
     });
-    Ok(Proxy { addr, task })
+    Ok(Proxy {
+        addr,
+        task,
+        unix: None,
+    })
+}
+
+/// Serves one connection (TCP, or the Unix socket of [`Proxy::listen_unix`]).
+async fn serve_connection<IO>(io: IO, interposer: Arc<Interposer>, guard: Option<Arc<Guard>>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let (interposer, guard) = (interposer.clone(), guard.clone());
+        async move { Ok::<_, std::convert::Infallible>(interposer.dispatch(guard, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        .with_upgrades()
+        .await;
+}
+
+#[cfg(unix)]
+impl Proxy {
+    /// Also answers on a Unix socket at `path` (for the network sandbox, whose forwarder
+    /// reaches the proxy through it); same answers as on the TCP port.
+    pub fn listen_unix(
+        &mut self,
+        interposer: Arc<Interposer>,
+        guard: Option<Arc<Guard>>,
+        path: &std::path::Path,
+    ) -> Result<(), InterposeError> {
+        let listener = tokio::net::UnixListener::bind(path)
+            .map_err(|e| InterposeError::Proxy(format!("{}: {e}", path.display())))?;
+        self.unix = Some(tokio::spawn(async move {
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                tokio::spawn(serve_connection(sock, interposer.clone(), guard.clone()));
+            }
+        }));
+        Ok(())
+    }
 }
