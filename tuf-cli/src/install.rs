@@ -116,8 +116,12 @@ pub struct InstallArgs {
     /// The uv executable (for `--installer uv`).
     #[arg(long, default_value = "uv")]
     uv: PathBuf,
+    /// A requirements file, read (recursively) by the source policy and given to the
+    /// installer as `-r FILE`; repeatable.
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    requirement_files: Vec<String>,
     /// Requirements, as the installer takes them.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "requirement_files")]
     requirements: Vec<String>,
     /// Further installer arguments, after `--`.
     #[arg(last = true)]
@@ -131,8 +135,11 @@ pub struct DownloadArgs {
     /// The directory the verified distribution files go to.
     #[arg(short = 'd', long = "dest")]
     dest: PathBuf,
+    /// A requirements file (`-r FILE` to pip); repeatable.
+    #[arg(short = 'r', long = "requirement", value_name = "FILE")]
+    requirement_files: Vec<String>,
     /// Requirements, as pip takes them (dependencies are downloaded too).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "requirement_files")]
     requirements: Vec<String>,
     /// Further `pip download` arguments, after `--`.
     #[arg(last = true)]
@@ -225,7 +232,7 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
         options,
         &installer,
         &Action::Install,
-        &args.requirements,
+        &requirements(&args.requirement_files, &args.requirements),
         &args.pip_args,
     )
     .await?;
@@ -246,12 +253,21 @@ pub async fn download(args: DownloadArgs) -> Result<i32, String> {
         options,
         &installer,
         &Action::Download(args.dest.clone()),
-        &args.requirements,
+        &requirements(&args.requirement_files, &args.requirements),
         &args.pip_args,
     )
     .await?;
     report(&args.mirror, &spec, &outcome);
     Ok(outcome.code)
+}
+
+/// `-r FILE` for each requirements file, then the requirements given on the command line.
+fn requirements(files: &[String], given: &[String]) -> Vec<String> {
+    files
+        .iter()
+        .flat_map(|f| ["-r".to_owned(), f.clone()])
+        .chain(given.iter().cloned())
+        .collect()
 }
 
 fn report(args: &MirrorArgs, spec: &RulesSpec, outcome: &Outcome) {

@@ -309,6 +309,18 @@ impl Mirror {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> (bool, String) {
+        self.cli_with(verb, cache, args, env, &python())
+    }
+
+    /// [`Mirror::cli_env`] with the installer in the environment of `py`.
+    fn cli_with(
+        &self,
+        verb: &str,
+        cache: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        py: &Path,
+    ) -> (bool, String) {
         let w = self.work.path();
         let mut cmd = Command::new(BIN);
         cmd.envs(env.iter().copied());
@@ -324,7 +336,7 @@ impl Mirror {
         .arg("--cache-dir")
         .arg(w.join(cache))
         .arg("--python")
-        .arg(python())
+        .arg(py)
         .args(args)
         .current_dir(w);
         run(&mut cmd)
@@ -905,7 +917,10 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
         let (ok, out) = m.cli("install", &format!("c-s-{installer}"), &args);
         assert!(!ok, "{installer}: the backend's connection went out: {out}");
         assert!(installed_version(Path::new(&site), "sneaky").is_none());
-        assert!(!log.exists(), "{installer}: the listener outside was reached");
+        assert!(
+            !log.exists(),
+            "{installer}: the listener outside was reached"
+        );
     }
     // Without the sandbox the same backend reaches the listener: the layer is what stops it.
     let site = m.site("site-sneaky-off");
@@ -918,4 +933,416 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
     assert!(log.exists(), "the control never connected: {out}");
     let _ = server.kill();
     let _ = server.wait();
+}
+
+/// The installers every escape is tried with: the pinned pip, a current pip (both from
+/// scripts/python-env.sh) and uv. `(label, --installer, python)`.
+fn installers() -> Vec<(&'static str, &'static str, PathBuf)> {
+    let current = std::env::var("TUF_PYTHON_CURRENT_PIP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv-pip-current/bin/python")
+        });
+    assert!(
+        current.exists(),
+        "the current-pip venv is made by scripts/python-env.sh (the README's test command)"
+    );
+    vec![
+        ("pip-pinned", "pip", python()),
+        ("pip-current", "pip", current),
+        ("uv", "uv", python()),
+    ]
+}
+
+fn uv_path() -> String {
+    python().with_file_name("uv").display().to_string()
+}
+
+#[test]
+fn local_sources_are_refused_with_file_and_line() {
+    let m = mirror();
+    let w = m.work.path();
+    let evil = evil_gamma(&m);
+    let evil_wheel = evil.join("gamma-9.9-py3-none-any.whl");
+    std::fs::create_dir_all(w.join("nested")).unwrap();
+    std::fs::write(w.join("nested/inner.txt"), "--find-links ../evil\ngamma\n").unwrap();
+    let files = [
+        ("f1.txt", "-f ./evil\ngamma\n".to_owned(), "f1.txt:1"),
+        (
+            "f2.txt",
+            format!("# pinned\ngamma @ file://{}\n", evil_wheel.display()),
+            "f2.txt:2",
+        ),
+        (
+            "f3.txt",
+            "./evil/gamma-9.9-py3-none-any.whl\n".to_owned(),
+            "f3.txt:1",
+        ),
+        ("f4.txt", "-r nested/inner.txt\n".to_owned(), "inner.txt:1"),
+        ("f5.txt", "-e ./evil\n".to_owned(), "f5.txt:1"),
+    ];
+    for (name, text, _) in &files {
+        std::fs::write(w.join(name), text).unwrap();
+    }
+    // Control: plain pip takes the attacker's wheel from the first file.
+    let (ok, out) = run(Command::new(python())
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "-r",
+            "f1.txt",
+            "--target",
+            "site-plain",
+        ])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert_eq!(
+        installed_version(&w.join("site-plain"), "gamma").as_deref(),
+        Some("9.9")
+    );
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        for (name, _, at) in &files {
+            let site = m.site(&format!("site-{label}-{name}"));
+            let args = [
+                "--installer",
+                installer,
+                "--uv",
+                &uv,
+                "-r",
+                name,
+                "--",
+                "--target",
+                &site,
+            ];
+            let (ok, out) = m.cli_with("install", "c1", &args, &[], &py);
+            assert!(!ok, "{label} {name}: {out}");
+            assert!(out.contains(at), "{label} {name}: {out}");
+            assert_ne!(
+                installed_version(Path::new(&site), "gamma").as_deref(),
+                Some("9.9"),
+                "{label} {name}: {out}"
+            );
+        }
+        // On the command line too.
+        let site = m.site(&format!("site-{label}-cli"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "gamma",
+            "--",
+            "--no-index",
+            "-f",
+            "evil",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &[], &py);
+        assert!(
+            !ok && out.contains("command line: \"--no-index\""),
+            "{label}: {out}"
+        );
+        // --allow-local: the user's own file goes in, and the output says it is unverified.
+        let site = m.site(&format!("site-{label}-allowed"));
+        let local = evil_wheel.display().to_string();
+        let args = [
+            "--allow-local",
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            &local,
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &[], &py);
+        assert!(ok, "{label}: {out}");
+        assert!(out.contains("NOT VERIFIED BY TUF"), "{label}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "gamma").as_deref(),
+            Some("9.9")
+        );
+    }
+}
+
+/// A free port on 127.0.0.1 (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn vcs_requirements_are_refused_on_every_transport() {
+    let m = mirror();
+    let w = m.work.path();
+    publish_sdists(&m, 9);
+    // The attacker's git repository: "gamma 9.9", built by the backend from the index.
+    let repo = w.join("git/evil");
+    std::fs::create_dir_all(repo.join("gamma")).unwrap();
+    std::fs::write(
+        repo.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"tinybackend\"]\nbuild-backend = \"tinybackend.impl\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("PKG-INFO"),
+        "Metadata-Version: 2.1\nName: gamma\nVersion: 9.9\n",
+    )
+    .unwrap();
+    std::fs::write(repo.join("gamma/__init__.py"), "").unwrap();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "."],
+        &[
+            "-c",
+            "user.name=e",
+            "-c",
+            "user.email=e@e",
+            "commit",
+            "-qm",
+            "evil",
+        ],
+    ] {
+        let (ok, out) = run(Command::new("git").args(args).current_dir(&repo));
+        assert!(ok, "{out}");
+    }
+    let port = free_port();
+    // git-daemon itself (not `git daemon`, which would leave it running as a grandchild),
+    // killed when the test ends however it ends.
+    let (ok, exec_path) = run(Command::new("git").arg("--exec-path"));
+    assert!(ok, "{exec_path}");
+    let daemon = Command::new(Path::new(exec_path.trim()).join("git-daemon"))
+        .args(["--export-all", "--listen=127.0.0.1", "--reuseaddr"])
+        .arg(format!("--port={port}"))
+        .arg(format!("--base-path={}", w.join("git").display()))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let _daemon = KillOnDrop(daemon);
+    let url = format!("git+git://127.0.0.1:{port}/evil");
+    // Control: plain pip fetches it over git:// (no HTTP proxy applies) and installs 9.9.
+    let mut ok = false;
+    let mut out = String::new();
+    for _ in 0..50 {
+        (ok, out) = run(Command::new(python())
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--no-index",
+                "-f",
+                "dists",
+                "--target",
+                "site-plain",
+            ])
+            .arg(format!("gamma @ {url}"))
+            .current_dir(w));
+        if ok {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ok, "{out}");
+    assert_eq!(
+        installed_version(&w.join("site-plain"), "gamma").as_deref(),
+        Some("9.9")
+    );
+    let uv = uv_path();
+    let reqs = [
+        format!("gamma @ {url}"),
+        format!("gamma @ git+ssh://git@127.0.0.1:{port}/evil"),
+        "gamma @ git+https://files.pythonhosted.org/evil".to_owned(),
+        format!("-e{url}#egg=gamma"),
+    ];
+    for (label, installer, py) in installers() {
+        for (i, req) in reqs.iter().enumerate() {
+            let site = m.site(&format!("site-{label}-{i}"));
+            // An option-shaped requirement goes in a requirements file, as it would be.
+            let file = format!("vcs-{i}.txt");
+            std::fs::write(w.join(&file), format!("{req}\n")).unwrap();
+            let mut args = vec!["--installer", installer, "--uv", &uv];
+            if req.starts_with('-') {
+                args.extend(["-r", &file]);
+            } else {
+                args.push(req);
+            }
+            args.extend(["--", "--target", &site]);
+            let (ok, out) = m.cli_with("install", "c1", &args, &[], &py);
+            assert!(!ok, "{label} {req}: {out}");
+            assert!(
+                out.contains("a VCS checkout is not a TUF target"),
+                "{label} {req}: {out}"
+            );
+            assert!(
+                installed_version(Path::new(&site), "gamma").is_none(),
+                "{label}: {out}"
+            );
+        }
+    }
+}
+
+/// A child process killed (and reaped) when dropped.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn poisoned_installer_caches_are_never_read() {
+    let m = mirror();
+    let w = m.work.path();
+    let evil = evil_gamma(&m);
+    let url = "https://files.pythonhosted.org/packages/gamma-2.1.tar.gz";
+    let home = w.join("home");
+    // The attacker's wheel planted, with each pip's own cache-key code, in every cache a pip
+    // could look in: the user's, XDG's, PIP_CACHE_DIR's and tuf-cli's private one.
+    let caches = [
+        home.join(".cache/pip"),
+        w.join("xdg/pip"),
+        w.join("pipcache"),
+        w.join("c1/installer/pip"),
+    ];
+    let plant = "import os, shutil, sys\n\
+                 from pip._internal.cache import SimpleWheelCache\n\
+                 from pip._internal.models.link import Link\n\
+                 d = SimpleWheelCache(sys.argv[1]).get_path_for_link(Link(sys.argv[2]))\n\
+                 os.makedirs(d, exist_ok=True); shutil.copy(sys.argv[3], d)\n";
+    let env = [
+        ("HOME", home.display().to_string()),
+        ("XDG_CACHE_HOME", w.join("xdg").display().to_string()),
+        ("PIP_CACHE_DIR", w.join("pipcache").display().to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        for c in &caches {
+            let (ok, out) = run(Command::new(&py)
+                .args(["-c", plant])
+                .arg(c)
+                .arg(url)
+                .arg(evil.join("gamma-9.9-py3-none-any.whl")));
+            assert!(ok, "{out}");
+        }
+        if installer == "pip" {
+            // Control: plain pip installs the planted wheel without any network.
+            let site = w.join(format!("site-plain-{label}"));
+            let (ok, out) = run(Command::new(&py)
+                .args(["-m", "pip", "install", "--no-index", "--target"])
+                .arg(&site)
+                .arg(format!("gamma @ {url}"))
+                .envs(env.iter().copied()));
+            assert!(ok, "{label}: {out}");
+            assert_eq!(installed_version(&site, "gamma").as_deref(), Some("9.9"));
+        }
+        let direct = format!("gamma @ {url}");
+        let site = m.site(&format!("site-{label}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            &direct,
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        assert!(!ok, "{label}: {out}");
+        assert!(
+            installed_version(Path::new(&site), "gamma").is_none(),
+            "{label}: {out}"
+        );
+        let site = m.site(&format!("site-{label}-name"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "gamma",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        assert!(ok, "{label}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "gamma").as_deref(),
+            Some("2.1")
+        );
+        if installer == "pip" {
+            let dest = m.site(&format!("dl-{label}"));
+            let (ok, out) = m.cli_with("download", "c1", &[&direct, "-d", &dest], &env, &py);
+            assert!(!ok, "{label}: {out}");
+            assert!(
+                !Path::new(&dest).join("gamma-9.9-py3-none-any.whl").exists(),
+                "{label}: {out}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_proof_fails_an_install_that_reached_around_the_proxy() {
+    // Index mode without the sandbox (the weakest configuration): a verified wheel's
+    // dependency on a loopback URL is fetched by pip directly. The proof after the run
+    // notices that gamma 9.9 was never served verified, fails, and says how to remove it.
+    let m = mirror();
+    let evil = evil_gamma(&m);
+    let server = evil_server(&evil);
+    let w = m.work.path();
+    let dep = format!(
+        "gamma @ http://127.0.0.1:{}/gamma-9.9-py3-none-any.whl",
+        server.port
+    );
+    wheel(
+        &w.join("dists"),
+        &["needs-loopback", "1.0", "--requires", &dep],
+    );
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    for (label, _, py) in installers().into_iter().filter(|i| i.1 == "pip") {
+        let site = m.site(&format!("site-{label}"));
+        let args = [
+            "--no-guard",
+            "--sandbox",
+            "off",
+            "needs-loopback",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &[], &py);
+        assert!(
+            !ok,
+            "{label}: the proof let an unverified install pass: {out}"
+        );
+        assert!(
+            out.contains("NOT VERIFIED: gamma 9.9") && out.contains("pip uninstall gamma"),
+            "{label}: {out}"
+        );
+        // The same install in the default configuration never gets that far.
+        let site = m.site(&format!("site-{label}-default"));
+        let args = ["needs-loopback", "--", "--target", &site];
+        let (ok, out) = m.cli_with("install", "c2", &args, &[], &py);
+        assert!(!ok, "{label}: {out}");
+        assert!(
+            installed_version(Path::new(&site), "gamma").is_none(),
+            "{label}: {out}"
+        );
+    }
 }

@@ -327,17 +327,25 @@ impl Session {
                     &mut local,
                 ),
                 Err(_) if code != 0 => {}
-                Err(e) => unverified.push(format!("pip wrote no --report ({e}): nothing is proven")),
+                Err(e) => {
+                    unverified.push(format!("pip wrote no --report ({e}): nothing is proven"))
+                }
             },
             Before::Sites(snapshot, sites) => {
                 let changed = crate::proof::Installed::snapshot(&sites).changed_since(&snapshot);
-                take(crate::proof::uv_installed(&changed, &served), &mut built);
+                match crate::proof::uv_installed(&changed, &served, allow_local) {
+                    Ok(proven) => {
+                        built.extend(proven.built);
+                        local.extend(proven.local);
+                    }
+                    Err(e) => take(Err(e), &mut built),
+                }
             }
             Before::Dir(listing) => {
                 if let Action::Download(dir) = action {
                     take(
-                        crate::proof::downloads(dir, &listing, &served).map(|()| Vec::new()),
-                        &mut built,
+                        crate::proof::downloads(dir, &listing, &served, allow_local),
+                        &mut local,
                     );
                 }
             }
@@ -361,7 +369,10 @@ enum Before {
 
 /// Where uv will install: `--target DIR`, or the environment's `purelib` and `platlib`
 /// (under `--prefix DIR` if given), as that Python's `sysconfig` says.
-async fn site_dirs(python: &std::path::Path, extra: &[String]) -> Result<Vec<PathBuf>, InterposeError> {
+async fn site_dirs(
+    python: &std::path::Path,
+    extra: &[String],
+) -> Result<Vec<PathBuf>, InterposeError> {
     let value = |names: &[&str]| {
         extra.iter().enumerate().find_map(|(i, a)| {
             names.iter().find_map(|n| {

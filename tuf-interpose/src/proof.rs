@@ -41,7 +41,11 @@ fn base64_urlsafe(data: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..=chunk.len() {
             out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
@@ -59,8 +63,11 @@ pub fn pip_report(
     allow_local: bool,
 ) -> Result<Vec<String>, InterposeError> {
     let bad = |m: String| InterposeError::Unverified(vec![m]);
-    let v: serde_json::Value = serde_json::from_slice(report)
-        .map_err(|e| bad(format!("pip's --report is not JSON ({e}); nothing is proven")))?;
+    let v: serde_json::Value = serde_json::from_slice(report).map_err(|e| {
+        bad(format!(
+            "pip's --report is not JSON ({e}); nothing is proven"
+        ))
+    })?;
     let items = v
         .get("install")
         .and_then(|i| i.as_array())
@@ -219,11 +226,27 @@ const INSTALLER_FILES: &[&str] = &[
     "uv_cache.json",
 ];
 
+/// What a uv install's proof found besides distributions matching a served wheel.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Proven {
+    /// Distributions proven only by the sdist they were built from.
+    pub built: Vec<String>,
+    /// Distributions of which nothing was served, accepted because `--allow-local` let the
+    /// user's own local sources in (the network is still reached only through the proxy, so
+    /// they can only have come from there): NOT verified by TUF.
+    pub local: Vec<String>,
+}
+
 /// Checks each changed dist-info directory (from [`Installed::changed_since`]) against the
-/// distributions the proxy served. Returns the distributions proven only by a served sdist.
-pub fn uv_installed(changed: &[PathBuf], served: &[Served]) -> Result<Vec<String>, InterposeError> {
+/// distributions the proxy served. `allow_local`: a distribution of which nothing was served
+/// is listed in [`Proven::local`] instead of failing the proof.
+pub fn uv_installed(
+    changed: &[PathBuf],
+    served: &[Served],
+    allow_local: bool,
+) -> Result<Proven, InterposeError> {
     let mut unverified = Vec::new();
-    let mut built = Vec::new();
+    let mut proven = Proven::default();
     for dist_info in changed {
         let stem = dist_info
             .file_name()
@@ -255,13 +278,17 @@ pub fn uv_installed(changed: &[PathBuf], served: &[Served]) -> Result<Vec<String
                 [".tar.gz", ".zip"].iter().any(|ext| {
                     f.strip_suffix(ext)
                         .and_then(|stem| stem.rsplit_once('-'))
-                        .is_some_and(|(n, v)| {
-                            (normalize_name(n), v.to_ascii_lowercase()) == key
-                        })
+                        .is_some_and(|(n, v)| (normalize_name(n), v.to_ascii_lowercase()) == key)
                 })
             });
             match sdist {
-                Some(s) => built.push(format!("{stem} (built from verified {})", s.target)),
+                Some(s) => proven
+                    .built
+                    .push(format!("{stem} (built from verified {})", s.target)),
+                None if allow_local => proven.local.push(format!(
+                    "{stem} in {} (nothing of it was served by TUF)",
+                    site.display()
+                )),
                 None => unverified.push(remove("no such distribution was served".into())),
             }
             continue;
@@ -271,7 +298,7 @@ pub fn uv_installed(changed: &[PathBuf], served: &[Served]) -> Result<Vec<String
         }
     }
     if unverified.is_empty() {
-        Ok(built)
+        Ok(proven)
     } else {
         Err(InterposeError::Unverified(unverified))
     }
@@ -281,8 +308,8 @@ pub fn uv_installed(changed: &[PathBuf], served: &[Served]) -> Result<Vec<String
 /// nothing in the installed RECORD that the wheel does not hold.
 fn matches_wheel(dist_info: &Path, site: &Path, wheel: &Path) -> Result<(), String> {
     let signed = record_rows(&wheel_record(wheel)?);
-    let installed = std::fs::read_to_string(dist_info.join("RECORD"))
-        .map_err(|e| format!("no RECORD: {e}"))?;
+    let installed =
+        std::fs::read_to_string(dist_info.join("RECORD")).map_err(|e| format!("no RECORD: {e}"))?;
     let in_wheel: BTreeSet<&str> = signed.iter().map(|(p, _)| p.as_str()).collect();
     for (path, hash) in &signed {
         if path.contains(".data/") || hash.is_empty() {
@@ -300,10 +327,7 @@ fn matches_wheel(dist_info: &Path, site: &Path, wheel: &Path) -> Result<(), Stri
             return Err(format!("{path} differs from the verified wheel"));
         }
     }
-    let info_dir = dist_info
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
+    let info_dir = dist_info.file_name().and_then(|n| n.to_str()).unwrap_or("");
     for (path, _) in record_rows(&installed) {
         let admin = path
             .strip_prefix(info_dir)
@@ -324,7 +348,8 @@ pub fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, Option<std::time::SystemTi
             d.flatten()
                 .filter_map(|e| {
                     let m = e.metadata().ok()?;
-                    m.is_file().then(|| (e.path(), (m.len(), m.modified().ok())))
+                    m.is_file()
+                        .then(|| (e.path(), (m.len(), m.modified().ok())))
                 })
                 .collect()
         })
@@ -332,12 +357,16 @@ pub fn listing(dir: &Path) -> BTreeMap<PathBuf, (u64, Option<std::time::SystemTi
 }
 
 /// Checks the files new or changed in a download directory (`before`: [`listing`] taken
-/// before the run); deletes and names each that is not a target served in this run.
+/// before the run); deletes and names each that is not a target served in this run. With
+/// `allow_local` such files are kept and returned instead (the user's own local sources,
+/// NOT verified by TUF).
 pub fn downloads(
     dir: &Path,
     before: &BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>,
     served: &[Served],
-) -> Result<(), InterposeError> {
+    allow_local: bool,
+) -> Result<Vec<String>, InterposeError> {
+    let mut local = Vec::new();
     let hashes: BTreeSet<&str> = served.iter().map(|s| s.sha256.as_str()).collect();
     let mut unverified = Vec::new();
     for (path, meta) in listing(dir) {
@@ -345,7 +374,9 @@ pub fn downloads(
             continue;
         }
         let ok = sha256_file(&path).is_ok_and(|h| hashes.contains(h.as_str()));
-        if !ok {
+        if !ok && allow_local {
+            local.push(format!("{} (not served by TUF)", path.display()));
+        } else if !ok {
             let removed = std::fs::remove_file(&path).is_ok();
             unverified.push(format!(
                 "{} was not served verified by TUF ({})",
@@ -355,7 +386,7 @@ pub fn downloads(
         }
     }
     if unverified.is_empty() {
-        Ok(())
+        Ok(local)
     } else {
         Err(InterposeError::Unverified(unverified))
     }
@@ -395,7 +426,10 @@ mod tests {
             r#"{"url":"file:///src/g","dir_info":{}}"#,
             r#"{"url":"http://x/g.whl","archive_info":{}}"#,
         ] {
-            assert!(pip_report(report(info).as_bytes(), &s, false).is_err(), "{info}");
+            assert!(
+                pip_report(report(info).as_bytes(), &s, false).is_err(),
+                "{info}"
+            );
         }
         let local = report(r#"{"url":"file:///src/g","dir_info":{}}"#);
         assert_eq!(pip_report(local.as_bytes(), &s, true).unwrap().len(), 1);
@@ -404,7 +438,13 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {
-        for (i, o) in [("", ""), ("f", "Zg"), ("fo", "Zm8"), ("foo", "Zm9v"), ("foob", "Zm9vYg")] {
+        for (i, o) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+        ] {
             assert_eq!(base64_urlsafe(i.as_bytes()), o);
         }
         assert_eq!(base64_urlsafe(&[0xfb, 0xff]), "-_8");
@@ -412,8 +452,139 @@ mod tests {
 
     #[test]
     fn record_rows_read_quoted_paths() {
-        let rows = record_rows("a/b.py,sha256=x,3\n\"a/c,d.py\",sha256=y,4\nz.dist-info/RECORD,,\n");
+        let rows =
+            record_rows("a/b.py,sha256=x,3\n\"a/c,d.py\",sha256=y,4\nz.dist-info/RECORD,,\n");
         assert_eq!(rows[1], ("a/c,d.py".into(), "sha256=y".into()));
         assert_eq!(rows[2].1, "");
+    }
+
+    /// A scratch directory of its own for one test.
+    fn scratch(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("tuf-proof-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Writes a wheel holding `files` and a RECORD of them, returns its path and RECORD.
+    fn wheel(dir: &Path, files: &[(&str, &[u8])]) -> (PathBuf, String) {
+        use std::io::Write;
+        let mut record = String::new();
+        for (name, data) in files {
+            let digest = base64_urlsafe(&Sha256::digest(data));
+            record.push_str(&format!("{name},sha256={digest},{}\n", data.len()));
+        }
+        record.push_str("gamma-2.1.dist-info/RECORD,,\n");
+        let path = dir.join("gamma-2.1-py3-none-any.whl");
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default();
+        for (name, data) in files {
+            z.start_file(*name, opts).unwrap();
+            z.write_all(data).unwrap();
+        }
+        z.start_file("gamma-2.1.dist-info/RECORD", opts).unwrap();
+        z.write_all(record.as_bytes()).unwrap();
+        z.finish().unwrap();
+        (path, record)
+    }
+
+    /// "Installs" the wheel's files into `site` as an installer would, with `record` as the
+    /// installed RECORD.
+    fn install(site: &Path, files: &[(&str, &[u8])], record: &str) -> PathBuf {
+        for (name, data) in files {
+            let p = site.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, data).unwrap();
+        }
+        let info = site.join("gamma-2.1.dist-info");
+        std::fs::create_dir_all(&info).unwrap();
+        std::fs::write(info.join("RECORD"), record).unwrap();
+        info
+    }
+
+    #[test]
+    fn uv_installs_are_checked_file_by_file_against_the_served_wheel() {
+        let dir = scratch("uv");
+        let site = dir.join("site");
+        let files: &[(&str, &[u8])] = &[
+            ("gamma/__init__.py", b"VERSION = '2.1'\n"),
+            (
+                "gamma-2.1.dist-info/METADATA",
+                b"Name: gamma\nVersion: 2.1\n",
+            ),
+        ];
+        let (path, record) = wheel(&dir, files);
+        let wheels = [Served {
+            path,
+            ..served("00", "packages/gamma-2.1-py3-none-any.whl")
+        }];
+        let before = Installed::snapshot(std::slice::from_ref(&site));
+        let installed_record = format!("{record}gamma-2.1.dist-info/INSTALLER,,\n../../bin/g,,\n");
+        let info = install(&site, files, &installed_record);
+        let changed = Installed::snapshot(std::slice::from_ref(&site)).changed_since(&before);
+        assert_eq!(changed, vec![info.clone()]);
+        assert_eq!(
+            uv_installed(&changed, &wheels, false).unwrap(),
+            Proven::default()
+        );
+
+        // One byte of one installed file differs from the signed wheel.
+        std::fs::write(site.join("gamma/__init__.py"), b"VERSION = '9.9'\n").unwrap();
+        let e = uv_installed(&changed, &wheels, false)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("gamma/__init__.py differs") && e.contains("uv pip uninstall gamma"));
+        std::fs::write(site.join("gamma/__init__.py"), files[0].1).unwrap();
+
+        // The installed RECORD names a file the wheel does not hold.
+        let extra = format!("{installed_record}gamma/evil.py,sha256=x,1\n");
+        std::fs::write(info.join("RECORD"), extra).unwrap();
+        let e = uv_installed(&changed, &wheels, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("gamma/evil.py is not in the verified wheel"),
+            "{e}"
+        );
+
+        // A file the wheel lists is missing.
+        std::fs::write(info.join("RECORD"), &installed_record).unwrap();
+        std::fs::remove_file(site.join("gamma-2.1.dist-info/METADATA")).unwrap();
+        assert!(uv_installed(&changed, &wheels, false).is_err());
+
+        // Nothing of that name and version was served; a served sdist proves a build only.
+        // Under --allow-local it is listed as the user's own, unverified.
+        assert!(uv_installed(&changed, &[], false).is_err());
+        let local = uv_installed(&changed, &[], true).unwrap();
+        assert!(local.built.is_empty() && local.local[0].starts_with("gamma-2.1 in "));
+        let sdist = [served("00", "packages/gamma-2.1.tar.gz")];
+        let proven = uv_installed(&changed, &sdist, false).unwrap();
+        assert_eq!(
+            proven.built,
+            vec!["gamma-2.1 (built from verified packages/gamma-2.1.tar.gz)"]
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn downloads_that_were_not_served_are_deleted() {
+        let dir = scratch("dl");
+        std::fs::write(dir.join("kept.txt"), b"there before").unwrap();
+        let before = listing(&dir);
+        std::fs::write(dir.join("good.whl"), b"good").unwrap();
+        std::fs::write(dir.join("evil.whl"), b"evil").unwrap();
+        let good = hex::encode(Sha256::digest(b"good"));
+        let s = [served(&good, "packages/good.whl")];
+        let local = downloads(&dir, &before, &s, true).unwrap();
+        assert!(local.len() == 1 && local[0].contains("evil.whl (not served by TUF)"));
+        let e = downloads(&dir, &before, &s, false).unwrap_err().to_string();
+        assert!(
+            e.contains("evil.whl was not served verified by TUF (deleted)"),
+            "{e}"
+        );
+        assert!(!dir.join("evil.whl").exists());
+        assert!(dir.join("good.whl").exists() && dir.join("kept.txt").exists());
+        assert!(downloads(&dir, &listing(&dir), &s, false).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

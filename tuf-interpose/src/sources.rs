@@ -203,14 +203,26 @@ fn split_option(token: &str) -> (String, Option<String>) {
 }
 
 fn takes_value(name: &str) -> bool {
-    [FILE_OPTIONS, INDEX_OPTIONS, FIND_LINKS, EDITABLE, REPLACING, VALUED]
-        .iter()
-        .any(|set| set.contains(&name))
+    [
+        FILE_OPTIONS,
+        INDEX_OPTIONS,
+        FIND_LINKS,
+        EDITABLE,
+        REPLACING,
+        VALUED,
+    ]
+    .iter()
+    .any(|set| set.contains(&name))
 }
 
 impl Walk<'_> {
     /// Walks `(where, token)` pairs: options and requirements (one token each).
-    fn tokens(&mut self, tokens: &[(String, String)], base: &Path, depth: usize) -> Result<(), InterposeError> {
+    fn tokens(
+        &mut self,
+        tokens: &[(String, String)],
+        base: &Path,
+        depth: usize,
+    ) -> Result<(), InterposeError> {
         let mut i = 0;
         while i < tokens.len() {
             let (at, token) = &tokens[i];
@@ -341,13 +353,7 @@ impl Walk<'_> {
     }
 
     /// A URL given as a requirement, an index or a requirements file.
-    fn url(
-        &mut self,
-        at: &str,
-        item: &str,
-        url: &str,
-        what: &str,
-    ) -> Result<(), InterposeError> {
+    fn url(&mut self, at: &str, item: &str, url: &str, what: &str) -> Result<(), InterposeError> {
         let lower = url.to_ascii_lowercase();
         for vcs in ["git+", "hg+", "svn+", "bzr+"] {
             if lower.starts_with(vcs) {
@@ -672,7 +678,10 @@ mod tests {
         .unwrap();
         let e = check(&policy(false), &["-r".into(), "top.txt".into()], d.path()).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("sub/cons.txt:3: \"x @ file:///evil.whl\""), "{msg}");
+        assert!(
+            msg.contains("sub/cons.txt:3: \"x @ file:///evil.whl\""),
+            "{msg}"
+        );
         // With --allow-local it passes and is reported; the cycle back to top.txt ends.
         let ok = check(&policy(true), &["-rtop.txt".into()], d.path()).unwrap();
         assert_eq!(ok.local.len(), 1, "{ok:?}");
