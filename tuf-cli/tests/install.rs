@@ -628,15 +628,29 @@ fn pip_configuration_outside_the_environment_is_not_read() {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("pip.conf"), &conf).unwrap();
     }
+    // uv's user and system configuration files say the same.
+    let uv_conf = format!(
+        "[pip]\nfind-links = [{:?}]\nno-index = true\n",
+        evil.display().to_string()
+    );
+    for dir in [home.join(".config/uv"), home.join("xdg/uv")] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("uv.toml"), &uv_conf).unwrap();
+    }
     let evil_text = evil.display().to_string();
     let env = [
         ("HOME", home.display().to_string()),
         ("XDG_CONFIG_HOME", format!("{}/.config", home.display())),
         ("XDG_CONFIG_DIRS", format!("{}/xdg", home.display())),
-        ("PIP_FIND_LINKS", evil_text),
+        ("PIP_FIND_LINKS", evil_text.clone()),
         (
             "PIP_CONFIG_FILE",
             format!("{}/.pip/pip.conf", home.display()),
+        ),
+        ("UV_FIND_LINKS", evil_text),
+        (
+            "UV_CONFIG_FILE",
+            format!("{}/.config/uv/uv.toml", home.display()),
         ),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -649,15 +663,39 @@ fn pip_configuration_outside_the_environment_is_not_read() {
         .envs(env.iter().copied()));
     assert!(ok, "{out}");
     assert_eq!(installed_version(&plain, "gamma").as_deref(), Some("9.9"));
-    // Through TUF: the verified 2.1.
-    let site = m.site("site-conf");
-    let (ok, out) = m.cli_env("install", "c1", &["gamma", "--", "--target", &site], &env);
+    // Control: so does plain uv.
+    let plain = m.work.path().join("site-plain-uv");
+    let (ok, out) = run(Command::new(uv_path())
+        .args(["pip", "install", "--python"])
+        .arg(python())
+        .arg("--target")
+        .arg(&plain)
+        .arg("gamma")
+        .envs(env.iter().copied()));
     assert!(ok, "{out}");
-    assert_eq!(
-        installed_version(Path::new(&site), "gamma").as_deref(),
-        Some("2.1"),
-        "{out}"
-    );
+    assert_eq!(installed_version(&plain, "gamma").as_deref(), Some("9.9"));
+    // Through TUF: the verified 2.1, with every installer.
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-conf-{label}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "gamma",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        assert!(ok, "{label}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "gamma").as_deref(),
+            Some("2.1"),
+            "{label}: {out}"
+        );
+    }
 }
 
 #[test]
@@ -672,9 +710,9 @@ fn loopback_is_not_exempt_from_the_proxy() {
     let index = format!("http://localhost:{}/", server.port);
     // The caller's NO_PROXY does not reach the installer either.
     let env = [("NO_PROXY", "*"), ("no_proxy", "*")];
-    let uv = python().with_file_name("uv").display().to_string();
-    for installer in ["pip", "uv"] {
-        let site = m.site(&format!("site-loop-{installer}"));
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-loop-{label}"));
         let args = [
             "--installer",
             installer,
@@ -685,15 +723,15 @@ fn loopback_is_not_exempt_from_the_proxy() {
             "--target",
             &site,
         ];
-        let (ok, out) = m.cli_env("install", &format!("c-{installer}"), &args, &env);
-        assert!(!ok, "{installer} installed from loopback directly: {out}");
+        let (ok, out) = m.cli_with("install", &format!("c-{label}"), &args, &env, &py);
+        assert!(!ok, "{label} installed from loopback directly: {out}");
         assert!(
             installed_version(Path::new(&site), "gamma").is_none(),
             "{out}"
         );
         assert!(out.contains(&format!("127.0.0.1:{}", server.port)), "{out}");
         // An extra index on loopback: ignored, the verified version installed.
-        let site = m.site(&format!("site-loop-index-{installer}"));
+        let site = m.site(&format!("site-loop-index-{label}"));
         let args = [
             "--installer",
             installer,
@@ -706,11 +744,11 @@ fn loopback_is_not_exempt_from_the_proxy() {
             "--target",
             &site,
         ];
-        let (_, out) = m.cli_env("install", &format!("c-{installer}"), &args, &env);
+        let (_, out) = m.cli_with("install", &format!("c-{label}"), &args, &env, &py);
         assert_ne!(
             installed_version(Path::new(&site), "gamma").as_deref(),
             Some("9.9"),
-            "{installer}: {out}"
+            "{label}: {out}"
         );
     }
 }
@@ -740,13 +778,31 @@ fn the_callers_python_environment_does_not_reach_pip() {
         ("PIP_INDEX_URL", "http://127.0.0.1:9/simple/"),
         ("UV_INDEX_URL", "http://127.0.0.1:9/simple/"),
     ];
-    let (ok, out) = m.cli_env("install", "c1", &["gamma", "--", "--target", &site], &env);
-    assert!(ok, "{out}");
-    assert!(!marker.exists(), "code from the caller's PYTHONPATH ran");
-    assert_eq!(
-        installed_version(Path::new(&site), "gamma").as_deref(),
-        Some("2.1")
-    );
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let site = format!("{site}-{label}");
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "gamma",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        assert!(ok, "{label}: {out}");
+        assert!(
+            !marker.exists(),
+            "{label}: code from the caller's PYTHONPATH ran"
+        );
+        assert_eq!(
+            installed_version(Path::new(&site), "gamma").as_deref(),
+            Some("2.1"),
+            "{label}: {out}"
+        );
+    }
 }
 
 #[cfg(target_os = "linux")]
