@@ -365,20 +365,45 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     let m = mirror();
     // A direct URL to PyPI's file host: intercepted (CONNECT), served from the verified target.
     let direct = "gamma @ https://files.pythonhosted.org/packages/gamma-2.1-py3-none-any.whl";
-    let site = m.site("site-direct");
-    let (ok, out) = m.cli("install", "c1", &[direct, "--", "--target", &site]);
-    assert!(ok, "{out}");
-    assert_eq!(installed(Path::new(&site)), ["gamma"], "{out}");
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-direct-{label}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            direct,
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", &format!("c1-{label}"), &args, &[], &py);
+        assert!(ok, "{label}: {out}");
+        assert_eq!(installed(Path::new(&site)), ["gamma"], "{label}: {out}");
+    }
 
     // The same URL with the file tampered with on the mirror: refused.
     let (served, original) = m.tamper_gamma();
-    let site = m.site("site-direct-bad");
-    let (ok, out) = m.cli("install", "c2", &[direct, "--", "--target", &site]);
-    assert!(
-        !ok,
-        "a tampered file behind a direct URL was installed: {out}"
-    );
-    assert!(installed(Path::new(&site)).is_empty());
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-direct-bad-{label}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            direct,
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", &format!("c2-{label}"), &args, &[], &py);
+        assert!(
+            !ok,
+            "{label}: a tampered file behind a direct URL was installed: {out}"
+        );
+        assert!(installed(Path::new(&site)).is_empty(), "{label}: {out}");
+    }
     std::fs::write(&served, &original).unwrap();
 
     // A URL to a host no TUF repository covers: refused with a clear message, not fetched.
@@ -437,9 +462,8 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
         .args(["repo", "--repo", "r", "add-dists", "dists"])
         .current_dir(w));
     assert!(ok, "{out}");
-    let uv = python().with_file_name("uv").display().to_string();
-    for installer in ["pip", "uv"] {
-        let site = m.site(&format!("site-dep-{installer}"));
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-dep-{label}"));
         let args = [
             "--installer",
             installer,
@@ -450,14 +474,14 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
             "--target",
             &site,
         ];
-        let (ok, out) = m.cli("install", &format!("c5-{installer}"), &args);
-        assert!(!ok, "{installer}: {out}");
+        let (ok, out) = m.cli_with("install", &format!("c5-{label}"), &args, &[], &py);
+        assert!(!ok, "{label}: {out}");
         // (uv refuses URL dependencies of index packages itself.)
         assert!(
             installer == "uv" || out.contains("refused CONNECT downloads.example.com:443"),
-            "{installer}: {out}"
+            "{label}: {out}"
         );
-        assert!(installed(Path::new(&site)).is_empty(), "{installer}: {out}");
+        assert!(installed(Path::new(&site)).is_empty(), "{label}: {out}");
     }
 }
 
@@ -927,11 +951,11 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
     let log = m.work.path().join("connections.log");
     let (mut server, port) = listener(&log);
     publish_sdists(&m, port);
-    let uv = python().with_file_name("uv").display().to_string();
-    for installer in ["pip", "uv"] {
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
         // Control: an sdist whose build dependency comes from the index installs through
         // TUF, with build isolation, inside the sandbox.
-        let site = m.site(&format!("site-honest-{installer}"));
+        let site = m.site(&format!("site-honest-{label}"));
         let args = [
             "-v",
             "--sandbox",
@@ -945,19 +969,19 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
             "--target",
             &site,
         ];
-        let (ok, out) = m.cli("install", &format!("c-h-{installer}"), &args);
-        assert!(ok, "{installer}: {out}");
+        let (ok, out) = m.cli_with("install", &format!("c-h-{label}"), &args, &[], &py);
+        assert!(ok, "{label}: {out}");
         assert_eq!(
             installed_version(Path::new(&site), "honest").as_deref(),
             Some("1.0"),
-            "{installer}: {out}"
+            "{label}: {out}"
         );
         assert!(
             out.contains("target packages/tinybackend-1.0-py3-none-any.whl"),
-            "{installer}: the build dependency did not come through TUF: {out}"
+            "{label}: the build dependency did not come through TUF: {out}"
         );
         // A build backend that opens a socket to loopback outside: no route, install fails.
-        let site = m.site(&format!("site-sneaky-{installer}"));
+        let site = m.site(&format!("site-sneaky-{label}"));
         let args = [
             "--sandbox",
             "on",
@@ -970,13 +994,10 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
             "--target",
             &site,
         ];
-        let (ok, out) = m.cli("install", &format!("c-s-{installer}"), &args);
-        assert!(!ok, "{installer}: the backend's connection went out: {out}");
+        let (ok, out) = m.cli_with("install", &format!("c-s-{label}"), &args, &[], &py);
+        assert!(!ok, "{label}: the backend's connection went out: {out}");
         assert!(installed_version(Path::new(&site), "sneaky").is_none());
-        assert!(
-            !log.exists(),
-            "{installer}: the listener outside was reached"
-        );
+        assert!(!log.exists(), "{label}: the listener outside was reached");
     }
     // Without the sandbox the same backend reaches the listener: the layer is what stops it.
     let site = m.site("site-sneaky-off");
