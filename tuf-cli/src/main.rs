@@ -1,5 +1,6 @@
 //! `tuf-cli`: a TUF client, repository tool, installer front end and conformance runner on the
-//! command line. Argument parsing, logs and output only: every check is in the libraries.
+//! command line. Argument parsing, logs and output; the TUF checks, the proxy, the installer
+//! session and its proof are in the libraries (`tuf-updater`, `tuf-interpose`, `tuf-repo`).
 
 mod client;
 mod conformance;

@@ -120,7 +120,7 @@ pub trait Signed: Sized + Clone + PartialEq {
         self.common().expires
     }
 
-    /// Whether this is expired at `reference` (spec 5.3.10, 5.4.4, 5.5.6, 5.6.6).
+    /// Whether this is expired at `reference` (spec 5.3.10, 5.4.4, 5.5.6, 5.6.5).
     fn is_expired_at(&self, reference: Expiry) -> bool {
         self.common().expires.is_expired_at(reference)
     }

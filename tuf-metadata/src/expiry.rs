@@ -128,7 +128,7 @@ impl Expiry {
     }
 
     /// Whether metadata with this expiry is expired at `reference` (spec 5.3.10, 5.4.4, 5.5.6,
-    /// 5.6.6): expired once the reference time reaches the expiry, as python-tuf decides.
+    /// 5.6.5): expired once the reference time reaches the expiry, as python-tuf decides.
     pub fn is_expired_at(self, reference: Expiry) -> bool {
         reference >= self
     }

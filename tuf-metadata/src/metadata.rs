@@ -249,7 +249,7 @@ fn unknown_role(delegator: &str, role: &str) -> MetadataError {
 
 impl Root {
     /// Verifies that top-level role `role`'s metadata is signed by a threshold of the keys
-    /// this root lists for it (spec 5.3.4/5.3.5 for root, 5.4.2, 5.5.3, 5.6.3).
+    /// this root lists for it (spec 5.3.4 for root, 5.4.2, 5.5.3, 5.6.3).
     pub fn verify_delegate<U: Signed>(
         &self,
         role: &str,

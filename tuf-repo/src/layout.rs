@@ -96,7 +96,7 @@ impl Bins {
     }
 }
 
-/// Where a target is stored and served: `dir/HASH.name` (consistent snapshots, spec 5.7.2).
+/// Where a target is stored and served: `dir/HASH.name` (consistent snapshots, spec 5.7.3).
 pub fn hashed_name(target: &str, digest: &str) -> String {
     match target.rsplit_once('/') {
         Some((dir, name)) => format!("{dir}/{digest}.{name}"),

@@ -1,5 +1,7 @@
 //! Pluggable async transports for TUF clients, with the hard limits that defeat the
-//! endless-data and slow-retrieval attacks (spec 5.2), mirror failover and per-fetch metrics.
+//! endless-data and slow-retrieval attacks (spec 1.5.2; the byte limits of the client
+//! workflow's download steps 5.3.3, 5.4.1, 5.5.1, 5.6.1 and 5.7.3), mirror failover and
+//! per-fetch metrics.
 //!
 //! * [`Transport`]: the plugin interface (open a URL as a byte stream); built in:
 //!   [`HttpTransport`] (reqwest + rustls, web PKI roots plus an optional private CA, gzip

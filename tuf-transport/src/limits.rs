@@ -1,4 +1,5 @@
-//! The limits every fetch runs under (spec 5.2: endless-data and slow-retrieval attacks).
+//! The limits every fetch runs under: the endless-data and slow-retrieval attacks of spec
+//! 1.5.2, and the "up to N bytes" of the download steps 5.3.3, 5.4.1, 5.5.1, 5.6.1, 5.7.3.
 
 use std::time::Duration;
 

@@ -24,9 +24,11 @@ struct Delegated {
 ///
 /// Feed it bytes in the order of spec section 5 — roots, timestamp, snapshot, targets, then
 /// delegated targets — and it returns verified metadata or the error naming the rule broken.
-/// A failed update leaves the set exactly as it was (an expired timestamp or snapshot is
-/// the one exception, kept as python-tuf does for rollback checks, but never usable as
-/// final).
+/// A failed update leaves the set exactly as it was, with two exceptions that python-tuf
+/// makes too: a timestamp that is validly signed and no rollback but expired, and a snapshot
+/// that is validly signed and no rollback but expired or not the version the timestamp names,
+/// are kept (they still guard later rollback checks) while the update reports its error;
+/// neither is ever usable as final, so nothing after them loads.
 ///
 /// ```
 /// use tuf_updater::TrustedSet;
@@ -132,7 +134,7 @@ impl TrustedSet {
         self.targets.get(name).map(|d| &d.md)
     }
 
-    /// Spec 5.3.4–5.3.8: the next root must be signed by a threshold of the trusted root's
+    /// Spec 5.3.4–5.3.7: the next root must be signed by a threshold of the trusted root's
     /// root keys and of its own, and have exactly the next version. An expired intermediate
     /// root is fine: only the final root's expiry matters (5.3.10).
     pub fn update_root(&mut self, bytes: &[u8]) -> Result<&Metadata<Root>, UpdaterError> {
@@ -351,7 +353,7 @@ impl TrustedSet {
 
     /// Spec 5.6 for any targets role: listed in the snapshot (5.6.1), matching its length and
     /// hashes there (5.6.2), signed by a threshold of the keys `delegator` assigns to `role`
-    /// (5.6.3), of the version the snapshot names (5.6.4), not expired (5.6.6).
+    /// (5.6.3), of the version the snapshot names (5.6.4), not expired (5.6.5).
     pub fn update_delegated_targets(
         &mut self,
         bytes: &[u8],
@@ -381,7 +383,7 @@ impl TrustedSet {
             });
         }
         if new.signed().is_expired_at(self.reference) {
-            return Err(self.expired(role, new.signed().expires(), "5.6.6"));
+            return Err(self.expired(role, new.signed().expires(), "5.6.5"));
         }
         self.targets.insert(
             role.to_owned(),

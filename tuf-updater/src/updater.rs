@@ -519,7 +519,7 @@ impl Updater {
     }
 
     /// The path, relative to a targets mirror, that `target` is served under: with
-    /// consistent snapshots, `dir/HASH.name` for the first listed hash (spec 5.7.2).
+    /// consistent snapshots, `dir/HASH.name` for the first listed hash (spec 5.7.3).
     fn target_url_path(&self, target: &str, info: &TargetFile) -> Result<String, UpdaterError> {
         let consistent = self
             .trusted

@@ -187,7 +187,7 @@ async fn freeze_expired_timestamp_snapshot_targets_and_root_5_3_10_5_4_4_5_5_6_5
             let section = match role {
                 "timestamp" => "5.4.4",
                 "snapshot" => "5.5.6",
-                "targets" => "5.6.6",
+                "targets" => "5.6.5",
                 _ => "5.3.10",
             };
             assert!(matches!(&err, UpdaterError::Expired { role: r, section: s, .. } if r == role && *s == section), "{role}: {err}");
