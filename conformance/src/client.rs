@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use tuf_updater::quote_all;
+use tuf_metadata::naming::{self, quote_all};
 
 /// A client command line: a program and the arguments that come before the protocol's own.
 ///
@@ -244,11 +244,8 @@ impl Client {
 
     /// The version of `role` the client trusts now (from `<metadata dir>/<role>.json`).
     pub fn trusted_version(&self, role: &str) -> Option<u64> {
-        let bytes = std::fs::read(
-            self.metadata_dir()
-                .join(format!("{}.json", quote_all(role))),
-        )
-        .ok()?;
+        let bytes =
+            std::fs::read(self.metadata_dir().join(naming::metadata_file(role, None))).ok()?;
         let value = tuf_metadata::json::parse(&bytes).ok()?;
         value
             .as_object()?

@@ -18,11 +18,11 @@ use std::sync::{Arc, Mutex};
 use tuf_crypto::{HashAlgorithm, KeyAlgorithm, PrivateKey, Signer};
 
 use tuf_metadata::json::{Layout, Map, Value, write_layout};
+use tuf_metadata::naming;
 use tuf_metadata::{
     DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, SuccinctRoles,
     TargetFile, Targets, Timestamp,
 };
-use tuf_updater::quote_all;
 
 /// Files by path below the server root (`metadata/1.root.json`, `targets/<hash>.<name>`).
 pub type Files = Arc<Mutex<BTreeMap<String, Vec<u8>>>>;
@@ -163,11 +163,11 @@ impl Repo {
 
     /// The file name role `role` at `version` is published under.
     pub fn metadata_file(&self, role: &str, version: u64) -> String {
-        if role == "root" || (self.root.consistent_snapshot() && role != "timestamp") {
-            format!("metadata/{version}.{}.json", quote_all(role))
-        } else {
-            format!("metadata/{}.json", quote_all(role))
-        }
+        let versioned = role == "root" || (self.root.consistent_snapshot() && role != "timestamp");
+        format!(
+            "metadata/{}",
+            naming::metadata_file(role, versioned.then_some(version))
+        )
     }
 
     /// The signers of `role`.
@@ -285,16 +285,10 @@ impl Repo {
 
     /// The file name a target is published under (hash-prefixed with consistent snapshots).
     pub fn target_file(&self, path: &str, digest: &str) -> String {
-        let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
-        let dir = if dir.is_empty() {
-            String::new()
-        } else {
-            format!("{dir}/")
-        };
         if self.root.consistent_snapshot() {
-            format!("targets/{dir}{digest}.{name}")
+            format!("targets/{}", naming::hash_prefixed(path, digest))
         } else {
-            format!("targets/{dir}{name}")
+            format!("targets/{path}")
         }
     }
 

@@ -5,7 +5,6 @@
 
 use crate::InterposeError;
 use crate::names::{normalize_name, project_of};
-use percent_encoding::utf8_percent_encode;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -119,7 +118,7 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
         for d in files {
             let href = format!(
                 "../../packages/{}",
-                utf8_percent_encode(&d.file, tuf_updater::PATH_SEGMENT)
+                tuf_metadata::naming::url_segment(&d.file)
             );
             let mut entry = serde_json::json!({"filename": d.file, "url": href, "hashes": {"sha256": d.digest}});
             let mut attrs = String::new();

@@ -54,6 +54,7 @@ pub mod json;
 mod key;
 mod meta;
 mod metadata;
+pub mod naming;
 mod pattern;
 mod role;
 mod root;

@@ -96,14 +96,6 @@ impl Bins {
     }
 }
 
-/// Where a target is stored and served: `dir/HASH.name` (consistent snapshots, spec 5.7.3).
-pub fn hashed_name(target: &str, digest: &str) -> String {
-    match target.rsplit_once('/') {
-        Some((dir, name)) => format!("{dir}/{digest}.{name}"),
-        None => format!("{digest}.{target}"),
-    }
-}
-
 /// The hex SHA-256 of a target path (hash-prefix delegations).
 pub fn path_hash(target: &str) -> String {
     target_path_hash(target)

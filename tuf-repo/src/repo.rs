@@ -3,7 +3,7 @@
 
 use crate::config::RepoConfig;
 use crate::keys::{self, KeyRing, OFFLINE_ROLES};
-use crate::layout::{self, Bins, hashed_name};
+use crate::layout::{self, Bins};
 use crate::{RepoError, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -12,11 +12,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tuf_crypto::{HashAlgorithm, PrivateKey, StreamVerifier};
 use tuf_metadata::json::Layout;
+use tuf_metadata::naming;
 use tuf_metadata::{
     DelegatedRole, DelegatedRoles, Delegations, Expiry, Hashes, Key, MetaFile, Metadata, PathSet,
     Root, Signed, Snapshot, TargetFile, Targets, Timestamp,
 };
-use tuf_updater::{MetadataStore, StoreLock, quote_all, write_atomic};
+use tuf_updater::{MetadataStore, StoreLock, write_atomic};
 use unicode_normalization::UnicodeNormalization;
 
 /// A staged change.
@@ -337,7 +338,7 @@ impl Repository {
         let signed: Vec<SignedBin> = bins
             .par_iter()
             .map(|(name, t)| {
-                let file = format!("{}.{}.json", t.version(), quote_all(name));
+                let file = naming::metadata_file(name, Some(t.version()));
                 let bytes = self.sign_checked(name, t, delegator)?;
                 // A small bin gains little from compression and would cost a file more.
                 let packed = if bytes.len() < GZIP_MIN {
@@ -424,7 +425,7 @@ impl Repository {
             .map(|m| m.version)
             .ok_or_else(|| RepoError::State(format!("snapshot does not list {name}")))?;
         Ok(self
-            .read_metadata::<Targets>(&format!("{v}.{}.json", quote_all(name)), name)?
+            .read_metadata::<Targets>(&naming::metadata_file(name, Some(v)), name)?
             .into_signed())
     }
 
@@ -544,7 +545,7 @@ impl Repository {
         // Written through a temporary name but not flushed one by one: the publish that first
         // refers to it flushes the whole file system (syncfs) before writing the snapshot.
         for digest in hashes.values() {
-            let dest = layout::targets_dir(&self.dir).join(hashed_name(target, digest));
+            let dest = layout::targets_dir(&self.dir).join(naming::hash_prefixed(target, digest));
             if !dest.exists() {
                 let tmp = dest.with_file_name(format!(
                     ".{}.tmp",

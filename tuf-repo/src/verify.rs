@@ -1,10 +1,11 @@
 //! `verify`: the whole repository checked as a client would, every problem reported.
 
-use crate::layout::{self, hashed_name};
+use crate::layout;
 use crate::repo::file_matches;
 use crate::{RepoError, Result};
 use tuf_metadata::Expiry;
-use tuf_updater::{TrustedSet, quote_all};
+use tuf_metadata::naming;
+use tuf_updater::TrustedSet;
 
 /// What `verify` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,7 +94,7 @@ pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport
             continue;
         }
         report.roles_checked += 1;
-        let file = format!("{version}.{}.json", quote_all(role));
+        let file = naming::metadata_file(role, Some(*version));
         let bytes = match read(&file) {
             Ok(b) => b,
             Err(e) => {
@@ -127,7 +128,7 @@ pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport
             if check_targets {
                 report.targets_checked += 1;
                 for (_, digest) in info.hashes.iter() {
-                    let served = tdir.join(hashed_name(path, digest));
+                    let served = tdir.join(naming::hash_prefixed(path, digest));
                     if let Err(e) = file_matches(&served, info, path) {
                         report.problems.push(format!("target {path}: {e}"));
                     }

@@ -472,7 +472,7 @@ fn verify_reports_every_problem() {
             let served = dir
                 .path()
                 .join("targets")
-                .join(tuf_repo::layout::hashed_name(path, digest));
+                .join(tuf_metadata::naming::hash_prefixed(path, digest));
             std::fs::remove_file(&served).unwrap();
             std::fs::write(&served, b"tampered").unwrap();
             tampered += 1;

@@ -42,8 +42,8 @@ mod updater;
 
 pub use error::UpdaterError;
 pub use store::{
-    DirBackend, MemoryBackend, MetadataStore, QUOTE_ALL, StoreBackend, StoreLock,
-    open_regular_file, quote_all, read_regular_file, role_file_stem, write_atomic,
+    DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, open_regular_file,
+    read_regular_file, role_file_stem, write_atomic,
 };
 pub use trusted::{TrustedSet, Update};
-pub use updater::{PATH_SEGMENT, Updater, UpdaterConfig};
+pub use updater::{Updater, UpdaterConfig};

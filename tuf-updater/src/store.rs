@@ -12,7 +12,7 @@
 //! conformance protocol's metadata directory is: every `*.json` in it is a trusted role.
 
 use crate::UpdaterError;
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use percent_encoding::percent_decode_str;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -20,19 +20,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-
-/// What Python's `urllib.parse.quote(s, safe="")` leaves alone: letters, digits and `_.-~`.
-/// Role names and target paths become file names and URL segments with it.
-pub const QUOTE_ALL: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'~');
-
-/// Percent-encodes `s` as `quote(s, safe="")` does (`/` becomes `%2F`).
-pub fn quote_all(s: &str) -> String {
-    utf8_percent_encode(s, QUOTE_ALL).to_string()
-}
 
 /// Local metadata files are bounded too: 64 MiB.
 const MAX_LOCAL: u64 = 64 * 1024 * 1024;

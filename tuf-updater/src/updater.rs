@@ -2,36 +2,17 @@
 //! delegations, downloading targets.
 
 use crate::UpdaterError;
-use crate::store::{MetadataStore, quote_all};
+use crate::store::MetadataStore;
 use crate::trusted::{TrustedSet, Update};
 use bytes::Bytes;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use tuf_crypto::StreamVerifier;
+use tuf_metadata::naming::{self, quote_all};
 use tuf_metadata::{Expiry, Signed, TargetFile};
 use tuf_transport::{Fetcher, Limits, Metrics, TransportError};
 use url::Url;
-
-/// Characters escaped in a target path segment of a URL: controls, space, non-ASCII and the
-/// characters that would change the URL's meaning (`/` is left to separate segments).
-pub const PATH_SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'[')
-    .add(b']')
-    .add(b'|');
 
 /// How an [`Updater`] works.
 #[derive(Debug, Clone)]
@@ -410,11 +391,7 @@ impl Updater {
             }
         })?;
         let consistent = trusted.root().signed().consistent_snapshot();
-        let file = if consistent {
-            format!("{}.{}.json", meta.version, quote_all(role))
-        } else {
-            format!("{}.json", quote_all(role))
-        };
+        let file = naming::metadata_file(role, consistent.then_some(meta.version));
         let limits = self.limits(meta.length.unwrap_or(self.config.targets_max_len));
         let mirrors = self.config.metadata_mirrors.clone();
         let trusted = self
@@ -528,24 +505,11 @@ impl Updater {
             .root()
             .signed()
             .consistent_snapshot();
-        let (dir, name) = match target.rsplit_once('/') {
-            Some((d, n)) => (Some(d), n),
-            None => (None, target),
+        let served = match info.hashes.iter().next() {
+            Some((_, digest)) if consistent => naming::hash_prefixed(target, digest),
+            _ => target.to_owned(),
         };
-        let name = match info.hashes.iter().next() {
-            Some((_, digest)) if consistent => format!("{digest}.{name}"),
-            _ => name.to_owned(),
-        };
-        let encode = |s: &str| utf8_percent_encode(s, PATH_SEGMENT).to_string();
-        let mut out = String::new();
-        if let Some(d) = dir {
-            for seg in d.split('/') {
-                out.push_str(&encode(seg));
-                out.push('/');
-            }
-        }
-        out.push_str(&encode(&name));
-        Ok(out)
+        Ok(naming::url_path(&served))
     }
 
     /// Downloads several targets, at most [`UpdaterConfig::concurrency`] at a time; results

@@ -9,9 +9,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use support::Server;
 use support::sim::Sim;
+use tuf_metadata::naming;
 use tuf_transport::{Fetcher, HttpConfig, TransportRegistry};
 use tuf_updater::{
-    MemoryBackend, MetadataStore, StoreBackend, Updater, UpdaterConfig, UpdaterError, quote_all,
+    MemoryBackend, MetadataStore, StoreBackend, Updater, UpdaterConfig, UpdaterError,
     role_file_stem,
 };
 
@@ -62,7 +63,7 @@ fn top_level_files_never_meet_delegated_roles_on_a_case_insensitive_store() {
     }
     // The earlier layout (`quote(role).json` beside the top-level files) collides here.
     assert_eq!(
-        format!("{}.json", quote_all("Timestamp")).to_lowercase(),
+        naming::metadata_file("Timestamp", None).to_lowercase(),
         "timestamp.json"
     );
     let files = backend.snapshot();
@@ -194,7 +195,7 @@ async fn a_store_in_the_earlier_layout_is_migrated() {
         assert!(mdir.join("%41.json").is_file() && mdir.join("a.json").is_file());
         std::fs::rename(
             mdir.join("%41.json"),
-            mdir.join(format!("{}.json", quote_all("A"))),
+            mdir.join(naming::metadata_file("A", None)),
         )
         .unwrap();
         std::fs::write(mdir.join("staged.json"), b"{\"not\":\"metadata\"}").unwrap();

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use tuf_crypto::{HashAlgorithm, KeyAlgorithm, PrivateKey, Signer};
 use tuf_metadata::json::Layout;
+use tuf_metadata::naming;
 use tuf_metadata::{
     DelegatedRole, Expiry, Key, MetaFile, Metadata, PathSet, Root, Signed, Snapshot, TargetFile,
     Targets, Timestamp,
 };
-use tuf_updater::quote_all;
 
 pub fn far() -> Expiry {
     Expiry::parse("2099-01-01T00:00:00Z").unwrap()
@@ -141,13 +141,11 @@ impl Sim {
             self.delegated.get_mut(role).unwrap()
         };
         t.add_target(path, info);
-        let (dir, name) = path.rsplit_once('/').map_or(("", path), |(d, n)| (d, n));
         let file = self
             .dir
             .path()
             .join("targets")
-            .join(dir)
-            .join(format!("{digest}.{name}"));
+            .join(naming::hash_prefixed(path, &digest));
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(file, content).unwrap();
     }
@@ -189,7 +187,7 @@ impl Sim {
             t.bump_version().unwrap();
             let version = t.version();
             let bytes = sign(&self.delegated[&name], &self.signers(&name));
-            self.write(&format!("{version}.{}.json", quote_all(&name)), &bytes);
+            self.write(&naming::metadata_file(&name, Some(version)), &bytes);
             self.snapshot
                 .meta
                 .insert(format!("{name}.json"), MetaFile::new(version));

@@ -1,0 +1,106 @@
+//! File names and URL paths the specification fixes: a role's metadata file (versioned with
+//! consistent snapshots), a target's hash-prefixed name, and the percent-encodings that make
+//! role names and target paths safe as file names and URL segments.
+//!
+//! ```
+//! use tuf_metadata::naming;
+//!
+//! assert_eq!(naming::metadata_file("root", Some(2)), "2.root.json");
+//! assert_eq!(naming::metadata_file("bins/a", None), "bins%2Fa.json");
+//! assert_eq!(naming::hash_prefixed("packages/x.whl", "ab12"), "packages/ab12.x.whl");
+//! assert_eq!(naming::url_path("a b/c#d.txt"), "a%20b/c%23d.txt");
+//! ```
+
+use std::fmt::Write;
+
+/// Percent-encodes every byte but ASCII letters, digits and `_.-~`, as Python's
+/// `urllib.parse.quote(s, safe="")` does (so `/` becomes `%2F`): how python-tuf names the
+/// files of delegated roles and local targets, and so does this project.
+pub fn quote_all(s: &str) -> String {
+    encode(s, |b| b.is_ascii_alphanumeric() || b"_.-~".contains(&b))
+}
+
+/// Percent-encodes one segment of a URL path: controls, space, non-ASCII and the characters
+/// that would change a URL's meaning (`"#%<>?\`{}^[]|` and `\`), nothing else.
+pub fn url_segment(s: &str) -> String {
+    encode(s, |b| {
+        b.is_ascii_graphic() && !b"\"#%<>?`{}\\^[]|/".contains(&b)
+    })
+}
+
+/// A target path as a URL path relative to a targets base: each `/`-separated segment
+/// encoded by [`url_segment`].
+pub fn url_path(target: &str) -> String {
+    target
+        .split('/')
+        .map(url_segment)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The file name of `role`'s metadata: `VERSION.ROLE.json` when `version` is given (root
+/// always, every role with consistent snapshots; spec 5.3.3, 5.5.1, 5.6.1), else
+/// `ROLE.json`. The role name is encoded by [`quote_all`], as python-tuf does.
+pub fn metadata_file(role: &str, version: Option<u64>) -> String {
+    match version {
+        Some(v) => format!("{v}.{}.json", quote_all(role)),
+        None => format!("{}.json", quote_all(role)),
+    }
+}
+
+/// A target path with `digest` prefixed to its last segment, `dir/DIGEST.name`: the name a
+/// target is served under with consistent snapshots (spec 5.7.3).
+pub fn hash_prefixed(target: &str, digest: &str) -> String {
+    match target.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/{digest}.{name}"),
+        None => format!("{digest}.{target}"),
+    }
+}
+
+fn encode(s: &str, keep: impl Fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if keep(b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_all_matches_python_quote_with_nothing_safe() {
+        // urllib.parse.quote(s, safe="") for each.
+        for (s, q) in [
+            ("targets", "targets"),
+            ("bins/0-1f", "bins%2F0-1f"),
+            ("a b+c", "a%20b%2Bc"),
+            ("ü", "%C3%BC"),
+            ("~x_y.z-", "~x_y.z-"),
+            ("..", ".."),
+        ] {
+            assert_eq!(quote_all(s), q);
+        }
+    }
+
+    #[test]
+    fn url_segments_keep_what_a_url_path_may_hold() {
+        assert_eq!(url_segment("x+1!$&'()*,;=:@.whl"), "x+1!$&'()*,;=:@.whl");
+        assert_eq!(url_segment("a/b?c#d%e"), "a%2Fb%3Fc%23d%25e");
+        assert_eq!(url_segment("é\u{7f}\n"), "%C3%A9%7F%0A");
+        assert_eq!(url_path("simple/é/index.html"), "simple/%C3%A9/index.html");
+    }
+
+    #[test]
+    fn names_of_metadata_and_hash_prefixed_targets() {
+        assert_eq!(metadata_file("targets", Some(7)), "7.targets.json");
+        assert_eq!(metadata_file("timestamp", None), "timestamp.json");
+        assert_eq!(hash_prefixed("a.txt", "00"), "00.a.txt");
+        assert_eq!(hash_prefixed("a/b/c.txt", "ff"), "a/b/ff.c.txt");
+    }
+}
