@@ -16,8 +16,11 @@ fn main() {
             1 => tracing::Level::INFO,
             _ => tracing::Level::DEBUG,
         };
+        let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
         let _ = tracing_subscriber::fmt()
             .with_max_level(level)
+            .with_ansi(colour)
             .with_writer(std::io::stderr)
             .try_init();
         let runtime = match tokio::runtime::Builder::new_current_thread()
