@@ -143,7 +143,10 @@ async fn init_refresh_info_download_and_stats() {
     assert!(err.contains("The file's sha256 hash is correct: "), "{err}");
     assert!(err.contains("metadata overhead: 2 requests"), "{err}");
     // Logs into a pipe carry no colour codes.
-    assert!(!err.contains('\u{1b}'), "ANSI codes in a piped log: {err:?}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "ANSI codes in a piped log: {err:?}"
+    );
     // Not found, and a missing target, exit non-zero with the rule.
     let out = cli(&mdir, &server)
         .args(["info", "nope.txt"])
