@@ -1,6 +1,10 @@
 //! `tuf-cli install` with the real, unmodified pip: a mirror of wheels made on the spot, built
 //! with `tuf-cli repo`, served over HTTPS with a CA made on the spot, installed through the
 //! verifying proxy — and attacks on the mirror that must stop the install.
+//!
+//! Unix only: the tests build POSIX virtual environments (`bin/python`), shell scripts and a
+//! `git daemon`.
+#![cfg(unix)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -162,15 +162,7 @@ impl Session {
         };
         let mut proxy = start_guarded(interposer.clone(), guard.clone()).await?;
         let socket_dir = match &options.sandbox {
-            Some(_) => {
-                let dir = tempfile::Builder::new()
-                    .prefix("tuf-sandbox")
-                    .tempdir()
-                    .map_err(io("sandbox socket directory"))?;
-                #[cfg(unix)]
-                proxy.listen_unix(interposer.clone(), guard, &dir.path().join("proxy.sock"))?;
-                Some(dir)
-            }
+            Some(_) => Some(sandbox_socket(&mut proxy, interposer.clone(), guard)?),
             None => None,
         };
         tracing::info!(
@@ -358,6 +350,34 @@ impl Session {
             unverified,
         })
     }
+}
+
+/// A private directory holding the Unix socket through which the sandboxed installer
+/// reaches `proxy` ([`crate::sandbox`]).
+#[cfg(unix)]
+fn sandbox_socket(
+    proxy: &mut Proxy,
+    interposer: Arc<Interposer>,
+    guard: Option<Arc<Guard>>,
+) -> Result<tempfile::TempDir, InterposeError> {
+    let dir = tempfile::Builder::new()
+        .prefix("tuf-sandbox")
+        .tempdir()
+        .map_err(io("sandbox socket directory"))?;
+    proxy.listen_unix(interposer, guard, &dir.path().join("proxy.sock"))?;
+    Ok(dir)
+}
+
+/// The network sandbox needs Linux network namespaces.
+#[cfg(not(unix))]
+fn sandbox_socket(
+    _proxy: &mut Proxy,
+    _interposer: Arc<Interposer>,
+    _guard: Option<Arc<Guard>>,
+) -> Result<tempfile::TempDir, InterposeError> {
+    Err(InterposeError::Proxy(
+        "the network sandbox needs Linux network namespaces".into(),
+    ))
 }
 
 /// What is recorded before the run, for the proof after it.

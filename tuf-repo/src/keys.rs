@@ -1,11 +1,11 @@
-//! Key files: PKCS#8 PEM, mode 0600, offline keys (root, targets, bins) apart from the one
+//! Key files: PKCS#8 PEM, readable by their owner only (mode 0600 on Unix; on Windows they
+//! take the ACL of the directory they are created in, by default the user's), offline keys (root, targets, bins) apart from the one
 //! online key (timestamp, snapshot, bin-n). Signing goes through [`Signer`], so an HSM or KMS
 //! signer can stand in for a file.
 
 use crate::{RepoError, Result};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use tuf_crypto::{KeyAlgorithm, PrivateKey, Signer};
 
@@ -45,12 +45,11 @@ pub fn write_key(path: &Path, key: &PrivateKey) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| RepoError::io(dir, e))?;
     }
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| RepoError::io(path, e))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path).map_err(|e| RepoError::io(path, e))?;
     f.write_all(pem.as_bytes())
         .and_then(|()| f.sync_all())
         .map_err(|e| RepoError::io(path, e))

@@ -357,15 +357,19 @@ impl Repository {
             .collect::<Result<_>>()?;
         let mdir = layout::metadata_dir(&self.dir);
         let mut out = Vec::with_capacity(signed.len());
+        let mut written = Vec::with_capacity(signed.len() * 2);
         for b in signed {
             if let Some(packed) = &b.packed {
-                write_unsynced(&mdir.join(format!("{}.gz", b.file)), packed)?;
+                let gz = mdir.join(format!("{}.gz", b.file));
+                write_unsynced(&gz, packed)?;
+                written.push(gz);
             }
-            write_unsynced(&mdir.join(&b.file), &b.bytes)?;
+            let path = mdir.join(&b.file);
+            write_unsynced(&path, &b.bytes)?;
+            written.push(path);
             out.push((b.name, b.version, b.bytes.len() as u64));
         }
-        let dir = std::fs::File::open(&mdir).map_err(|e| RepoError::io(&mdir, e))?;
-        rustix::fs::syncfs(&dir).map_err(|e| RepoError::io(&mdir, e.into()))?;
+        make_durable(&mdir, &written)?;
         Ok(out)
     }
 
@@ -1107,6 +1111,33 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 /// metadata refers to it yet, so nothing can read it half-written.
 fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| RepoError::io(path, e))
+}
+
+/// Makes `files`, new in `dir`, durable: one `syncfs` of the file system where the system
+/// has it (Linux, Android), else each file flushed and then the directory (where a
+/// directory can be opened for that: Unix).
+fn make_durable(dir: &Path, files: &[PathBuf]) -> Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let _ = files;
+        let d = std::fs::File::open(dir).map_err(|e| RepoError::io(dir, e))?;
+        rustix::fs::syncfs(&d).map_err(|e| RepoError::io(dir, e.into()))
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        for f in files {
+            std::fs::File::open(f)
+                .and_then(|h| h.sync_all())
+                .map_err(|e| RepoError::io(f, e))?;
+        }
+        #[cfg(unix)]
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| RepoError::io(dir, e))?;
+        #[cfg(not(unix))]
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// What a role is delegated by, for checking signatures before anything is written.

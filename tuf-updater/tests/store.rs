@@ -12,8 +12,7 @@ use support::sim::Sim;
 use tuf_metadata::naming;
 use tuf_transport::{Fetcher, HttpConfig, TransportRegistry};
 use tuf_updater::{
-    MemoryBackend, MetadataStore, StoreBackend, Updater, UpdaterConfig, UpdaterError,
-    role_file_stem,
+    MemoryBackend, MetadataStore, StoreBackend, Updater, UpdaterConfig, role_file_stem,
 };
 
 async fn bounded<T>(f: impl Future<Output = T>) -> T {
@@ -253,7 +252,7 @@ async fn a_fifo_in_the_metadata_directory_is_an_error_not_a_wait() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, UpdaterError::Store { path, reason } if path.ends_with("timestamp.json") && reason.contains("not a regular file")),
+            matches!(&err, tuf_updater::UpdaterError::Store { path, reason } if path.ends_with("timestamp.json") && reason.contains("not a regular file")),
             "{err}"
         );
         assert!(started.elapsed() < Duration::from_secs(5));
