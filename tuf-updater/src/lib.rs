@@ -11,39 +11,56 @@
 //!   lazy delegated roles in a pre-order depth-first search, and targets streamed to disk in
 //!   constant memory with length and hashes checked on the way.
 //!
-//! ```no_run
-//! use tuf_transport::{Fetcher, HttpConfig, TransportRegistry};
-//! use tuf_updater::{Updater, UpdaterConfig};
+//! Five lines to a verified file (here against a recorded copy of Sigstore's production
+//! repository shipped with this crate, read through `file://` as of a moment it was valid):
 //!
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let dir = std::path::Path::new("/var/lib/myapp/tuf");
-//! Updater::init(dir, &std::fs::read("root.json")?)?;
-//! let mut config = UpdaterConfig::new(
-//!     dir,
-//!     vec![url::Url::parse("https://example.org/metadata/")?],
-//!     vec![url::Url::parse("https://example.org/targets/")?],
-//! );
-//! config.target_dir = Some("/var/cache/myapp".into());
-//! let fetcher = Fetcher::new(TransportRegistry::with_defaults(&HttpConfig::default(), None)?);
-//! let mut updater = Updater::new(config, fetcher)?;
-//! updater.refresh().await?;
-//! let info = updater.target_info("packages/app-2.0.tar.gz").await?;
-//! let path = match updater.find_cached_target("packages/app-2.0.tar.gz", &info).await? {
-//!     Some(p) => p,
-//!     None => updater.download_target("packages/app-2.0.tar.gz", &info).await?,
-//! };
-//! # Ok(()) }
 //! ```
+//! use tuf_updater::{Expiry, Updater};
+//! # let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sigstore");
+//! # let work = tempfile::tempdir().unwrap();
+//! # let (dir, cache) = (work.path().join("metadata"), work.path().join("targets"));
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//!
+//! let mut updater = Updater::builder(&dir)
+//!     .trusted_root(std::fs::read(format!("{repo}/metadata/5.root.json"))?)
+//!     .metadata_url(format!("file://{repo}/metadata/"))
+//!     .targets_url(format!("file://{repo}/targets/"))
+//!     .target_dir(&cache)
+//!     .reference_time(Expiry::parse("2026-08-22T00:00:00Z").unwrap())
+//!     .build()
+//!     .await?;
+//! let info = updater.target_info("trusted_root.json").await?;
+//! let path = updater.download_target("trusted_root.json", &info).await?;
+//!
+//! # assert_eq!(updater.trusted().unwrap().root().signed().common.version, 15);
+//! # assert!(path.starts_with(&cache) && std::fs::metadata(&path)?.len() == info.length);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! Against a live repository: `.metadata_url("https://example.org/metadata/")` and so on,
+//! without `reference_time`. [`UpdaterConfig`], [`Updater::new`] and [`Updater::with_store`]
+//! remain for full control (a custom [`tuf_transport::TransportRegistry`], a memory store).
 
+mod builder;
 mod error;
 mod store;
 mod trusted;
 mod updater;
 
+pub use builder::UpdaterBuilder;
 pub use error::UpdaterError;
 pub use store::{
     DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, open_regular_file,
     read_regular_file, role_file_stem, write_atomic,
 };
 pub use trusted::{TrustedSet, Update};
+/// The metadata crate, re-exported: roles, [`TargetFile`], [`Expiry`].
+pub use tuf_metadata;
+pub use tuf_metadata::{Expiry, TargetFile};
+/// The transport crate, re-exported: custom transports, [`Limits`], HTTP settings.
+pub use tuf_transport;
+pub use tuf_transport::Limits;
 pub use updater::{Updater, UpdaterConfig};
+/// URLs, as mirrors are given.
+pub use url::Url;
