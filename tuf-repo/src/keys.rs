@@ -130,6 +130,13 @@ impl KeyRing {
             .push(signer);
     }
 
+    /// Replaces the signers of `role` with `signers`; returns the ones it held.
+    pub fn swap(&mut self, role: &str, signers: Vec<Box<dyn Signer>>) -> Vec<Box<dyn Signer>> {
+        self.by_role
+            .insert(role.to_owned(), signers)
+            .unwrap_or_default()
+    }
+
     /// The signers of `role` (`bin-n` for any bin).
     pub fn signers(&self, role: &str) -> &[Box<dyn Signer>] {
         self.by_role.get(role).map_or(&[], Vec::as_slice)

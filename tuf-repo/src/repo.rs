@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tuf_crypto::{HashAlgorithm, PrivateKey, StreamVerifier};
+use tuf_crypto::{HashAlgorithm, PrivateKey, Signer, StreamVerifier};
 use tuf_metadata::json::Layout;
 use tuf_metadata::naming;
 use tuf_metadata::{
@@ -932,105 +932,186 @@ impl Repository {
     /// Rotates the keys of `role` (`root`, `targets`, `bins`, or `online` for the key shared
     /// by timestamp, snapshot and every bin): new keys are generated, the delegating metadata
     /// lists them instead of the old ones, and everything affected is re-signed. A new root is
-    /// signed by the old root keys and the new ones (spec 5.3.4). Old key files are moved to
-    /// `keys/retired/`.
+    /// signed by the old root keys and the new ones (spec 5.3.4).
+    ///
+    /// Transactional: the new keys replace the old ones in the signer ring in use (a ring set
+    /// with [`Repository::set_keys`] — an HSM or KMS — is kept, not reloaded from files), the
+    /// new root is built, signed and verified in memory, and the new key files are written
+    /// aside (`keys/staged-*`) before any metadata is. A rotation that fails before its root
+    /// (or, without a new root, its publish) is written leaves the ring, the key files and
+    /// the published metadata exactly as they were. Once a new root is written the new keys
+    /// are the repository's: the key files are swapped (old ones to `keys/retired/`) even if
+    /// the publish after it fails, so that the next publish signs with the keys that root
+    /// lists.
     pub fn rotate(&mut self, role: &str) -> Result<PublishReport> {
         let _lock = self.lock()?;
         let state = self.load_state()?;
         let alg = keys::algorithm(&self.config.key_type)?;
-        let retired = self.dir.join("keys").join("retired");
-        std::fs::create_dir_all(&retired).map_err(|e| RepoError::io(&retired, e))?;
-        let stamp = now().unix_seconds();
-        let (files, count): (Vec<PathBuf>, u64) = match role {
+        let (files, ring_roles): (Vec<PathBuf>, &[&str]) = match role {
             "root" | "targets" | "bins" => (
                 (1..=self.config.policy(role).keys)
                     .map(|i| keys::offline_dir(&self.dir).join(format!("{role}-{i}.pem")))
                     .collect(),
-                self.config.policy(role).keys,
+                match role {
+                    "root" => &["root"],
+                    "targets" => &["targets"],
+                    _ => &["bins"],
+                },
             ),
-            "online" => (vec![keys::online_dir(&self.dir).join("online.pem")], 1),
+            "online" => (
+                vec![keys::online_dir(&self.dir).join("online.pem")],
+                &["timestamp", "snapshot", "bin-n"],
+            ),
             other => {
                 return Err(RepoError::State(format!(
                     "cannot rotate {other:?}: use root, targets, bins or online"
                 )));
             }
         };
-        let old_root_signers: Vec<PrivateKey> = if role == "root" {
-            files
-                .iter()
-                .filter_map(|f| PrivateKey::from_pem_file(f).ok())
+        // New keys, in memory only.
+        let new_keys: Vec<PrivateKey> = files
+            .iter()
+            .map(|_| {
+                PrivateKey::generate(alg).map_err(|source| RepoError::Key {
+                    what: role.to_owned(),
+                    source,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let copies = |keys: &[PrivateKey]| -> Result<Vec<Box<dyn Signer>>> {
+            keys.iter()
+                .map(|k| {
+                    k.to_pkcs8_pem()
+                        .and_then(|pem| PrivateKey::from_pkcs8_pem(&pem))
+                        .map(|c| Box::new(c) as Box<dyn Signer>)
+                        .map_err(|source| RepoError::Key {
+                            what: role.to_owned(),
+                            source,
+                        })
+                })
                 .collect()
-        } else {
-            Vec::new()
         };
-        for f in &files {
+        let mut previous = Vec::new();
+        for r in ring_roles {
+            let signers = copies(&new_keys)?;
+            previous.push((*r, self.keys.swap(r, signers)));
+        }
+        let stamp = now().unix_seconds();
+        let staged_dir = self.dir.join("keys").join(format!("staged-{stamp}"));
+        let outcome = self.rotate_with(role, state, &previous, &new_keys, &files, &staged_dir);
+        match outcome {
+            Ok(report) => {
+                self.install_keys(&files, &staged_dir, stamp)?;
+                Ok(report)
+            }
+            Err(failed) => {
+                let (e, root_written) = *failed;
+                if root_written {
+                    self.install_keys(&files, &staged_dir, stamp)?;
+                } else {
+                    let _ = std::fs::remove_dir_all(&staged_dir);
+                    for (r, signers) in previous {
+                        self.keys.swap(r, signers);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves the old key files of a rotation to `keys/retired/` and the staged new ones into
+    /// their place.
+    fn install_keys(&self, files: &[PathBuf], staged_dir: &Path, stamp: i64) -> Result<()> {
+        let retired = self.dir.join("keys").join("retired");
+        std::fs::create_dir_all(&retired).map_err(|e| RepoError::io(&retired, e))?;
+        for f in files {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("key.pem");
             if f.exists() {
-                let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("key.pem");
                 let dest = retired.join(format!("{stamp}-{name}"));
                 std::fs::rename(f, &dest).map_err(|e| RepoError::io(f, e))?;
             }
+            let staged = staged_dir.join(name);
+            std::fs::rename(&staged, f).map_err(|e| RepoError::io(&staged, e))?;
         }
-        for f in files.iter().take(count as usize) {
-            let key = PrivateKey::generate(alg).map_err(|source| RepoError::Key {
-                what: role.to_owned(),
-                source,
-            })?;
-            keys::write_key(f, &key)?;
-        }
-        self.keys = KeyRing::load(&self.dir)?;
+        std::fs::remove_dir(staged_dir).map_err(|e| RepoError::io(staged_dir, e))
+    }
+
+    /// The rotation's metadata work, with the new keys already in the ring (`previous`: what
+    /// the ring held before). The error says whether a new root was written.
+    fn rotate_with(
+        &self,
+        role: &str,
+        state: State,
+        previous: &[(&str, Vec<Box<dyn Signer>>)],
+        new_keys: &[PrivateKey],
+        files: &[PathBuf],
+        staged_dir: &Path,
+    ) -> std::result::Result<PublishReport, Box<(RepoError, bool)>> {
+        let before = |e: RepoError| Box::new((e, false));
+        let old_root_signers: &[Box<dyn Signer>] = previous
+            .iter()
+            .find(|(r, _)| *r == "root")
+            .map_or(&[], |(_, s)| s.as_slice());
         let mut state = state;
         let old_root = state.root.clone();
-        let root_roles: Vec<&str> = match role {
-            "root" => vec!["root"],
-            "targets" => vec!["targets"],
-            "online" => vec!["timestamp", "snapshot"],
-            _ => vec![],
+        let root_roles: &[&str] = match role {
+            "root" => &["root"],
+            "targets" => &["targets"],
+            "online" => &["timestamp", "snapshot"],
+            _ => &[],
         };
         let mut report = PublishReport::default();
+        // The new root, built, signed and verified in memory.
+        let mut new_root = None;
         if !root_roles.is_empty() {
+            let meta_err = |e| before(RepoError::metadata("root", e));
             let root = &mut state.root;
-            for r in &root_roles {
+            for r in root_roles {
                 let old = root
                     .roles
                     .get(*r)
                     .map(|x| x.keyids.clone())
                     .unwrap_or_default();
                 for id in old {
-                    root.revoke_key(r, &id)
-                        .map_err(|e| RepoError::metadata("root", e))?;
+                    root.revoke_key(r, &id).map_err(meta_err)?;
                 }
                 for k in self.public_keys(if role == "online" { r } else { role }) {
-                    root.add_key(r, k)
-                        .map_err(|e| RepoError::metadata("root", e))?;
+                    root.add_key(r, k).map_err(meta_err)?;
                 }
             }
-            root.bump_version()
-                .map_err(|e| RepoError::metadata("root", e))?;
+            root.bump_version().map_err(meta_err)?;
             root.set_expires(expiry_for(&self.config, "root"));
             let mut md = Metadata::new(root.clone());
-            for s in &old_root_signers {
-                md.sign(s, true)
-                    .map_err(|e| RepoError::metadata("root", e))?;
-            }
-            for s in self.keys.signers("root") {
-                md.sign(s.as_ref(), true)
-                    .map_err(|e| RepoError::metadata("root", e))?;
+            for s in old_root_signers.iter().chain(self.keys.signers("root")) {
+                md.sign(s.as_ref(), true).map_err(meta_err)?;
             }
             // The new root must verify with the previous root's keys and its own (spec 5.3.4).
             for (which, verifier) in [("the previous root's", &old_root), ("its own", &*root)] {
-                verifier
-                    .verify_delegate("root", &md)
-                    .map_err(|e| RepoError::Policy {
+                verifier.verify_delegate("root", &md).map_err(|e| {
+                    before(RepoError::Policy {
                         role: "root".into(),
                         rule: format!("not signed by {which} threshold: {e}"),
-                    })?;
+                    })
+                })?;
             }
-            self.write_metadata(
-                &format!("{}.root.json", root.version()),
-                &md.to_bytes(Layout::Compact),
-            )?;
+            new_root = Some((
+                naming::metadata_file("root", Some(root.version())),
+                md.to_bytes(Layout::Compact),
+            ));
+        }
+        // The new key files, aside and durable, before any metadata names their keys.
+        std::fs::create_dir_all(staged_dir).map_err(|e| before(RepoError::io(staged_dir, e)))?;
+        for (f, k) in files.iter().zip(new_keys) {
+            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("key.pem");
+            keys::write_key(&staged_dir.join(name), k).map_err(before)?;
+        }
+        let mut root_written = false;
+        if let Some((file, bytes)) = new_root {
+            self.write_metadata(&file, &bytes).map_err(before)?;
+            root_written = true;
             report.signed.push("root".into());
         }
+        let after = |e| Box::new((e, root_written));
         let mut also: Vec<&str> = Vec::new();
         match role {
             "bins" => {
@@ -1063,7 +1144,10 @@ impl Repository {
             _ => {}
         }
         // Staged changes go out with the rotation.
-        let mut rest = self.publish_state(state, self.staged()?, &also, role == "online")?;
+        let staged = self.staged().map_err(after)?;
+        let mut rest = self
+            .publish_state(state, staged, &also, role == "online")
+            .map_err(after)?;
         report.signed.append(&mut rest.signed);
         report.added = rest.added;
         report.removed = rest.removed;

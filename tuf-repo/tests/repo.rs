@@ -587,3 +587,80 @@ fn sync_reads_only_files_whose_size_or_time_changed() {
     );
     assert!(verify(dir.path(), true).unwrap().ok());
 }
+
+/// Every file under `dir`, relative, with the sha256 of its bytes.
+fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                let digest: String = tuf_crypto::HashAlgorithm::Sha256
+                    .digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                out.insert(p.strip_prefix(dir).unwrap().to_owned(), digest);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn rotation_uses_the_signer_ring_it_was_given_and_a_failed_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(2);
+    let mut repo = Repository::init(dir.path(), config(16)).unwrap();
+    repo.sync(t.path()).unwrap();
+    // The root keys leave the disk for an "HSM": only the ring given to the repository has
+    // them.
+    let offline = dir.path().join("keys/offline");
+    let mut hsm = Vec::new();
+    for e in std::fs::read_dir(&offline).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("root-") {
+            hsm.push(tuf_crypto::PrivateKey::from_pem_file(&e.path()).unwrap());
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    assert!(!hsm.is_empty());
+    let ring_with_root = |hsm: &[tuf_crypto::PrivateKey]| {
+        let mut ring = tuf_repo::KeyRing::load(dir.path()).unwrap();
+        for k in hsm {
+            let copy = tuf_crypto::PrivateKey::from_pkcs8_pem(&k.to_pkcs8_pem().unwrap()).unwrap();
+            ring.add("root", Box::new(copy));
+        }
+        ring
+    };
+    // Without the root signers, a rotation that needs a new root fails before it changes
+    // anything: no key file retired or replaced, no metadata written.
+    repo.set_keys(tuf_repo::KeyRing::load(dir.path()).unwrap());
+    let before = files(dir.path());
+    for role in ["online", "targets", "root"] {
+        let err = repo.rotate(role).unwrap_err();
+        assert!(
+            matches!(&err, RepoError::Policy { role, .. } if role == "root"),
+            "{role}: {err}"
+        );
+        assert_eq!(files(dir.path()), before, "{role}: the repository changed");
+    }
+    // With them (and only in the ring), rotations go through and verify.
+    repo.set_keys(ring_with_root(&hsm));
+    repo.rotate("targets").unwrap();
+    assert!(verify(dir.path(), true).unwrap().ok());
+    repo.rotate("online").unwrap();
+    assert!(verify(dir.path(), true).unwrap().ok());
+    // The ring still holds the rotated keys: the next publish signs with them.
+    write(t.path(), "packages/zz/new-1.0.tar.gz", b"new");
+    assert_eq!(repo.sync(t.path()).unwrap().added, 1);
+    assert!(verify(dir.path(), true).unwrap().ok());
+    assert!(
+        !offline.join("root-1.pem").exists(),
+        "the HSM's keys stay off the disk"
+    );
+}
