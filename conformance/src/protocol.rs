@@ -2,8 +2,7 @@
 //! three commands, on this workspace's updater.
 
 use std::path::PathBuf;
-use tuf_transport::{Fetcher, HttpConfig, TransportRegistry};
-use tuf_updater::{MetadataStore, Updater, UpdaterConfig};
+use tuf_updater::{MetadataStore, Updater};
 use url::Url;
 
 /// The parsed command line.
@@ -70,26 +69,21 @@ fn base_url(text: Option<&String>, what: &str) -> Result<Url, String> {
     Url::parse(text).map_err(|e| format!("{what} {text}: {e}"))
 }
 
-fn updater(a: &Args, with_targets: bool) -> Result<Updater, String> {
+/// A refreshed client (the builder refreshes), with the targets mirror and directory for
+/// `download`.
+async fn updater(a: &Args, with_targets: bool) -> Result<Updater, String> {
     let dir = a
         .metadata_dir
         .as_ref()
         .ok_or("--metadata-dir is required")?;
     let meta = base_url(a.metadata_url.as_ref(), "--metadata-url")?;
-    let mut targets = Vec::new();
-    let mut config = UpdaterConfig::new(dir, vec![meta], Vec::new());
+    let mut builder = Updater::builder(dir).metadata_url(meta);
     if with_targets {
-        targets.push(base_url(a.target_base_url.as_ref(), "--target-base-url")?);
-        config.target_dir = Some(a.target_dir.clone().ok_or("--target-dir is required")?);
+        builder = builder
+            .targets_url(base_url(a.target_base_url.as_ref(), "--target-base-url")?)
+            .target_dir(a.target_dir.clone().ok_or("--target-dir is required")?);
     }
-    config.targets_mirrors = targets;
-    let mirrors = config
-        .metadata_mirrors
-        .iter()
-        .chain(&config.targets_mirrors);
-    let registry = TransportRegistry::for_mirrors(&HttpConfig::default(), mirrors)
-        .map_err(|e| e.to_string())?;
-    Updater::new(config, Fetcher::new(registry)).map_err(|e| e.to_string())
+    builder.build().await.map_err(|e| e.to_string())
 }
 
 /// Runs one command; `Err` carries the message to print before exiting with 1.
@@ -109,13 +103,9 @@ pub async fn run(a: &Args) -> Result<(), String> {
             let _lock = store.lock().map_err(|e| e.to_string())?;
             store.write("root", &bytes).map_err(|e| e.to_string())
         }
-        "refresh" => updater(a, false)?
-            .refresh()
-            .await
-            .map_err(|e| e.to_string()),
+        "refresh" => updater(a, false).await.map(drop),
         "download" => {
-            let mut u = updater(a, true)?;
-            u.refresh().await.map_err(|e| e.to_string())?;
+            let mut u = updater(a, true).await?;
             for name in &a.target_names {
                 let info = u.target_info(name).await.map_err(|e| e.to_string())?;
                 if u.find_cached_target(name, &info)

@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
-use tuf_transport::{Fetcher, HttpConfig, Metrics, TransportRegistry};
-use tuf_updater::{MetadataStore, Updater, UpdaterConfig, UpdaterError};
+use tuf_transport::Metrics;
+use tuf_updater::{MetadataStore, Updater, UpdaterError};
 use url::Url;
 
 type Body = BoxBody<Bytes, std::io::Error>;
@@ -91,8 +91,13 @@ impl Interposer {
         let mut updaters = BTreeMap::new();
         let mut metrics = Vec::new();
         for (name, r) in &spec.repositories {
-            let store = MetadataStore::open(&r.metadata_dir)?;
-            if store.read("root")?.is_none() {
+            // The root file is read only the first time: later the stored, updated root is
+            // used even if the file is gone.
+            let mut builder = Updater::builder(&r.metadata_dir).target_dir(&r.targets_dir);
+            if MetadataStore::open(&r.metadata_dir)?
+                .read("root")?
+                .is_none()
+            {
                 let root = r.root.as_ref().ok_or_else(|| {
                     InterposeError::Rules(format!(
                         "repository {name}: no trusted root yet and none given"
@@ -100,29 +105,20 @@ impl Interposer {
                 })?;
                 let bytes = std::fs::read(root)
                     .map_err(|e| InterposeError::Rules(format!("{}: {e}", root.display())))?;
-                Updater::init(&r.metadata_dir, &bytes)?;
+                builder = builder.trusted_root(bytes);
             }
-            let mut config = UpdaterConfig::new(
-                &r.metadata_dir,
-                parse_urls(&r.metadata_urls, "metadata URL")?,
-                parse_urls(&r.targets_urls, "targets URL")?,
-            );
-            config.target_dir = Some(r.targets_dir.clone());
-            let http = HttpConfig {
-                extra_ca_file: r.ca_file.clone(),
-                ..HttpConfig::default()
-            };
-            let mirrors = config
-                .metadata_mirrors
-                .iter()
-                .chain(&config.targets_mirrors);
-            let registry =
-                TransportRegistry::for_mirrors(&http, mirrors).map_err(UpdaterError::from)?;
-            let fetcher = Fetcher::new(registry);
-            metrics.push(fetcher.metrics().clone());
-            let mut updater = Updater::new(config, fetcher)?;
+            for u in parse_urls(&r.metadata_urls, "metadata URL")? {
+                builder = builder.metadata_url(u);
+            }
+            for u in parse_urls(&r.targets_urls, "targets URL")? {
+                builder = builder.targets_url(u);
+            }
+            if let Some(ca) = &r.ca_file {
+                builder = builder.ca_file(ca);
+            }
             tracing::info!("Refreshing TUF metadata of repository {name}");
-            updater.refresh().await?;
+            let updater = builder.build().await?;
+            metrics.push(updater.metrics().clone());
             updaters.insert(name.clone(), Mutex::new(updater));
         }
         Ok(Interposer {
