@@ -10,14 +10,15 @@ use tuf_transport::TransportError;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UpdaterError {
-    /// Metadata did not parse, or its signatures do not meet the threshold.
-    #[error("{role}: {source}")]
+    /// Metadata did not parse, or its signatures do not meet the threshold. Printed as the
+    /// metadata error, which names the role itself (so the message says it once, and the
+    /// error is not repeated as a `source()`).
+    #[error("{error}")]
     Metadata {
         /// The role.
         role: String,
         /// What failed.
-        #[source]
-        source: Box<MetadataError>,
+        error: Box<MetadataError>,
     },
     /// A version lower than the trusted one: a rollback attack.
     #[error("{role} version {got} < trusted {trusted}: rollback refused (spec {section})")]
@@ -57,14 +58,14 @@ pub enum UpdaterError {
         /// Spec section of the rule.
         section: &'static str,
     },
-    /// Bytes do not match the length or hashes listed by trusted metadata.
-    #[error("{role}: {source} (spec {section})")]
+    /// Bytes do not match the length or hashes listed by trusted metadata. Printed as the
+    /// check's error, which names the file, and the rule.
+    #[error("{error} (spec {section})")]
     LengthOrHash {
         /// The role or target.
         role: String,
         /// What did not match.
-        #[source]
-        source: Box<CryptoError>,
+        error: Box<CryptoError>,
         /// Spec section of the rule.
         section: &'static str,
     },
@@ -123,7 +124,7 @@ impl UpdaterError {
     pub(crate) fn metadata(role: &str, source: MetadataError) -> UpdaterError {
         UpdaterError::Metadata {
             role: role.to_owned(),
-            source: Box::new(source),
+            error: Box::new(source),
         }
     }
 
@@ -134,7 +135,7 @@ impl UpdaterError {
     ) -> UpdaterError {
         UpdaterError::LengthOrHash {
             role: role.to_owned(),
-            source: Box::new(source),
+            error: Box::new(source),
             section,
         }
     }
