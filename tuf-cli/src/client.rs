@@ -149,8 +149,8 @@ async fn command(args: &ClientArgs, u: &mut Updater) -> Result<(), String> {
                 None => u.download_target(target, &info).await.map_err(fail)?,
             };
             if let Some(out) = output {
-                tuf_updater::write_atomic(out, &std::fs::read(&path).map_err(|e| e.to_string())?)
-                    .map_err(fail)?;
+                tuf_fs::write_atomic(out, &std::fs::read(&path).map_err(|e| e.to_string())?)
+                    .map_err(|e| format!("{}: {e}", out.display()))?;
                 println!("{}", out.display());
             } else {
                 println!("{}", path.display());

@@ -50,7 +50,7 @@ fn wheel_metadata(wheel: &[u8]) -> Result<Vec<u8>, String> {
 
 /// Replaces a file through a new inode (write a temporary file, rename), never in place.
 fn replace(path: &Path, bytes: &[u8]) -> Result<(), InterposeError> {
-    tuf_updater::write_atomic(path, bytes).map_err(|e| err(path, e))
+    tuf_fs::write_atomic(path, bytes).map_err(|e| err(path, e))
 }
 
 fn html_escape(s: &str) -> String {

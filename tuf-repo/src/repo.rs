@@ -17,7 +17,6 @@ use tuf_metadata::{
     DelegatedRole, DelegatedRoles, Delegations, Expiry, Hashes, Key, MetaFile, Metadata, PathSet,
     Root, Signed, Snapshot, TargetFile, Targets, Timestamp,
 };
-use tuf_updater::{MetadataStore, StoreLock, write_atomic};
 use unicode_normalization::UnicodeNormalization;
 
 /// A staged change.
@@ -119,8 +118,7 @@ impl Repository {
             &keys::online_dir(dir).join("online.pem"),
             &gen_key("online")?,
         )?;
-        write_atomic(&layout::config_path(dir), config.to_json().as_bytes())
-            .map_err(|e| RepoError::State(e.to_string()))?;
+        write_atomic(&layout::config_path(dir), config.to_json().as_bytes())?;
         let repo = Repository::open(dir)?;
         let _lock = repo.lock()?;
         repo.create_initial()?;
@@ -154,10 +152,9 @@ impl Repository {
     }
 
     /// Locks the repository against other writers until the guard is dropped.
-    pub fn lock(&self) -> Result<StoreLock> {
-        MetadataStore::open(&layout::state_dir(&self.dir))
-            .and_then(|s| s.lock())
-            .map_err(|e| RepoError::State(e.to_string()))
+    pub fn lock(&self) -> Result<tuf_fs::DirLock> {
+        let dir = layout::state_dir(&self.dir);
+        tuf_fs::DirLock::acquire(&dir).map_err(|e| RepoError::io(&dir, e))
     }
 
     fn public_keys(&self, role: &str) -> Vec<Key> {
@@ -315,11 +312,10 @@ impl Repository {
     /// Writes `metadata/<file>` and `metadata/<file>.gz`, atomically.
     fn write_metadata(&self, file: &str, bytes: &[u8]) -> Result<()> {
         let path = layout::metadata_dir(&self.dir).join(file);
-        let fail = |e: tuf_updater::UpdaterError| RepoError::State(e.to_string());
         let packed = gzip(bytes).map_err(|e| RepoError::io(&path, e))?;
         let gz_path = layout::metadata_dir(&self.dir).join(format!("{file}.gz"));
-        write_atomic(&gz_path, &packed).map_err(fail)?;
-        write_atomic(&path, bytes).map_err(fail)
+        write_atomic(&gz_path, &packed)?;
+        write_atomic(&path, bytes)
     }
 
     /// Signs and writes bin roles; returns (name, version, length) of each. Signing,
@@ -465,7 +461,7 @@ impl Repository {
 
     fn save_staged(&self, changes: &[Change]) -> Result<()> {
         let text = serde_json::to_vec(changes).map_err(|e| RepoError::State(e.to_string()))?;
-        write_atomic(&self.staged_path(), &text).map_err(|e| RepoError::State(e.to_string()))
+        write_atomic(&self.staged_path(), &text)
     }
 
     /// Stages `files` (below `tree`) as targets named by their path relative to `tree`
@@ -775,7 +771,7 @@ impl Repository {
         // the same changes, which give the same names.
         if let Some(names) = names {
             let text = serde_json::to_vec(&names).map_err(|e| RepoError::State(e.to_string()))?;
-            write_atomic(&self.names_path(), &text).map_err(|e| RepoError::State(e.to_string()))?;
+            write_atomic(&self.names_path(), &text)?;
         }
         self.save_staged(&[])?;
         Ok(report)
@@ -925,7 +921,7 @@ impl Repository {
         self.save_staged(&changes)?;
         let report = self.publish_state(state, changes, &[], false)?;
         let text = serde_json::to_vec(&new_index).map_err(|e| RepoError::State(e.to_string()))?;
-        write_atomic(&self.index_path(), &text).map_err(|e| RepoError::State(e.to_string()))?;
+        write_atomic(&self.index_path(), &text)?;
         Ok(report)
     }
 
@@ -1193,6 +1189,11 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// Writes a new versioned file in place, without flushing (see `write_bins`): no published
 /// metadata refers to it yet, so nothing can read it half-written.
+/// [`tuf_fs::write_atomic`], with the error naming the file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    tuf_fs::write_atomic(path, bytes).map_err(|e| RepoError::io(path, e))
+}
+
 fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).map_err(|e| RepoError::io(path, e))
 }

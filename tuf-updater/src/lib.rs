@@ -51,8 +51,7 @@ mod updater;
 pub use builder::UpdaterBuilder;
 pub use error::UpdaterError;
 pub use store::{
-    DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, open_regular_file,
-    read_regular_file, role_file_stem, write_atomic,
+    DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, role_file_stem,
 };
 pub use trusted::{TrustedSet, Update};
 /// The metadata crate, re-exported: roles, [`TargetFile`], [`Expiry`].

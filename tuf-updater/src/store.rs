@@ -15,10 +15,7 @@ use crate::UpdaterError;
 use percent_encoding::percent_decode_str;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Local metadata files are bounded too: 64 MiB.
@@ -135,8 +132,6 @@ impl StoreLock {
     }
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 fn store_err(path: &str, e: impl std::fmt::Display) -> UpdaterError {
     UpdaterError::Store {
         path: path.to_owned(),
@@ -144,82 +139,8 @@ fn store_err(path: &str, e: impl std::fmt::Display) -> UpdaterError {
     }
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory (a name that
-/// never ends in `.json`), fsync, rename over the target, fsync of the directory. A crash at
-/// any point leaves either the old file or the new one, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), UpdaterError> {
-    write_file_atomic(path, bytes).map_err(|e| store_err(&path.display().to_string(), e))
-}
-
-fn write_file_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        std::fs::rename(&tmp, path)?;
-        File::open(dir)?.sync_all()
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Opens `path` for reading only if it is a regular file, without ever blocking on a FIFO or
-/// a device: opened non-blocking, then its type checked. `Ok(None)` when it does not exist.
-pub fn open_regular_file(path: &Path) -> std::io::Result<Option<File>> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-    }
-    let file = match options.open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if !file.metadata()?.is_file() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a regular file",
-        ));
-    }
-    Ok(Some(file))
-}
-
-/// [`open_regular_file`], then reads at most `max` bytes (more is an error).
-pub fn read_regular_file(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
-    let Some(file) = open_regular_file(path)? else {
-        return Ok(None);
-    };
-    let mut buf = Vec::new();
-    file.take(max.saturating_add(1)).read_to_end(&mut buf)?;
-    if buf.len() as u64 > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("larger than {max} bytes"),
-        ));
-    }
-    Ok(Some(buf))
-}
-
-/// A directory on disk. The lock is an advisory lock on `.lock` in the directory.
+/// A directory on disk: files written with [`tuf_fs::write_atomic`], read with
+/// [`tuf_fs::read_regular_file`], locked with [`tuf_fs::DirLock`] (`.lock` in the directory).
 #[derive(Debug, Clone)]
 pub struct DirBackend {
     dir: PathBuf,
@@ -241,7 +162,7 @@ impl DirBackend {
 
 impl StoreBackend for DirBackend {
     fn read(&self, name: &str, max: u64) -> std::io::Result<Option<Vec<u8>>> {
-        read_regular_file(&self.path(name), max)
+        tuf_fs::read_regular_file(&self.path(name), max)
     }
 
     fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -249,7 +170,7 @@ impl StoreBackend for DirBackend {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        write_file_atomic(&path, bytes)
+        tuf_fs::write_atomic(&path, bytes)
     }
 
     fn remove(&self, name: &str) -> std::io::Result<()> {
@@ -273,13 +194,7 @@ impl StoreBackend for DirBackend {
     }
 
     fn lock(&self) -> std::io::Result<StoreLock> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.dir.join(".lock"))?;
-        file.lock()?;
-        Ok(StoreLock::new(file))
+        tuf_fs::DirLock::acquire(&self.dir).map(StoreLock::new)
     }
 
     fn describe(&self, name: &str) -> String {

@@ -479,7 +479,7 @@ impl Updater {
     ) -> Result<Option<PathBuf>, UpdaterError> {
         let path = self.target_path(target)?;
         // A FIFO or device in the target directory is not a cached copy (and never a wait).
-        let Ok(Some(file)) = crate::store::open_regular_file(&path) else {
+        let Ok(Some(file)) = tuf_fs::open_regular_file(&path) else {
             return Ok(None);
         };
         let verifier = info

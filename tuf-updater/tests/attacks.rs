@@ -412,7 +412,10 @@ async fn arbitrary_target_is_refused_5_7_3() {
         // The message names the file once, and the rule.
         let text = err.to_string();
         assert_eq!(text.matches("a/file.txt").count(), 1, "{text}");
-        assert!(text.contains("does not match") && text.ends_with("(spec 5.7.3)"), "{text}");
+        assert!(
+            text.contains("does not match") && text.ends_with("(spec 5.7.3)"),
+            "{text}"
+        );
         assert!(!u.target_path("a/file.txt").unwrap().exists());
         let leftovers: Vec<_> = std::fs::read_dir(client.work.path().join("targets"))
             .unwrap()
