@@ -12,14 +12,14 @@ connection to HOST:PORT first (as malicious build code fetching something would)
 if it cannot.
 """
 
-import base64
-import hashlib
 import io
 import os
 import re
 import sys
 import tarfile
-import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_wheel import write_wheel  # noqa: E402
 
 BACKEND = r'''
 import base64, hashlib, os, re, socket, zipfile
@@ -64,26 +64,6 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
             z.writestr(p, data)
     return wheel
 '''
-
-
-def write_wheel(out, name, version, contents):
-    dist = re.sub(r"[-_.]+", "_", name)
-    info = f"{dist}-{version}.dist-info"
-    contents = dict(contents)
-    contents[f"{info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
-    contents[f"{info}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: tuf-rs-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    record = []
-    for path, text in contents.items():
-        d = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=").decode()
-        record.append(f"{path},sha256={d},{len(text.encode())}")
-    record.append(f"{info}/RECORD,,")
-    contents[f"{info}/RECORD"] = "\n".join(record) + "\n"
-    os.makedirs(out, exist_ok=True)
-    wheel = os.path.join(out, f"{dist}-{version}-py3-none-any.whl")
-    with zipfile.ZipFile(wheel, "w") as z:
-        for path, text in contents.items():
-            z.writestr(path, text.encode())
-    return wheel
 
 
 def write_sdist(out, name, version, connect):

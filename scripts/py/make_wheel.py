@@ -25,12 +25,19 @@ def main(argv):
             path, _, text = value.partition("=")
             files[path] = text
     pkg = re.sub(r"[-_.]+", "_", name).lower()
-    dist = re.sub(r"[-_.]+", "_", name)
-    info = f"{dist}-{version}.dist-info"
     contents = {f"{pkg}/__init__.py": f"__version__ = {version!r}\n"}
     for path, text in files.items():
         contents[f"{pkg}/{path}"] = text
-    meta = [f"Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    print(write_wheel(out, name, version, contents, requires))
+
+
+def write_wheel(out, name, version, contents, requires=()):
+    """Writes OUT/DIST-VERSION-py3-none-any.whl holding `contents` (path -> text) plus
+    METADATA (with `requires` as Requires-Dist), WHEEL and RECORD; returns its path."""
+    dist = re.sub(r"[-_.]+", "_", name)
+    info = f"{dist}-{version}.dist-info"
+    contents = dict(contents)
+    meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     meta += [f"Requires-Dist: {r}" for r in requires]
     contents[f"{info}/METADATA"] = "\n".join(meta) + "\n"
     contents[f"{info}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: tuf-rs-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -46,8 +53,7 @@ def main(argv):
     with zipfile.ZipFile(wheel, "w") as z:
         for path, text in contents.items():
             z.writestr(path, text.encode())
-    print(wheel)
-
+    return wheel
 
 if __name__ == "__main__":
     main(sys.argv[1:])

@@ -346,6 +346,31 @@ impl Mirror {
         run(&mut cmd)
     }
 
+    /// `tuf-cli install --installer INSTALLER REQ -- --target SITE` run with `py` (uv from
+    /// the test environment), tuf-cli's own environment extended by `env`.
+    fn install_into(
+        &self,
+        cache: &str,
+        installer: &str,
+        py: &Path,
+        req: &str,
+        site: &str,
+        env: &[(&str, &str)],
+    ) -> (bool, String) {
+        let uv = uv_path();
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            req,
+            "--",
+            "--target",
+            site,
+        ];
+        self.cli_with("install", cache, &args, env, py)
+    }
+
     /// Flips a byte of the served gamma wheel (a new file, as an attacker writing to the
     /// mirror would); returns its path and original bytes.
     fn tamper_gamma(&self) -> (PathBuf, Vec<u8>) {
@@ -369,20 +394,9 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     let m = mirror();
     // A direct URL to PyPI's file host: intercepted (CONNECT), served from the verified target.
     let direct = "gamma @ https://files.pythonhosted.org/packages/gamma-2.1-py3-none-any.whl";
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-direct-{label}"));
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            direct,
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c1-{label}"), &args, &[], &py);
+        let (ok, out) = m.install_into(&format!("c1-{label}"), installer, &py, direct, &site, &[]);
         assert!(ok, "{label}: {out}");
         assert_eq!(installed(Path::new(&site)), ["gamma"], "{label}: {out}");
     }
@@ -391,17 +405,7 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     let (served, original) = m.tamper_gamma();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-direct-bad-{label}"));
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            direct,
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c2-{label}"), &args, &[], &py);
+        let (ok, out) = m.install_into(&format!("c2-{label}"), installer, &py, direct, &site, &[]);
         assert!(
             !ok,
             "{label}: a tampered file behind a direct URL was installed: {out}"
@@ -468,17 +472,14 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
     assert!(ok, "{out}");
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-dep-{label}"));
-        let args = [
-            "--installer",
+        let (ok, out) = m.install_into(
+            &format!("c5-{label}"),
             installer,
-            "--uv",
-            &uv,
+            &py,
             "needs-elsewhere",
-            "--",
-            "--target",
             &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c5-{label}"), &args, &[], &py);
+            &[],
+        );
         assert!(!ok, "{label}: {out}");
         // (uv refuses URL dependencies of index packages itself.)
         assert!(
@@ -703,20 +704,9 @@ fn pip_configuration_outside_the_environment_is_not_read() {
     assert!(ok, "{out}");
     assert_eq!(installed_version(&plain, "gamma").as_deref(), Some("9.9"));
     // Through TUF: the verified 2.1, with every installer.
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-conf-{label}"));
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            "gamma",
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        let (ok, out) = m.install_into("c1", installer, &py, "gamma", &site, &env);
         assert!(ok, "{label}: {out}");
         assert_eq!(
             installed_version(Path::new(&site), "gamma").as_deref(),
@@ -741,17 +731,7 @@ fn loopback_is_not_exempt_from_the_proxy() {
     let uv = uv_path();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-loop-{label}"));
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            &url,
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c-{label}"), &args, &env, &py);
+        let (ok, out) = m.install_into(&format!("c-{label}"), installer, &py, &url, &site, &env);
         assert!(!ok, "{label} installed from loopback directly: {out}");
         assert!(
             installed_version(Path::new(&site), "gamma").is_none(),
@@ -806,20 +786,9 @@ fn the_callers_python_environment_does_not_reach_pip() {
         ("PIP_INDEX_URL", "http://127.0.0.1:9/simple/"),
         ("UV_INDEX_URL", "http://127.0.0.1:9/simple/"),
     ];
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         let site = format!("{site}-{label}");
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            "gamma",
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        let (ok, out) = m.install_into("c1", installer, &py, "gamma", &site, &env);
         assert!(ok, "{label}: {out}");
         assert!(
             !marker.exists(),
@@ -1307,7 +1276,6 @@ fn poisoned_installer_caches_are_never_read() {
         ("PIP_CACHE_DIR", w.join("pipcache").display().to_string()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         for c in &caches {
             let (ok, out) = run(Command::new(&py)
@@ -1330,34 +1298,14 @@ fn poisoned_installer_caches_are_never_read() {
         }
         let direct = format!("gamma @ {url}");
         let site = m.site(&format!("site-{label}"));
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            &direct,
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        let (ok, out) = m.install_into("c1", installer, &py, &direct, &site, &env);
         assert!(!ok, "{label}: {out}");
         assert!(
             installed_version(Path::new(&site), "gamma").is_none(),
             "{label}: {out}"
         );
         let site = m.site(&format!("site-{label}-name"));
-        let args = [
-            "--installer",
-            installer,
-            "--uv",
-            &uv,
-            "gamma",
-            "--",
-            "--target",
-            &site,
-        ];
-        let (ok, out) = m.cli_with("install", "c1", &args, &env, &py);
+        let (ok, out) = m.install_into("c1", installer, &py, "gamma", &site, &env);
         assert!(ok, "{label}: {out}");
         assert_eq!(
             installed_version(Path::new(&site), "gamma").as_deref(),

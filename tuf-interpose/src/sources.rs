@@ -338,18 +338,25 @@ impl Walk<'_> {
         }
         let spec = req.split(';').next().unwrap_or(req).trim();
         if looks_local(spec) {
-            if self.policy.allow_local {
-                self.local(at, req);
-                return Ok(());
-            }
-            return Err(refuse(
-                at,
-                req,
-                "a local path is not verified by TUF (use --allow-local to install your own \
-                 local files)",
-            ));
+            return self.local_or_refuse(at, req, "a local path");
         }
         Ok(())
+    }
+
+    /// A local source (`what`: "a local path", "a file: URL"): listed under `--allow-local`,
+    /// refused otherwise.
+    fn local_or_refuse(&mut self, at: &str, item: &str, what: &str) -> Result<(), InterposeError> {
+        if self.policy.allow_local {
+            self.local(at, item);
+            return Ok(());
+        }
+        Err(refuse(
+            at,
+            item,
+            format!(
+                "{what} is not verified by TUF (use --allow-local to install your own local files)"
+            ),
+        ))
     }
 
     /// A URL given as a requirement, an index or a requirements file.
@@ -366,27 +373,10 @@ impl Walk<'_> {
             }
         }
         if lower.starts_with("file:") {
-            if self.policy.allow_local {
-                self.local(at, item);
-                return Ok(());
-            }
-            return Err(refuse(
-                at,
-                item,
-                "a file: URL is not verified by TUF (use --allow-local to install your own \
-                 local files)",
-            ));
+            return self.local_or_refuse(at, item, "a file: URL");
         }
         if !has_scheme(url) && looks_local(url) {
-            if self.policy.allow_local {
-                self.local(at, item);
-                return Ok(());
-            }
-            return Err(refuse(
-                at,
-                item,
-                format!("a local {what} is not verified by TUF (use --allow-local)"),
-            ));
+            return self.local_or_refuse(at, item, &format!("a local {what}"));
         }
         let parsed = url::Url::parse(url).map_err(|e| refuse(at, item, format!("{what}: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") {

@@ -58,6 +58,14 @@ fn at_targets(sim: &Sim, meta: MetaFile) -> TrustedSet {
     set
 }
 
+/// A refusal for `role`'s signatures (or its document as a whole).
+fn assert_signature_refused(err: &UpdaterError, role: &str) {
+    assert!(
+        matches!(err, UpdaterError::Metadata { role: r, .. } if r == role),
+        "{role}: {err}"
+    );
+}
+
 fn root_version(set: &TrustedSet) -> u64 {
     set.root().signed().version()
 }
@@ -98,10 +106,7 @@ fn r5_3_4_a_new_root_needs_a_threshold_of_the_old_keys_and_of_its_own() {
     let mut set = start(&sim);
     for signers in [vec![&new], vec![old]] {
         let err = set.update_root(&sign(&r2, &signers)).unwrap_err();
-        assert!(
-            matches!(&err, UpdaterError::Metadata { role, .. } if role == "root"),
-            "{err}"
-        );
+        assert_signature_refused(&err, "root");
         assert_eq!(root_version(&set), 1);
     }
     set.update_root(&sign(&r2, &[old, &new])).unwrap();
@@ -178,10 +183,7 @@ fn r5_4_2_the_timestamp_is_signed_by_the_roots_timestamp_keys() {
         by(&sim, "snapshot", &sim.timestamp),
     ] {
         let err = set.update_timestamp(&bytes).unwrap_err();
-        assert!(
-            matches!(&err, UpdaterError::Metadata { role, .. } if role == "timestamp"),
-            "{err}"
-        );
+        assert_signature_refused(&err, "timestamp");
         assert!(set.timestamp().is_none());
     }
 }
@@ -304,10 +306,7 @@ fn r5_5_3_the_snapshot_is_signed_by_the_roots_snapshot_keys() {
     let bytes = sign(&sim.snapshot, &[&stranger()]);
     let mut set = at_snapshot(&sim, &sim.snapshot, &bytes);
     let err = set.update_snapshot(&bytes, false).unwrap_err();
-    assert!(
-        matches!(&err, UpdaterError::Metadata { role, .. } if role == "snapshot"),
-        "{err}"
-    );
+    assert_signature_refused(&err, "snapshot");
     assert!(set.snapshot().is_none());
 }
 
@@ -481,10 +480,7 @@ fn r5_6_3_targets_are_signed_by_the_keys_their_delegator_assigns() {
         by(&sim, "snapshot", &sim.targets),
     ] {
         let err = set.update_targets(&bytes).unwrap_err();
-        assert!(
-            matches!(&err, UpdaterError::Metadata { role, .. } if role == "targets"),
-            "{err}"
-        );
+        assert_signature_refused(&err, "targets");
         assert!(set.targets().is_none());
     }
     set.update_targets(&sim.read("2.targets.json")).unwrap();
@@ -493,10 +489,7 @@ fn r5_6_3_targets_are_signed_by_the_keys_their_delegator_assigns() {
     let err = set
         .update_delegated_targets(&by(&sim, "targets", &a), "a", "targets")
         .unwrap_err();
-    assert!(
-        matches!(&err, UpdaterError::Metadata { role, .. } if role == "a"),
-        "{err}"
-    );
+    assert_signature_refused(&err, "a");
     assert!(set.role("a").is_none());
     set.update_delegated_targets(&sim.read("1.a.json"), "a", "targets")
         .unwrap();
