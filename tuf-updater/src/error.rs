@@ -120,7 +120,65 @@ pub enum UpdaterError {
     Config(String),
 }
 
+/// What kind of failure an [`UpdaterError`] is, as python-tuf separates its
+/// `RepositoryError` from its `DownloadError`: so that a caller can tell "the repository, or
+/// someone between it and us, served something that breaks the rules" from "the network
+/// failed" without matching every variant. In every family the trusted state is unchanged.
+///
+/// ```
+/// use tuf_updater::{ErrorFamily, UpdaterError};
+///
+/// let e = UpdaterError::MetaRemoved { file: "bins.json".into() };
+/// assert_eq!(e.family(), ErrorFamily::Repository);
+/// assert_eq!(UpdaterError::Config("no mirror".into()).family(), ErrorFamily::Usage);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorFamily {
+    /// Metadata or a file the repository served breaks a rule: a bad signature, a rollback,
+    /// an expired role (a freeze, or a stale repository), a version or hashes other than
+    /// the referring metadata lists, a role missing from the snapshot, too many roots.
+    /// Treat it as a possible attack.
+    Repository,
+    /// Nothing usable could be fetched: the network, an HTTP status, a mirror exceeding the
+    /// length or time limits (the endless-data and slow-retrieval defences), every mirror
+    /// failing. Trying again later, or another mirror, may succeed.
+    Download,
+    /// No role trusted for it lists the target.
+    NotFound,
+    /// The local side: the store could not be read or written, or the trusted root given
+    /// is unusable.
+    Local,
+    /// The program's use of the library: a configuration, a URL or a call order that cannot
+    /// work.
+    Usage,
+}
+
 impl UpdaterError {
+    /// The family of this error ([`ErrorFamily`]).
+    pub fn family(&self) -> ErrorFamily {
+        match self {
+            UpdaterError::Metadata { .. }
+            | UpdaterError::Rollback { .. }
+            | UpdaterError::VersionMismatch { .. }
+            | UpdaterError::Expired { .. }
+            | UpdaterError::LengthOrHash { .. }
+            | UpdaterError::MetaRemoved { .. }
+            | UpdaterError::NotInSnapshot { .. }
+            | UpdaterError::TooManyRotations { .. } => ErrorFamily::Repository,
+            UpdaterError::TargetNotFound { .. } => ErrorFamily::NotFound,
+            UpdaterError::TrustedRoot { .. } | UpdaterError::Store { .. } => ErrorFamily::Local,
+            UpdaterError::Transport(e) => match e {
+                TransportError::Rejected { .. } => ErrorFamily::Repository,
+                TransportError::UnsupportedScheme { .. } | TransportError::InvalidUrl { .. } => {
+                    ErrorFamily::Usage
+                }
+                _ => ErrorFamily::Download,
+            },
+            UpdaterError::State(_) | UpdaterError::Config(_) => ErrorFamily::Usage,
+        }
+    }
+
     pub(crate) fn metadata(role: &str, source: MetadataError) -> UpdaterError {
         UpdaterError::Metadata {
             role: role.to_owned(),

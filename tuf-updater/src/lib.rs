@@ -49,7 +49,7 @@ mod trusted;
 mod updater;
 
 pub use builder::UpdaterBuilder;
-pub use error::UpdaterError;
+pub use error::{ErrorFamily, UpdaterError};
 pub use store::{
     DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, role_file_stem,
 };

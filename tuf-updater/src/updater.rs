@@ -14,8 +14,10 @@ use tuf_metadata::{Expiry, Signed, TargetFile};
 use tuf_transport::{Fetcher, Limits, Metrics, TransportError};
 use url::Url;
 
-/// How an [`Updater`] works.
+/// How an [`Updater`] works. Made by [`UpdaterConfig::new`] (or the builder) and then
+/// edited field by field; new fields may be added.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct UpdaterConfig {
     /// Where trusted metadata lives (must hold `root.json`; see [`Updater::init`]).
     pub metadata_dir: PathBuf,

@@ -168,7 +168,7 @@ async fn a_snapshot_dropping_a_role_is_refused_5_5_5() {
 }
 
 #[tokio::test]
-async fn freeze_expired_timestamp_snapshot_targets_and_root_5_3_10_5_4_4_5_5_6_5_6_6() {
+async fn freeze_expired_timestamp_snapshot_targets_and_root_5_3_10_5_4_4_5_5_6_5_6_5() {
     bounded(async {
         for role in ["timestamp", "snapshot", "targets", "root"] {
             let (mut sim, _server, client) = setup().await;
@@ -266,8 +266,10 @@ async fn mix_and_match_is_refused_5_5_2_and_5_6_4() {
     .await;
 }
 
+/// Spec 1.5.2 (endless-data attacks), through the "up to N bytes" of the download steps
+/// 5.3.3, 5.4.1, 5.5.1, 5.6.1 and 5.7.3.
 #[tokio::test]
-async fn endless_data_on_every_metadata_file_and_a_target_5_2() {
+async fn endless_data_on_every_metadata_file_and_a_target_1_5_2() {
     bounded(async {
         let (sim, server, client) = setup().await;
         let v = sim.snapshot.version();
@@ -305,8 +307,9 @@ async fn endless_data_on_every_metadata_file_and_a_target_5_2() {
     .await;
 }
 
+/// Spec 1.5.2 (slow-retrieval attacks).
 #[tokio::test]
-async fn slow_retrieval_on_every_metadata_file_and_a_target_is_cut_off_5_2() {
+async fn slow_retrieval_on_every_metadata_file_and_a_target_is_cut_off_1_5_2() {
     bounded(async {
         let (mut sim, server, mut client) = setup().await;
         sim.root.bump_version().unwrap();
@@ -409,6 +412,7 @@ async fn arbitrary_target_is_refused_5_7_3() {
             ),
             "{err}"
         );
+        assert_eq!(err.family(), tuf_updater::ErrorFamily::Repository);
         // The message names the file once, and the rule.
         let text = err.to_string();
         assert_eq!(text.matches("a/file.txt").count(), 1, "{text}");

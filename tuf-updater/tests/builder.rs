@@ -2,7 +2,7 @@
 //! repository read through `file://` (see `data/sigstore/PROVENANCE.md`).
 
 use std::path::{Path, PathBuf};
-use tuf_updater::{Expiry, Updater, UpdaterError};
+use tuf_updater::{ErrorFamily, Expiry, Updater, UpdaterError};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigstore")
@@ -95,6 +95,39 @@ fn a_build_whose_refresh_fails_hands_back_nothing() {
             matches!(&err, UpdaterError::Metadata { role, .. } if role == "timestamp"),
             "{err}"
         );
+    })
+}
+
+#[test]
+fn errors_say_whether_the_repository_or_the_network_failed() {
+    run(async {
+        let work = tempfile::tempdir().unwrap();
+        let root = std::fs::read(data().join("metadata/5.root.json")).unwrap();
+        // Nothing listens on port 9 of loopback: a download failure, not an attack.
+        let err = Updater::builder(work.path().join("m1"))
+            .trusted_root(root.clone())
+            .metadata_url("http://127.0.0.1:9/metadata/")
+            .build()
+            .await
+            .unwrap_err();
+        assert_eq!(err.family(), ErrorFamily::Download, "{err}");
+        // The recording read today, past its expiry: the repository's fault (a freeze).
+        let err = Updater::builder(work.path().join("m2"))
+            .trusted_root(root)
+            .metadata_url(url(&data().join("metadata")))
+            .build()
+            .await
+            .unwrap_err();
+        assert_eq!(err.family(), ErrorFamily::Repository, "{err}");
+        assert!(matches!(err, UpdaterError::Expired { .. }), "{err}");
+        // A target no role lists.
+        let mut u = builder(&data(), &work.path().join("m3"))
+            .trusted_root(std::fs::read(data().join("metadata/5.root.json")).unwrap())
+            .build()
+            .await
+            .unwrap();
+        let err = u.target_info("no/such/target").await.unwrap_err();
+        assert_eq!(err.family(), ErrorFamily::NotFound, "{err}");
     })
 }
 
