@@ -6,8 +6,9 @@ use tuf_crypto::CryptoError;
 use tuf_metadata::{Expiry, MetadataError};
 use tuf_transport::TransportError;
 
-/// Everything that can stop a refresh or a download.
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
+/// Everything that can stop a refresh or a download. Not `Clone`: it carries I/O errors as
+/// they are.
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum UpdaterError {
     /// Metadata did not parse, or its signatures do not meet the threshold. Printed as the
@@ -102,12 +103,12 @@ pub enum UpdaterError {
         reason: String,
     },
     /// The local store could not be read or written.
-    #[error("local store {path}: {reason}")]
+    #[error("local store {path}: {error}")]
     Store {
         /// File or directory.
         path: String,
-        /// The I/O error, as text.
-        reason: String,
+        /// The I/O error itself (its kind tells a full disk from a permission problem).
+        error: std::io::Error,
     },
     /// Fetching failed.
     #[error(transparent)]

@@ -132,10 +132,10 @@ impl StoreLock {
     }
 }
 
-fn store_err(path: &str, e: impl std::fmt::Display) -> UpdaterError {
+fn store_err(path: &str, error: std::io::Error) -> UpdaterError {
     UpdaterError::Store {
         path: path.to_owned(),
-        reason: e.to_string(),
+        error,
     }
 }
 

@@ -554,9 +554,9 @@ impl Updater {
                 Err(e) => return Err(first_rejection.unwrap_or(UpdaterError::Transport(e))),
             };
             let dir = self.target_dir()?;
-            std::fs::create_dir_all(dir).map_err(|e| UpdaterError::Store {
+            std::fs::create_dir_all(dir).map_err(|error| UpdaterError::Store {
                 path: dir.display().to_string(),
-                reason: e.to_string(),
+                error,
             })?;
             let tmp = dir.join(format!(
                 ".{}.{}.{}.partial",
@@ -580,9 +580,9 @@ impl Updater {
                     for (alg, digest) in info.hashes.iter() {
                         tracing::info!("The file's {alg} hash is correct: {digest}");
                     }
-                    std::fs::rename(&tmp, &dest).map_err(|e| UpdaterError::Store {
+                    std::fs::rename(&tmp, &dest).map_err(|error| UpdaterError::Store {
                         path: dest.display().to_string(),
-                        reason: e.to_string(),
+                        error,
                     })?;
                     if let Ok(d) = std::fs::File::open(dir) {
                         let _ = d.sync_all();
@@ -599,11 +599,11 @@ impl Updater {
                     let _ = std::fs::remove_file(&tmp);
                     attempts.fail(e).await;
                 }
-                Some(Failure::Local(reason)) => {
+                Some(Failure::Local(error)) => {
                     let _ = std::fs::remove_file(&tmp);
                     return Err(UpdaterError::Store {
                         path: tmp.display().to_string(),
-                        reason,
+                        error,
                     });
                 }
             }
@@ -622,7 +622,7 @@ static PARTIAL_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::Atomic
 enum Failure {
     Verify(tuf_crypto::CryptoError),
     Transport(TransportError),
-    Local(String),
+    Local(std::io::Error),
 }
 
 /// Streams a download into `tmp`, checking each chunk against the verifier before it is
@@ -632,7 +632,7 @@ async fn stream_to_file(
     verifier: &mut StreamVerifier,
     tmp: &Path,
 ) -> Result<(), Failure> {
-    let local = |e: std::io::Error| Failure::Local(e.to_string());
+    let local = Failure::Local;
     let mut file = std::fs::File::create(tmp).map_err(local)?;
     while let Some(chunk) = download.chunk().await.map_err(Failure::Transport)? {
         verifier.update(&chunk).map_err(Failure::Verify)?;

@@ -252,7 +252,7 @@ async fn a_fifo_in_the_metadata_directory_is_an_error_not_a_wait() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&err, tuf_updater::UpdaterError::Store { path, reason } if path.ends_with("timestamp.json") && reason.contains("not a regular file")),
+            matches!(&err, tuf_updater::UpdaterError::Store { path, error } if path.ends_with("timestamp.json") && error.to_string().contains("not a regular file")),
             "{err}"
         );
         assert!(started.elapsed() < Duration::from_secs(5));
