@@ -985,6 +985,73 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
     let _ = server.wait();
 }
 
+#[test]
+fn nested_build_environments_take_their_build_dependencies_from_tuf_only() {
+    // The honest sdist needs the build backend `tinybackend`. The attacker offers a newer
+    // `tinybackend 9.9`, whose import writes a marker, where a nested build pip or uv would
+    // look: find-links in a local directory, an extra index on loopback, through the
+    // caller's environment and a pip.conf.
+    let m = mirror();
+    let w = m.work.path();
+    publish_sdists(&m, free_port());
+    let marker = w.join("evil-backend-ran");
+    let evil = w.join("evil-backend");
+    let code = format!(
+        "open({:?}, 'w').write('ran')\n",
+        marker.display().to_string()
+    );
+    wheel(
+        &evil,
+        &["tinybackend", "9.9", "--file", &format!("impl.py={code}")],
+    );
+    let server = evil_server(&evil);
+    let index = format!("http://127.0.0.1:{}/", server.port);
+    let home = w.join("home");
+    std::fs::create_dir_all(home.join(".config/pip")).unwrap();
+    std::fs::write(
+        home.join(".config/pip/pip.conf"),
+        format!("[global]\nfind-links = {}\n", evil.display()),
+    )
+    .unwrap();
+    let evil_dir = evil.display().to_string();
+    let home_dir = home.display().to_string();
+    let env = [
+        ("HOME", home_dir.as_str()),
+        ("PIP_FIND_LINKS", evil_dir.as_str()),
+        ("PIP_EXTRA_INDEX_URL", index.as_str()),
+        ("UV_FIND_LINKS", evil_dir.as_str()),
+        ("UV_EXTRA_INDEX_URL", index.as_str()),
+    ];
+    // Control: plain pip, given the attacker's directory beside the honest one, builds the
+    // sdist with the attacker's backend (its code runs, whatever the build's outcome).
+    let (_, out) = run(Command::new(python())
+        .args(["-m", "pip", "install", "--no-cache-dir", "--no-index"])
+        .args(["-f", "dists", "-f"])
+        .arg(&evil)
+        .args(["--target", "site-plain", "honest"])
+        .current_dir(w));
+    assert!(
+        marker.exists(),
+        "the control did not reach the evil backend: {out}"
+    );
+    std::fs::remove_file(&marker).unwrap();
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-nested-{label}"));
+        let (ok, out) =
+            m.install_into(&format!("c-{label}"), installer, &py, "honest", &site, &env);
+        assert!(ok, "{label}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "honest").as_deref(),
+            Some("1.0"),
+            "{label}: {out}"
+        );
+        assert!(
+            !marker.exists(),
+            "{label}: the attacker's build backend ran: {out}"
+        );
+    }
+}
+
 /// The installers every escape is tried with: the pinned pip, a current pip (both from
 /// scripts/python-env.sh) and uv. `(label, --installer, python)`.
 fn installers() -> Vec<(&'static str, &'static str, PathBuf)> {
