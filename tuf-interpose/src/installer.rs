@@ -279,7 +279,7 @@ impl Session {
                 let sites = site_dirs(python, extra).await?;
                 Before::Sites(crate::proof::Installed::snapshot(&sites), sites)
             }
-            (_, Action::Download(dir)) => Before::Dir(crate::proof::listing(dir)),
+            (_, Action::Download(dir)) => Before::Dir(dir.clone(), crate::proof::listing(dir)),
         };
         let mut cmd = match (&self.options.sandbox, &self.socket_dir) {
             (Some(helper), Some(dir)) => crate::sandbox::command(
@@ -333,14 +333,10 @@ impl Session {
                     Err(e) => take(Err(e), &mut built),
                 }
             }
-            Before::Dir(listing) => {
-                if let Action::Download(dir) = action {
-                    take(
-                        crate::proof::downloads(dir, &listing, &served, allow_local),
-                        &mut local,
-                    );
-                }
-            }
+            Before::Dir(dir, listing) => take(
+                crate::proof::downloads(&dir, &listing, &served, allow_local),
+                &mut local,
+            ),
         }
         Ok(Outcome {
             code,
@@ -384,7 +380,10 @@ fn sandbox_socket(
 enum Before {
     Report,
     Sites(crate::proof::Installed, Vec<PathBuf>),
-    Dir(std::collections::BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>),
+    Dir(
+        PathBuf,
+        std::collections::BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>,
+    ),
 }
 
 /// Where uv will install: `--target DIR`, or the environment's `purelib` and `platlib`

@@ -15,8 +15,7 @@ use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
 use tuf_transport::Metrics;
-use tuf_updater::{MetadataStore, Updater, UpdaterError};
-use url::Url;
+use tuf_updater::{Updater, UpdaterError};
 
 type Body = BoxBody<Bytes, std::io::Error>;
 
@@ -71,18 +70,6 @@ impl std::fmt::Debug for Interposer {
     }
 }
 
-fn parse_urls(urls: &[String], what: &str) -> Result<Vec<Url>, InterposeError> {
-    urls.iter()
-        .map(|u| {
-            let mut u = u.clone();
-            if !u.ends_with('/') {
-                u.push('/');
-            }
-            Url::parse(&u).map_err(|e| InterposeError::Rules(format!("{what} {u}: {e}")))
-        })
-        .collect()
-}
-
 impl Interposer {
     /// Builds a TUF client for every repository of `spec` (storing its initial root if the
     /// metadata directory has none) and refreshes each: nothing is served before that works.
@@ -94,23 +81,13 @@ impl Interposer {
             // The root file is read only the first time: later the stored, updated root is
             // used even if the file is gone.
             let mut builder = Updater::builder(&r.metadata_dir).target_dir(&r.targets_dir);
-            if MetadataStore::open(&r.metadata_dir)?
-                .read("root")?
-                .is_none()
-            {
-                let root = r.root.as_ref().ok_or_else(|| {
-                    InterposeError::Rules(format!(
-                        "repository {name}: no trusted root yet and none given"
-                    ))
-                })?;
-                let bytes = std::fs::read(root)
-                    .map_err(|e| InterposeError::Rules(format!("{}: {e}", root.display())))?;
-                builder = builder.trusted_root(bytes);
+            if let Some(root) = &r.root {
+                builder = builder.trusted_root_file(root);
             }
-            for u in parse_urls(&r.metadata_urls, "metadata URL")? {
+            for u in &r.metadata_urls {
                 builder = builder.metadata_url(u);
             }
-            for u in parse_urls(&r.targets_urls, "targets URL")? {
+            for u in &r.targets_urls {
                 builder = builder.targets_url(u);
             }
             if let Some(ca) = &r.ca_file {

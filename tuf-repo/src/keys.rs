@@ -55,6 +55,17 @@ pub fn write_key(path: &Path, key: &PrivateKey) -> Result<()> {
         .map_err(|e| RepoError::io(path, e))
 }
 
+/// A second signer for the same private key (the online key signs for several roles), by a
+/// PKCS#8 round trip; `what` names the key in errors.
+pub(crate) fn copy_key(key: &PrivateKey, what: &str) -> Result<PrivateKey> {
+    key.to_pkcs8_pem()
+        .and_then(|pem| PrivateKey::from_pkcs8_pem(&pem))
+        .map_err(|source| RepoError::Key {
+            what: what.to_owned(),
+            source,
+        })
+}
+
 /// Signers by role: every key file found, `<role>-<n>.pem` offline and `online.pem` online
 /// (used for timestamp, snapshot and every bin-n).
 #[derive(Default)]
@@ -106,16 +117,9 @@ impl KeyRing {
         let online = online_dir(repo).join("online.pem");
         if online.exists() {
             let key = load(&online)?;
-            let pem = key.to_pkcs8_pem().map_err(|source| RepoError::Key {
-                what: online.display().to_string(),
-                source,
-            })?;
+            let what = online.display().to_string();
             for role in ["timestamp", "snapshot"] {
-                let copy = PrivateKey::from_pkcs8_pem(&pem).map_err(|source| RepoError::Key {
-                    what: online.display().to_string(),
-                    source,
-                })?;
-                ring.add(role, Box::new(copy));
+                ring.add(role, Box::new(copy_key(&key, &what)?));
             }
             ring.add("bin-n", Box::new(key));
         }

@@ -976,15 +976,7 @@ impl Repository {
             .collect::<Result<_>>()?;
         let copies = |keys: &[PrivateKey]| -> Result<Vec<Box<dyn Signer>>> {
             keys.iter()
-                .map(|k| {
-                    k.to_pkcs8_pem()
-                        .and_then(|pem| PrivateKey::from_pkcs8_pem(&pem))
-                        .map(|c| Box::new(c) as Box<dyn Signer>)
-                        .map_err(|source| RepoError::Key {
-                            what: role.to_owned(),
-                            source,
-                        })
-                })
+                .map(|k| keys::copy_key(k, role).map(|c| Box::new(c) as Box<dyn Signer>))
                 .collect()
         };
         let mut previous = Vec::new();

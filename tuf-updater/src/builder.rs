@@ -10,6 +10,13 @@ use url::Url;
 
 type ConfigEdit = Box<dyn FnOnce(&mut UpdaterConfig) + Send>;
 
+/// The root given for first use: bytes, or a file read only if the store holds no root.
+#[derive(Debug)]
+enum TrustedRoot {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
 /// Builds a refreshed [`Updater`]; made by [`Updater::builder`].
 ///
 /// Transports: `http`/`https` (web PKI roots, plus [`UpdaterBuilder::ca_file`]) and `file`
@@ -18,7 +25,7 @@ type ConfigEdit = Box<dyn FnOnce(&mut UpdaterConfig) + Send>;
 #[must_use = "a builder does nothing until build() is awaited"]
 pub struct UpdaterBuilder {
     metadata_dir: PathBuf,
-    trusted_root: Option<Vec<u8>>,
+    trusted_root: Option<TrustedRoot>,
     metadata_urls: Vec<Url>,
     targets_urls: Vec<Url>,
     target_dir: Option<PathBuf>,
@@ -34,7 +41,7 @@ impl std::fmt::Debug for UpdaterBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpdaterBuilder")
             .field("metadata_dir", &self.metadata_dir)
-            .field("trusted_root", &self.trusted_root.as_ref().map(Vec::len))
+            .field("trusted_root", &self.trusted_root)
             .field("metadata_urls", &self.metadata_urls)
             .field("targets_urls", &self.targets_urls)
             .field("target_dir", &self.target_dir)
@@ -79,7 +86,14 @@ impl UpdaterBuilder {
     /// The root trusted on first use (spec 5.2), written to the store if it holds none. Once
     /// the store holds a root, that (updated) root is used and these bytes are not.
     pub fn trusted_root(mut self, root: impl Into<Vec<u8>>) -> Self {
-        self.trusted_root = Some(root.into());
+        self.trusted_root = Some(TrustedRoot::Bytes(root.into()));
+        self
+    }
+
+    /// As [`UpdaterBuilder::trusted_root`], from a file that is read only when the store
+    /// holds no root yet (so it may be gone once the store has one).
+    pub fn trusted_root_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.trusted_root = Some(TrustedRoot::File(path.into()));
         self
     }
 
@@ -166,13 +180,22 @@ impl UpdaterBuilder {
         }
         let store = MetadataStore::open(&self.metadata_dir)?;
         if store.read("root")?.is_none() {
-            let root = self.trusted_root.as_deref().ok_or_else(|| {
-                UpdaterError::Config(format!(
-                    "{} holds no trusted root yet: give one with trusted_root()",
-                    self.metadata_dir.display()
-                ))
-            })?;
-            Updater::init_store(&store, root)?;
+            let root = match self.trusted_root {
+                Some(TrustedRoot::Bytes(b)) => b,
+                Some(TrustedRoot::File(path)) => {
+                    std::fs::read(&path).map_err(|e| UpdaterError::TrustedRoot {
+                        path: path.display().to_string(),
+                        reason: e.to_string(),
+                    })?
+                }
+                None => {
+                    return Err(UpdaterError::Config(format!(
+                        "{} holds no trusted root yet: give one with trusted_root()",
+                        self.metadata_dir.display()
+                    )));
+                }
+            };
+            Updater::init_store(&store, &root)?;
         }
         let mut config =
             UpdaterConfig::new(&self.metadata_dir, self.metadata_urls, self.targets_urls);
