@@ -105,17 +105,15 @@ pub async fn run(a: &Args) -> Result<(), String> {
         }
         "refresh" => updater(a, false).await.map(drop),
         "download" => {
-            let mut u = updater(a, true).await?;
+            let u = updater(a, true).await?;
             for name in &a.target_names {
                 let info = u.target_info(name).await.map_err(|e| e.to_string())?;
-                if u.find_cached_target(name, &info)
+                if u.find_cached_target(&info)
                     .await
                     .map_err(|e| e.to_string())?
                     .is_none()
                 {
-                    u.download_target(name, &info)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    u.download_target(&info).await.map_err(|e| e.to_string())?;
                 }
             }
             Ok(())

@@ -127,11 +127,11 @@ async fn command(args: &ClientArgs, u: &mut Updater) -> Result<(), String> {
             u.refresh().await.map_err(fail)?;
             let info = u.target_info(target).await.map_err(fail)?;
             println!("target: {target}");
-            println!("length: {}", info.length);
-            for (alg, digest) in info.hashes.iter() {
+            println!("length: {}", info.length());
+            for (alg, digest) in info.file().hashes.iter() {
                 println!("{alg}: {digest}");
             }
-            if let Some(custom) = &info.custom {
+            if let Some(custom) = &info.file().custom {
                 let text =
                     tuf_metadata::json::write_layout(custom, tuf_metadata::json::Layout::Compact);
                 println!("custom: {}", String::from_utf8_lossy(&text));
@@ -141,12 +141,12 @@ async fn command(args: &ClientArgs, u: &mut Updater) -> Result<(), String> {
         ClientCommand::Download { target, output } => {
             u.refresh().await.map_err(fail)?;
             let info = u.target_info(target).await.map_err(fail)?;
-            let path = match u.find_cached_target(target, &info).await.map_err(fail)? {
+            let path = match u.find_cached_target(&info).await.map_err(fail)? {
                 Some(p) => {
                     tracing::info!("Cached copy of {target} verified: not downloading it");
                     p
                 }
-                None => u.download_target(target, &info).await.map_err(fail)?,
+                None => u.download_target(&info).await.map_err(fail)?,
             };
             if let Some(out) = output {
                 tuf_fs::write_atomic(out, &std::fs::read(&path).map_err(|e| e.to_string())?)

@@ -46,7 +46,7 @@ fn step(n: u32, text: &str) {
 /// Writes a minimal pure-Python wheel (a zip: package, METADATA, WHEEL, RECORD).
 fn make_wheel(dir: &Path, name: &str, version: &str, requires: &[&str]) -> Result<PathBuf, String> {
     use base64::Engine as _;
-    let pkg = tuf_interpose::normalize_name(name).replace('-', "_");
+    let pkg = tuf_pypi::normalize_name(name).replace('-', "_");
     let dist = name.replace(['-', '.'], "_");
     let info = format!("{dist}-{version}.dist-info");
     let mut meta = format!(
@@ -167,7 +167,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
     };
     let repo = Repository::init(&mirror, config).map_err(|e| e.to_string())?;
     let tree = mirror.join("dists-tree");
-    tuf_interpose::mirror::build_tree(&dists, &tree).map_err(|e| e.to_string())?;
+    tuf_pypi::build_tree(&dists, &tree).map_err(|e| e.to_string())?;
     let report = repo.sync(&tree).map_err(|e| e.to_string())?;
     pb.finish_and_clear();
     println!(
@@ -260,7 +260,7 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         "Publishing demo-app 2.0, then installing it, an old release, and again from cache",
     );
     make_wheel(&dists, "demo-app", "2.0", &["demo-lib>=0.4", "Demo.Utils"])?;
-    tuf_interpose::mirror::build_tree(&dists, &tree).map_err(|e| e.to_string())?;
+    tuf_pypi::build_tree(&dists, &tree).map_err(|e| e.to_string())?;
     let r = repo.sync(&tree).map_err(|e| e.to_string())?;
     println!(
         "  published: {} target(s) added, re-signed {} role(s) ({})",

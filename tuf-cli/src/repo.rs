@@ -174,7 +174,7 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
         }
         RepoCommand::AddDists { dir } => {
             let tree = args.repo.join("dists-tree");
-            let n = tuf_interpose::mirror::build_tree(&dir, &tree).map_err(|e| e.to_string())?;
+            let n = tuf_pypi::build_tree(&dir, &tree).map_err(|e| e.to_string())?;
             let r = Repository::open(&args.repo)
                 .map_err(e)?
                 .sync(&tree)

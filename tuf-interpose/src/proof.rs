@@ -19,11 +19,11 @@
 //!   target served in this run ([`downloads`]); any other is deleted.
 
 use crate::InterposeError;
-use crate::names::normalize_name;
 use crate::proxy::Served;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use tuf_pypi::normalize_name;
 
 fn sha256_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut f = std::fs::File::open(path)?;

@@ -3,7 +3,6 @@
 
 use crate::InterposeError;
 use crate::guard::Guard;
-use crate::names::normalize_name;
 use crate::rules::{Mapped, Rules, RulesSpec};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
@@ -13,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
-use tokio::sync::Mutex;
+use tuf_pypi::normalize_name;
 use tuf_transport::Metrics;
 use tuf_updater::{Updater, UpdaterError};
 
@@ -29,7 +28,7 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30
 pub struct Interposer {
     rules: Rules,
     proxy_addr: std::sync::OnceLock<SocketAddr>,
-    updaters: BTreeMap<String, Mutex<Updater>>,
+    updaters: BTreeMap<String, Updater>,
     metrics: Vec<Metrics>,
     /// Projects whose index page no TUF repository lists (asked for, refused).
     missing: std::sync::Mutex<BTreeSet<String>>,
@@ -96,7 +95,7 @@ impl Interposer {
             tracing::info!("Refreshing TUF metadata of repository {name}");
             let updater = builder.build().await?;
             metrics.push(updater.metrics().clone());
-            updaters.insert(name.clone(), Mutex::new(updater));
+            updaters.insert(name.clone(), updater);
         }
         Ok(Interposer {
             rules,
@@ -244,17 +243,17 @@ impl Interposer {
         let updater = self.updaters.get(&mapped.repository).ok_or_else(|| {
             InterposeError::Rules(format!("unknown repository {}", mapped.repository))
         })?;
-        let mut u = updater.lock().await;
+        // No lock here: the updater verifies concurrent requests concurrently.
+        let u = updater;
         let info = u.target_info(&mapped.target).await?;
-        let path = match u.find_cached_target(&mapped.target, &info).await? {
+        let path = match u.find_cached_target(&info).await? {
             Some(p) => {
                 tracing::info!("Cached and re-verified: {}", mapped.target);
                 p
             }
-            None => u.download_target(&mapped.target, &info).await?,
+            None => u.download_target(&info).await?,
         };
-        drop(u);
-        let sha256 = match info.hashes.get("sha256") {
+        let sha256 = match info.hash("sha256") {
             Some(h) => h.to_ascii_lowercase(),
             None => {
                 let bytes = tokio::fs::read(&path)
@@ -270,7 +269,7 @@ impl Interposer {
                     repository: mapped.repository.clone(),
                     target: mapped.target.clone(),
                     sha256,
-                    length: info.length,
+                    length: info.length(),
                     path: path.clone(),
                 },
             );

@@ -2,11 +2,11 @@
 //! secures it and ordered URL-path patterns mapped to target paths.
 
 use crate::InterposeError;
-use crate::names::normalize_name;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use tuf_pypi::normalize_name;
 use unicode_normalization::UnicodeNormalization;
 
 /// One rule as written in the rules file.

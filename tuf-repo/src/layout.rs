@@ -19,10 +19,7 @@ pub fn targets_dir(repo: &Path) -> PathBuf {
     repo.join("targets")
 }
 
-/// The target listing every project of a PyPI-style repository (a `simple/<name>/index.html`
-/// target), one normalized name per line, sorted: signed data for "did you mean"
-/// suggestions. Kept current by every publish.
-pub const PROJECT_NAMES_TARGET: &str = "simple/names.txt";
+pub use tuf_pypi::layout::PROJECT_NAMES_TARGET;
 
 /// `state/`: staged changes, the file index, the lock.
 pub fn state_dir(repo: &Path) -> PathBuf {

@@ -91,7 +91,7 @@ async fn our_client(repo: &Path, server: &Server, targets: &[&str]) -> Vec<Vec<u
             .target_info(t)
             .await
             .unwrap_or_else(|e| panic!("{t}: {e}"));
-        let path = u.download_target(t, &info).await.unwrap();
+        let path = u.download_target(&info).await.unwrap();
         out.push(std::fs::read(path).unwrap());
     }
     out
@@ -528,10 +528,7 @@ async fn serve_sends_gzip_metadata_over_http_and_https() {
         .unwrap();
         u.refresh().await.unwrap();
         let info = u.target_info("simple/project-9/index.html").await.unwrap();
-        let path = u
-            .download_target("simple/project-9/index.html", &info)
-            .await
-            .unwrap();
+        let path = u.download_target(&info).await.unwrap();
         assert!(std::fs::read_to_string(path).unwrap().contains("project-9"));
         let snapshot = u
             .metrics()

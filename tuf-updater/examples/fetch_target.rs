@@ -35,9 +35,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.reference_time(Expiry::parse(t).ok_or("bad reference time")?);
     }
 
-    let mut updater = builder.build().await?;
+    let updater = builder.build().await?;
     let info = updater.target_info(target).await?;
-    let path = updater.download_target(target, &info).await?;
+    let path = updater.download_target(&info).await?;
 
     println!("{}", path.display());
     Ok(())

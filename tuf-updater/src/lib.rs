@@ -9,7 +9,9 @@
 //! * [`Updater`]: the async I/O around them: the root chain, timestamp, snapshot and targets
 //!   (each persisted once verified, and not fetched again while the store's copy verifies),
 //!   lazy delegated roles in a pre-order depth-first search, and targets streamed to disk in
-//!   constant memory with length and hashes checked on the way.
+//!   constant memory with length and hashes checked on the way. After a refresh it is
+//!   shared by reference: searches and downloads run concurrently from many tasks.
+//! * [`TargetInfo`]: a target's path and trusted description as one value.
 //!
 //! Five lines to a verified file (here against a recorded copy of Sigstore's production
 //! repository shipped with this crate, read through `file://` as of a moment it was valid):
@@ -21,7 +23,7 @@
 //! # let (dir, cache) = (work.path().join("metadata"), work.path().join("targets"));
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //!
-//! let mut updater = Updater::builder(&dir)
+//! let updater = Updater::builder(&dir)
 //!     .trusted_root(std::fs::read(format!("{repo}/metadata/5.root.json"))?)
 //!     .metadata_url(format!("file://{repo}/metadata/"))
 //!     .targets_url(format!("file://{repo}/targets/"))
@@ -30,10 +32,10 @@
 //!     .build()
 //!     .await?;
 //! let info = updater.target_info("trusted_root.json").await?;
-//! let path = updater.download_target("trusted_root.json", &info).await?;
+//! let path = updater.download_target(&info).await?;
 //!
 //! # assert_eq!(updater.trusted().unwrap().root().signed().common.version, 15);
-//! # assert!(path.starts_with(&cache) && std::fs::metadata(&path)?.len() == info.length);
+//! # assert!(path.starts_with(&cache) && std::fs::metadata(&path)?.len() == info.length());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
@@ -45,6 +47,7 @@
 mod builder;
 mod error;
 mod store;
+mod target;
 mod trusted;
 mod updater;
 
@@ -53,6 +56,7 @@ pub use error::{ErrorFamily, UpdaterError};
 pub use store::{
     DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, role_file_stem,
 };
+pub use target::TargetInfo;
 pub use trusted::{TrustedSet, Update};
 /// The metadata crate, re-exported: roles, [`TargetFile`], [`Expiry`].
 pub use tuf_metadata;

@@ -3,6 +3,7 @@
 
 use crate::UpdaterError;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tuf_metadata::{Expiry, MetaFile, Metadata, Root, Signed, Snapshot, Targets, Timestamp};
 
 /// Whether an update changed the trusted state.
@@ -16,7 +17,7 @@ pub enum Update {
 
 #[derive(Debug, Clone)]
 struct Delegated {
-    md: Metadata<Targets>,
+    md: Arc<Metadata<Targets>>,
     delegator: String,
 }
 
@@ -42,7 +43,7 @@ pub struct TrustedSet {
     reference: Expiry,
     root: Metadata<Root>,
     timestamp: Option<Metadata<Timestamp>>,
-    snapshot: Option<Metadata<Snapshot>>,
+    snapshot: Option<Arc<Metadata<Snapshot>>>,
     targets: HashMap<String, Delegated>,
     online_keys_rotated: bool,
 }
@@ -121,7 +122,7 @@ impl TrustedSet {
 
     /// The trusted snapshot, if loaded.
     pub fn snapshot(&self) -> Option<&Metadata<Snapshot>> {
-        self.snapshot.as_ref()
+        self.snapshot.as_deref()
     }
 
     /// The trusted top-level targets, if loaded.
@@ -131,7 +132,7 @@ impl TrustedSet {
 
     /// A trusted targets role (`targets` or a delegated role), if loaded.
     pub fn role(&self, name: &str) -> Option<&Metadata<Targets>> {
-        self.targets.get(name).map(|d| &d.md)
+        self.targets.get(name).map(|d| &*d.md)
     }
 
     /// Spec 5.3.4–5.3.7: the next root must be signed by a threshold of the trusted root's
@@ -321,7 +322,7 @@ impl TrustedSet {
                 }
             }
         }
-        self.snapshot = Some(new);
+        self.snapshot = Some(Arc::new(new));
         self.check_final_snapshot()
     }
 
@@ -388,11 +389,11 @@ impl TrustedSet {
         self.targets.insert(
             role.to_owned(),
             Delegated {
-                md: new,
+                md: Arc::new(new),
                 delegator: delegator.to_owned(),
             },
         );
-        Ok(&self.targets[role].md)
+        Ok(&*self.targets[role].md)
     }
 
     fn verify_by(
@@ -424,8 +425,8 @@ impl TrustedSet {
     ) -> Option<Result<&Metadata<Targets>, UpdaterError>> {
         let d = self.targets.get(role)?;
         if d.delegator == delegator {
-            return Some(Ok(&d.md));
+            return Some(Ok(&*d.md));
         }
-        Some(self.verify_by(delegator, role, &d.md).map(|()| &d.md))
+        Some(self.verify_by(delegator, role, &d.md).map(|()| &*d.md))
     }
 }

@@ -3,11 +3,13 @@
 
 use crate::UpdaterError;
 use crate::store::MetadataStore;
+use crate::target::TargetInfo;
 use crate::trusted::{TrustedSet, Update};
 use bytes::Bytes;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 use tuf_crypto::StreamVerifier;
 use tuf_metadata::naming::{self, quote_all};
 use tuf_metadata::{Expiry, Signed, TargetFile};
@@ -81,12 +83,19 @@ impl UpdaterConfig {
 
 /// A TUF client: keeps a local store of trusted metadata up to date (spec 5.3–5.6) and
 /// downloads targets verified against it (spec 5.7).
+///
+/// [`Updater::refresh`] takes `&mut self`; everything after it ([`Updater::target_info`],
+/// the downloads) takes `&self`, so one refreshed updater serves many tasks at once (share
+/// it in an `Arc`). Inside, the trusted set is behind a read-write lock held only while
+/// metadata is checked, never across a request, and each delegated role has a lock of its
+/// own so that tasks needing the same role fetch it once while other roles load in parallel.
 #[derive(Debug)]
 pub struct Updater {
     config: UpdaterConfig,
     fetcher: Fetcher,
     store: MetadataStore,
-    trusted: Option<TrustedSet>,
+    trusted: Option<RwLock<Arc<TrustedSet>>>,
+    loading: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Updater {
@@ -127,6 +136,7 @@ impl Updater {
             fetcher,
             store,
             trusted: None,
+            loading: Default::default(),
         })
     }
 
@@ -135,9 +145,39 @@ impl Updater {
         self.fetcher.metrics()
     }
 
-    /// The trusted metadata of the last refresh.
-    pub fn trusted(&self) -> Option<&TrustedSet> {
-        self.trusted.as_ref()
+    /// The trusted metadata of the last refresh and of the delegated roles loaded since:
+    /// a snapshot of the moment (no lock is held; later loads do not change it).
+    pub fn trusted(&self) -> Option<Arc<TrustedSet>> {
+        self.read_trusted().ok()
+    }
+
+    fn trusted_set(&self) -> Result<&RwLock<Arc<TrustedSet>>, UpdaterError> {
+        self.trusted
+            .as_ref()
+            .ok_or_else(|| UpdaterError::State("refresh first".into()))
+    }
+
+    fn read_trusted(&self) -> Result<Arc<TrustedSet>, UpdaterError> {
+        Ok(self
+            .trusted_set()?
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone())
+    }
+
+    /// Checks `bytes` as `role` delegated by `delegator` and, if they pass, makes the role
+    /// trusted. The lock is held only for the check; readers holding an earlier
+    /// [`Updater::trusted`] keep their copy (copy on write, cheap: metadata is shared).
+    fn admit_delegated(
+        set: &RwLock<Arc<TrustedSet>>,
+        bytes: &[u8],
+        role: &str,
+        delegator: &str,
+    ) -> Result<(), UpdaterError> {
+        let mut guard = set.write().unwrap_or_else(PoisonError::into_inner);
+        Arc::make_mut(&mut guard)
+            .update_delegated_targets(bytes, role, delegator)
+            .map(|_| ())
     }
 
     /// The configuration.
@@ -258,7 +298,7 @@ impl Updater {
         } else {
             tracing::info!("Snapshot in the local store is current: not downloading it");
         }
-        self.trusted = Some(trusted);
+        self.trusted = Some(RwLock::new(Arc::new(trusted)));
 
         // 5.6: top-level targets.
         self.load_targets("targets", "root").await?;
@@ -353,60 +393,57 @@ impl Updater {
         trusted
             .update_targets(&targets)
             .map_err(|e| offline("targets", Some(e)))?;
-        self.trusted = Some(trusted);
+        self.trusted = Some(RwLock::new(Arc::new(trusted)));
         Ok(())
     }
 
-    fn trusted_mut(&mut self) -> Result<&mut TrustedSet, UpdaterError> {
-        self.trusted
-            .as_mut()
-            .ok_or_else(|| UpdaterError::State("refresh first".into()))
-    }
-
     /// Makes targets role `role` (reached from `delegator`) trusted: from the store if it
-    /// still verifies, else from the mirrors (spec 5.6), then persisted.
-    async fn load_targets(&mut self, role: &str, delegator: &str) -> Result<(), UpdaterError> {
-        let offline = self.config.offline;
-        let store = self.store.clone();
-        let trusted = self.trusted_mut()?;
-        if let Some(r) = trusted.role_via(role, delegator) {
+    /// still verifies, else from the mirrors (spec 5.6), then persisted. Tasks asking for
+    /// the same role wait for the first one's answer instead of fetching it again.
+    async fn load_targets(&self, role: &str, delegator: &str) -> Result<(), UpdaterError> {
+        if let Some(r) = self.read_trusted()?.role_via(role, delegator) {
             return r.map(|_| ());
         }
-        if let Some(local) = store.read(role)?
-            && trusted
-                .update_delegated_targets(&local, role, delegator)
-                .is_ok()
+        let role_lock = {
+            let mut loading = self.loading.lock().unwrap_or_else(PoisonError::into_inner);
+            loading.entry(role.to_owned()).or_default().clone()
+        };
+        let _loading = role_lock.lock().await;
+        let set = self.trusted_set()?;
+        let (meta, consistent) = {
+            let trusted = self.read_trusted()?;
+            // Loaded by another task while this one waited.
+            if let Some(r) = trusted.role_via(role, delegator) {
+                return r.map(|_| ());
+            }
+            let snapshot = trusted
+                .snapshot()
+                .ok_or_else(|| UpdaterError::State("no snapshot".into()))?;
+            let meta = snapshot.signed().role_meta(role).cloned().ok_or_else(|| {
+                UpdaterError::NotInSnapshot {
+                    role: role.to_owned(),
+                }
+            })?;
+            (meta, trusted.root().signed().consistent_snapshot())
+        };
+        if let Some(local) = self.store.read(role)?
+            && Self::admit_delegated(set, &local, role, delegator).is_ok()
         {
             return Ok(());
         }
-        if offline {
+        if self.config.offline {
             return Err(UpdaterError::State(format!(
                 "offline: no usable local metadata for {role}"
             )));
         }
-        let snapshot = trusted
-            .snapshot()
-            .ok_or_else(|| UpdaterError::State("no snapshot".into()))?;
-        let meta = snapshot.signed().role_meta(role).cloned().ok_or_else(|| {
-            UpdaterError::NotInSnapshot {
-                role: role.to_owned(),
-            }
-        })?;
-        let consistent = trusted.root().signed().consistent_snapshot();
         let file = naming::metadata_file(role, consistent.then_some(meta.version));
         let limits = self.limits(meta.length.unwrap_or(self.config.targets_max_len));
-        let mirrors = self.config.metadata_mirrors.clone();
-        let trusted = self
-            .trusted
-            .as_mut()
-            .ok_or_else(|| UpdaterError::State("refresh first".into()))?;
-        let ((), bytes) = Self::fetch_meta(&self.fetcher, &mirrors, &file, limits, |b| {
-            trusted
-                .update_delegated_targets(b, role, delegator)
-                .map(|_| ())
+        let mirrors = &self.config.metadata_mirrors;
+        let ((), bytes) = Self::fetch_meta(&self.fetcher, mirrors, &file, limits, |b| {
+            Self::admit_delegated(set, b, role, delegator)
         })
         .await?;
-        store.write(role, &bytes)?;
+        self.store.write(role, &bytes)?;
         tracing::info!(
             "Verified {role} version {} (delegated by {delegator})",
             meta.version
@@ -416,10 +453,11 @@ impl Updater {
 
     /// Finds `target` by a pre-order depth-first search of the delegation graph
     /// (spec 5.6.7), loading delegated roles only as the search reaches them.
-    pub async fn target_info(&mut self, target: &str) -> Result<TargetFile, UpdaterError> {
-        if self.trusted.is_none() {
-            self.refresh().await?;
-        }
+    ///
+    /// Takes `&self`: many tasks may search at once (see [`Updater`]). An updater that has
+    /// not refreshed answers [`UpdaterError::State`]; one made by [`Updater::builder`] always
+    /// has.
+    pub async fn target_info(&self, target: &str) -> Result<TargetInfo, UpdaterError> {
         let mut stack = vec![("targets".to_owned(), "root".to_owned())];
         let mut visited: HashSet<String> = HashSet::new();
         let mut visits = 0;
@@ -433,20 +471,20 @@ impl Updater {
             }
             visits += 1;
             self.load_targets(&role, &delegator).await?;
-            let md = self
-                .trusted
-                .as_ref()
-                .and_then(|t| t.role(&role))
+            let trusted = self.read_trusted()?;
+            let md = trusted
+                .role(&role)
                 .ok_or_else(|| UpdaterError::State(format!("{role} not loaded")))?;
             if let Some(info) = md.signed().targets.get(target) {
-                return Ok(info.clone());
+                return Ok(TargetInfo::new(target, info.clone()));
             }
             visited.insert(role.clone());
             if let Some(d) = &md.signed().delegations {
                 let mut children = Vec::new();
                 for (child, terminating) in d.roles_for_target(target) {
                     children.push((child.into_owned(), role.clone()));
-                    // 5.6.7.2.1: a terminating delegation ends the search after its subtree.
+                    // 5.6.7.2.1: "If the role is terminating then abort searching for a
+                    // target" — nothing after this delegation's subtree is visited.
                     if terminating {
                         stack.clear();
                         break;
@@ -472,13 +510,13 @@ impl Updater {
         Ok(self.target_dir()?.join(quote_all(target)))
     }
 
-    /// The cached copy of `target`, if there is one and it still matches `info` (re-verified
-    /// now, every time).
+    /// The cached copy of the target `info` describes, if there is one and it still
+    /// matches (re-verified now, every time).
     pub async fn find_cached_target(
         &self,
-        target: &str,
-        info: &TargetFile,
+        info: &TargetInfo,
     ) -> Result<Option<PathBuf>, UpdaterError> {
+        let (target, info) = (info.path(), info.file());
         let path = self.target_path(target)?;
         // A FIFO or device in the target directory is not a cached copy (and never a wait).
         let Ok(Some(file)) = tuf_fs::open_regular_file(&path) else {
@@ -500,13 +538,7 @@ impl Updater {
     /// The path, relative to a targets mirror, that `target` is served under: with
     /// consistent snapshots, `dir/HASH.name` for the first listed hash (spec 5.7.3).
     fn target_url_path(&self, target: &str, info: &TargetFile) -> Result<String, UpdaterError> {
-        let consistent = self
-            .trusted
-            .as_ref()
-            .ok_or_else(|| UpdaterError::State("refresh first".into()))?
-            .root()
-            .signed()
-            .consistent_snapshot();
+        let consistent = self.read_trusted()?.root().signed().consistent_snapshot();
         let served = match info.hashes.iter().next() {
             Some((_, digest)) if consistent => naming::hash_prefixed(target, digest),
             _ => target.to_owned(),
@@ -518,29 +550,25 @@ impl Updater {
     /// come back in the order of `items`.
     pub async fn download_targets(
         &self,
-        items: &[(String, TargetFile)],
+        items: &[TargetInfo],
     ) -> Vec<Result<PathBuf, UpdaterError>> {
         use futures_util::StreamExt;
-        let mut done: Vec<(usize, Result<PathBuf, UpdaterError>)> = futures_util::stream::iter(
-            items.iter().enumerate(),
-        )
-        .map(|(i, (target, info))| async move { (i, self.download_target(target, info).await) })
-        .buffer_unordered(self.config.concurrency.max(1))
-        .collect()
-        .await;
+        let mut done: Vec<(usize, Result<PathBuf, UpdaterError>)> =
+            futures_util::stream::iter(items.iter().enumerate())
+                .map(|(i, info)| async move { (i, self.download_target(info).await) })
+                .buffer_unordered(self.config.concurrency.max(1))
+                .collect()
+                .await;
         done.sort_by_key(|(i, _)| *i);
         done.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Downloads `target` (spec 5.7): at most `info.length` bytes are read, length and every
-    /// listed hash are checked while streaming, and only verified bytes reach the target
-    /// directory (written to a temporary file, fsynced, then renamed). A mirror serving bad
-    /// bytes is skipped for the next one.
-    pub async fn download_target(
-        &self,
-        target: &str,
-        info: &TargetFile,
-    ) -> Result<PathBuf, UpdaterError> {
+    /// Downloads the target `info` describes (spec 5.7): at most its trusted length is
+    /// read, length and every listed hash are checked while streaming, and only verified
+    /// bytes reach the target directory (written to a temporary file, fsynced, then renamed).
+    /// A mirror serving bad bytes is skipped for the next one.
+    pub async fn download_target(&self, info: &TargetInfo) -> Result<PathBuf, UpdaterError> {
+        let (target, info) = (info.path(), info.file());
         let dest = self.target_path(target)?;
         let url_path = self.target_url_path(target, info)?;
         let mirrors = &self.config.targets_mirrors;

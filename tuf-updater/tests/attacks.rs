@@ -290,11 +290,11 @@ async fn endless_data_on_every_metadata_file_and_a_target_1_5_2() {
             );
         }
         server.clear();
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         let info = u.target_info("a/file.txt").await.unwrap();
-        let digest = info.hashes.get("sha256").unwrap().to_owned();
+        let digest = info.hash("sha256").unwrap().to_owned();
         server.set(&format!("/targets/a/{digest}.file.txt"), Serve::Endless);
-        let err = u.download_target("a/file.txt", &info).await.unwrap_err();
+        let err = u.download_target(&info).await.unwrap_err();
         assert!(
             err.to_string().contains("more than the limit of 15 bytes"),
             "{err}"
@@ -334,11 +334,11 @@ async fn slow_retrieval_on_every_metadata_file_and_a_target_is_cut_off_1_5_2() {
             assert!(started.elapsed() < Duration::from_secs(10), "{file}");
         }
         server.clear();
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         let info = u.target_info("a/file.txt").await.unwrap();
-        let digest = info.hashes.get("sha256").unwrap().to_owned();
+        let digest = info.hash("sha256").unwrap().to_owned();
         server.set(&format!("/targets/a/{digest}.file.txt"), Serve::Trickle(b"genuine content".to_vec(), 300));
-        let err = u.download_target("a/file.txt", &info).await.map(|_| ()).expect_err("slow target must fail");
+        let err = u.download_target(&info).await.map(|_| ()).expect_err("slow target must fail");
         assert!(err.to_string().contains("slow-retrieval"), "{err}");
     })
     .await;
@@ -382,7 +382,7 @@ async fn one_updater_refreshes_again_later() {
         sim.publish();
         u.refresh().await.unwrap();
         let info = u.target_info("b.txt").await.unwrap();
-        let path = u.download_target("b.txt", &info).await.unwrap();
+        let path = u.download_target(&info).await.unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"later");
     })
     .await;
@@ -392,16 +392,16 @@ async fn one_updater_refreshes_again_later() {
 async fn arbitrary_target_is_refused_5_7_3() {
     bounded(async {
         let (sim, _server, client) = setup().await;
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         let info = u.target_info("a/file.txt").await.unwrap();
-        let digest = info.hashes.get("sha256").unwrap();
+        let digest = info.hash("sha256").unwrap();
         // Same length, other content.
         std::fs::write(
             sim.path().join(format!("targets/a/{digest}.file.txt")),
             b"malicious conte",
         )
         .unwrap();
-        let err = u.download_target("a/file.txt", &info).await.unwrap_err();
+        let err = u.download_target(&info).await.unwrap_err();
         assert!(
             matches!(
                 err,
@@ -648,7 +648,7 @@ async fn delegation_path_escape_5_6_7() {
         sim.add_target("a", "b/escape.txt", b"not yours");
         sim.add_target("a", "a/ok.txt", b"fine");
         sim.publish();
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         assert!(u.target_info("a/ok.txt").await.is_ok());
         let err = u.target_info("b/escape.txt").await.unwrap_err();
         assert!(matches!(err, UpdaterError::TargetNotFound { .. }), "{err}");
@@ -677,7 +677,7 @@ async fn delegation_cycles_and_the_delegation_limit_5_6_7() {
             .add_delegated_role(back, vec![ka])
             .unwrap();
         sim.publish();
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         let _ = server.log.take();
         let err = u.target_info("nowhere.txt").await.unwrap_err();
         assert!(matches!(err, UpdaterError::TargetNotFound { .. }), "{err}");
@@ -687,13 +687,13 @@ async fn delegation_cycles_and_the_delegation_limit_5_6_7() {
         sim.add_target("b", "deep.txt", b"deep");
         sim.publish();
         client.config.max_delegations = 1;
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         assert!(matches!(
             u.target_info("deep.txt").await,
             Err(UpdaterError::TargetNotFound { .. })
         ));
         client.config.max_delegations = 2;
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         assert!(u.target_info("deep.txt").await.is_ok());
     })
     .await;
@@ -706,9 +706,9 @@ async fn offline_mode_answers_from_the_store_without_requests() {
         client.refresh().await.unwrap();
         let _ = server.log.take();
         client.config.offline = true;
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         let info = u.target_info("a/file.txt").await.unwrap();
-        assert_eq!(info.length, 15);
+        assert_eq!(info.length(), 15);
         assert!(server.log.take().is_empty(), "offline mode made a request");
         // With nothing stored, offline mode fails clearly.
         let empty = Client::new(&_sim, &server);
@@ -735,12 +735,10 @@ async fn concurrent_downloads_with_a_limit() {
         }
         sim.publish();
         client.config.concurrency = 3;
-        let mut u = client.refresh().await.unwrap();
+        let u = client.refresh().await.unwrap();
         let mut items = Vec::new();
         for i in 0..12 {
-            let t = format!("pkgs/p{i}.whl");
-            let info = u.target_info(&t).await.unwrap();
-            items.push((t, info));
+            items.push(u.target_info(&format!("pkgs/p{i}.whl")).await.unwrap());
         }
         let results = u.download_targets(&items).await;
         for (i, r) in results.into_iter().enumerate() {

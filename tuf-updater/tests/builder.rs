@@ -58,7 +58,7 @@ fn the_first_build_needs_a_root_and_later_ones_use_the_stored_one() {
             .unwrap();
         assert_eq!(u.trusted().unwrap().root().signed().common.version, 15);
         // Offline: from the store, no mirror needed.
-        let mut u = Updater::builder(&mdir)
+        let u = Updater::builder(&mdir)
             .offline()
             .reference_time(reference())
             .build()
@@ -121,7 +121,7 @@ fn errors_say_whether_the_repository_or_the_network_failed() {
         assert_eq!(err.family(), ErrorFamily::Repository, "{err}");
         assert!(matches!(err, UpdaterError::Expired { .. }), "{err}");
         // A target no role lists.
-        let mut u = builder(&data(), &work.path().join("m3"))
+        let u = builder(&data(), &work.path().join("m3"))
             .trusted_root(std::fs::read(data().join("metadata/5.root.json")).unwrap())
             .build()
             .await

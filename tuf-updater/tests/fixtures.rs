@@ -79,15 +79,9 @@ async fn run_case(name: &str, case: &Json, fetcher: Fetcher, meta: Url, targets:
                 let found = updater.target_info(target).await;
                 if step["result"] == "ok" {
                     let info = found.unwrap_or_else(|e| panic!("{name}: {target}: {e}"));
-                    assert!(
-                        updater
-                            .find_cached_target(target, &info)
-                            .await
-                            .unwrap()
-                            .is_none()
-                    );
+                    assert!(updater.find_cached_target(&info).await.unwrap().is_none());
                     let path = updater
-                        .download_target(target, &info)
+                        .download_target(&info)
                         .await
                         .unwrap_or_else(|e| panic!("{name}: {target}: {e}"));
                     assert_eq!(
@@ -102,17 +96,11 @@ async fn run_case(name: &str, case: &Json, fetcher: Fetcher, meta: Url, targets:
                     );
                     // Now cached, and re-verified on reuse.
                     assert_eq!(
-                        updater.find_cached_target(target, &info).await.unwrap(),
+                        updater.find_cached_target(&info).await.unwrap(),
                         Some(path.clone())
                     );
                     std::fs::write(&path, b"tampered").unwrap();
-                    assert!(
-                        updater
-                            .find_cached_target(target, &info)
-                            .await
-                            .unwrap()
-                            .is_none()
-                    );
+                    assert!(updater.find_cached_target(&info).await.unwrap().is_none());
                 } else {
                     assert_eq!(step["error_kind"], "not_found");
                     assert!(

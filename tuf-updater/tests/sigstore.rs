@@ -105,7 +105,7 @@ async fn walks_from_root_5_to_15_and_downloads_real_targets() {
             ),
         ] {
             let info = u.target_info(target).await.unwrap();
-            let path = u.download_target(target, &info).await.unwrap();
+            let path = u.download_target(&info).await.unwrap();
             assert_eq!(std::fs::read(path).unwrap(), read(file), "{target}");
         }
         assert!(u.trusted().unwrap().role("registry.npmjs.org").is_some());
@@ -137,7 +137,7 @@ async fn a_tampered_sigstore_target_is_refused() {
         evil[100] ^= 1;
         server.set(file, Serve::Bytes(evil));
         let info = u.target_info("trusted_root.json").await.unwrap();
-        let err = u.download_target("trusted_root.json", &info).await.unwrap_err();
+        let err = u.download_target(&info).await.unwrap_err();
         assert!(matches!(err, UpdaterError::LengthOrHash { .. }), "{err}");
     })
     .await;

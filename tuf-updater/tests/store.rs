@@ -155,15 +155,15 @@ async fn roles_differing_in_case_work_on_a_case_insensitive_store() {
         u.refresh().await.unwrap();
         for (path, content) in [("up/x.txt", &b"upper"[..]), ("low/y.txt", b"lower")] {
             let info = u.target_info(path).await.unwrap();
-            let file = u.download_target(path, &info).await.unwrap();
+            let file = u.download_target(&info).await.unwrap();
             assert_eq!(std::fs::read(file).unwrap(), content);
         }
         // Offline, from the store alone: both roles must have kept their own bytes.
         config.offline = true;
         let mut offline = Updater::with_store(config, fetcher(), store).unwrap();
         offline.refresh().await.unwrap();
-        assert_eq!(offline.target_info("up/x.txt").await.unwrap().length, 5);
-        assert_eq!(offline.target_info("low/y.txt").await.unwrap().length, 5);
+        assert_eq!(offline.target_info("up/x.txt").await.unwrap().length(), 5);
+        assert_eq!(offline.target_info("low/y.txt").await.unwrap().length(), 5);
         let names: Vec<String> = backend.snapshot().into_keys().collect();
         assert!(names.contains(&"%41.json".to_owned()), "{names:?}");
         assert!(names.contains(&"a.json".to_owned()), "{names:?}");
@@ -265,8 +265,8 @@ async fn a_fifo_in_the_metadata_directory_is_an_error_not_a_wait() {
         std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
         let made = std::process::Command::new("mkfifo").arg(&cached).status().unwrap();
         assert!(made.success());
-        assert_eq!(u.find_cached_target("f.txt", &info).await.unwrap(), None);
-        let path = u.download_target("f.txt", &info).await.unwrap();
+        assert_eq!(u.find_cached_target(&info).await.unwrap(), None);
+        let path = u.download_target(&info).await.unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"content");
     })
     .await;

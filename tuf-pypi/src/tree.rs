@@ -3,13 +3,21 @@
 //! (PEP 658, so installers resolve without downloading whole wheels), and PEP 503 HTML and
 //! PEP 691 JSON pages under `simple/`. A TUF repository then signs the whole tree as targets.
 
-use crate::InterposeError;
-use crate::names::{normalize_name, project_of};
+use crate::PypiError;
+use crate::layout::{INDEX_PAGE, PACKAGES_DIR, SIMPLE_DIR};
+use crate::name::{normalize_name, project_of};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn err(path: &Path, e: impl std::fmt::Display) -> InterposeError {
-    InterposeError::Rules(format!("{}: {e}", path.display()))
+fn err(path: &Path, e: std::io::Error) -> PypiError {
+    PypiError::io(path, e)
+}
+
+fn bad(path: &Path, reason: impl Into<String>) -> PypiError {
+    PypiError::Distribution {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
 }
 
 /// One distribution file of a project.
@@ -49,7 +57,7 @@ fn wheel_metadata(wheel: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// Replaces a file through a new inode (write a temporary file, rename), never in place.
-fn replace(path: &Path, bytes: &[u8]) -> Result<(), InterposeError> {
+fn replace(path: &Path, bytes: &[u8]) -> Result<(), PypiError> {
     tuf_fs::write_atomic(path, bytes).map_err(|e| err(path, e))
 }
 
@@ -62,7 +70,7 @@ fn html_escape(s: &str) -> String {
 
 /// Builds (or updates) `tree` from the distributions in `dists`; returns how many projects
 /// it lists. Files that are not wheels or sdists are ignored.
-pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
+pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, PypiError> {
     let mut projects: BTreeMap<String, Vec<Dist>> = BTreeMap::new();
     let mut entries: Vec<_> = std::fs::read_dir(dists)
         .map_err(|e| err(dists, e))?
@@ -75,24 +83,24 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
             continue;
         }
         let Some(name) = e.file_name().to_str().map(str::to_owned) else {
-            return Err(err(&path, "file name is not UTF-8"));
+            return Err(bad(&path, "file name is not UTF-8"));
         };
         let Some(project) = project_of(&name) else {
             continue;
         };
         let data = std::fs::read(&path).map_err(|x| err(&path, x))?;
         let digest = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&data));
-        let dest = tree.join("packages").join(&name);
-        std::fs::create_dir_all(tree.join("packages")).map_err(|x| err(tree, x))?;
+        let dest = tree.join(PACKAGES_DIR).join(&name);
+        std::fs::create_dir_all(tree.join(PACKAGES_DIR)).map_err(|x| err(tree, x))?;
         if !dest.exists() {
             std::fs::copy(&path, &dest).map_err(|x| err(&dest, x))?;
         }
         let metadata = if name.ends_with(".whl") {
-            let meta = wheel_metadata(&data).map_err(|e| err(&path, e))?;
+            let meta = wheel_metadata(&data).map_err(|e| bad(&path, e))?;
             let meta_digest =
                 tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&meta));
             replace(
-                &tree.join("packages").join(format!("{name}.metadata")),
+                &tree.join(PACKAGES_DIR).join(format!("{name}.metadata")),
                 &meta,
             )?;
             Some(meta_digest)
@@ -109,7 +117,7 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
             });
     }
     for (project, files) in &projects {
-        let dir = tree.join("simple").join(project);
+        let dir = tree.join(SIMPLE_DIR).join(project);
         std::fs::create_dir_all(&dir).map_err(|x| err(&dir, x))?;
         let mut html = format!(
             "<!DOCTYPE html>\n<html>\n<head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Links for {project}</title></head>\n<body>\n<h1>Links for {project}</h1>\n"
@@ -147,7 +155,7 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, InterposeError> {
         index.push_str(&format!("<a href=\"{project}/\">{project}</a><br/>\n"));
     }
     index.push_str("</body>\n</html>\n");
-    std::fs::create_dir_all(tree.join("simple")).map_err(|x| err(tree, x))?;
-    replace(&tree.join("simple/index.html"), index.as_bytes())?;
+    std::fs::create_dir_all(tree.join(SIMPLE_DIR)).map_err(|x| err(tree, x))?;
+    replace(&tree.join(INDEX_PAGE), index.as_bytes())?;
     Ok(projects.len())
 }

@@ -3,7 +3,7 @@
 /// PEP 503 normalization: lower case, every run of `-`, `_` and `.` becomes one `-`.
 ///
 /// ```
-/// assert_eq!(tuf_interpose::normalize_name("Friendly.Bard__Tools"), "friendly-bard-tools");
+/// assert_eq!(tuf_pypi::normalize_name("Friendly.Bard__Tools"), "friendly-bard-tools");
 /// ```
 pub fn normalize_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -27,7 +27,7 @@ pub fn normalize_name(name: &str) -> String {
 /// the last `-` that precedes a digit). `None` for anything else.
 ///
 /// ```
-/// use tuf_interpose::project_of;
+/// use tuf_pypi::project_of;
 /// assert_eq!(project_of("Foo_Bar-1.0-py3-none-any.whl").as_deref(), Some("Foo_Bar"));
 /// assert_eq!(project_of("foo-bar-2.0.1.tar.gz").as_deref(), Some("foo-bar"));
 /// assert_eq!(project_of("README.txt"), None);
