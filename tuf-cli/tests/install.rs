@@ -1442,3 +1442,176 @@ fn the_proof_fails_an_install_that_reached_around_the_proxy() {
         );
     }
 }
+
+/// A project directory `evilproj` whose in-tree build backend (no build requirement, so it
+/// builds without any index) writes `ran` beside it when it runs, and builds gamma 9.9.
+fn evil_project(w: &Path) -> PathBuf {
+    let dir = w.join("evilproj");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("pyproject.toml"),
+        "[build-system]\nrequires = []\nbuild-backend = \"evilbackend\"\nbackend-path = [\".\"]\n",
+    )
+    .unwrap();
+    let ran = w.join("ran");
+    let backend = format!(
+        r#"import base64, hashlib, zipfile
+open({ran:?}, "a").write("the unverified backend ran\n")
+def _wheel(d):
+    name = "gamma-9.9-py3-none-any.whl"
+    info = "gamma-9.9.dist-info"
+    files = {{"gamma/__init__.py": b"", info + "/METADATA": b"Metadata-Version: 2.1\nName: gamma\nVersion: 9.9\n",
+             info + "/WHEEL": b"Wheel-Version: 1.0\nGenerator: evil\nRoot-Is-Purelib: true\nTag: py3-none-any\n"}}
+    rec = [p + ",sha256=" + base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b"=").decode() + "," + str(len(b)) for p, b in files.items()]
+    files[info + "/RECORD"] = ("\n".join(rec + [info + "/RECORD,,"]) + "\n").encode()
+    with zipfile.ZipFile(d + "/" + name, "w") as z:
+        for p, b in files.items():
+            z.writestr(p, b)
+    return name
+def get_requires_for_build_wheel(c=None): return []
+def get_requires_for_build_editable(c=None): return []
+def build_wheel(d, c=None, m=None): return _wheel(d)
+def build_editable(d, c=None, m=None): return _wheel(d)
+"#,
+        ran = ran.display().to_string()
+    );
+    std::fs::write(dir.join("evilbackend.py"), backend).unwrap();
+    dir
+}
+
+/// Family 1 of "pip over TUF 4/4": spellings the installers read as a local source that a
+/// deny-list re-implementing their parsers missed. Each is shown to work against the plain
+/// installer, then refused through tuf-cli by the allow-list grammar (which knows none of
+/// them): the install fails, the attacker's gamma 9.9 is not installed and no unverified
+/// backend runs.
+#[test]
+fn spellings_of_local_sources_are_refused_by_the_allow_list() {
+    let m = mirror();
+    let w = m.work.path();
+    let evil = evil_gamma(&m);
+    evil_project(w);
+    let ran = w.join("ran");
+    let files: [(&str, &str); 5] = [
+        ("prefix.txt", "gamma\n--find-link evil\n"),
+        ("quoted.txt", "gamma\n--\"find-links\" evil\n"),
+        ("cr.txt", "gamma\r--find-links evil\n"),
+        ("editable.txt", "-e evilproj\n"),
+        ("group.txt", "--group dev\n"),
+    ];
+    for (name, text) in files {
+        std::fs::write(w.join(name), text).unwrap();
+    }
+    std::fs::write(
+        w.join("pyproject.toml"),
+        "[project]\nname = \"x\"\nversion = \"0\"\n[dependency-groups]\ndev = [\"gamma\"]\n\
+         [tool.uv.sources]\ngamma = { path = \"evil/gamma-9.9-py3-none-any.whl\" }\n",
+    )
+    .unwrap();
+    // Controls: the plain installers take the attacker's source from these spellings.
+    for (name, _) in &files[..4] {
+        let site = w.join(format!("plain-{name}"));
+        let (ok, out) = run(Command::new(python())
+            .args(["-m", "pip", "install", "--no-index", "-r", name, "--target"])
+            .arg(&site)
+            .current_dir(w));
+        assert!(ok, "{name}: {out}");
+        assert_eq!(
+            installed_version(&site, "gamma").as_deref(),
+            Some("9.9"),
+            "{name}"
+        );
+    }
+    assert!(ran.exists(), "control: the editable's backend did not run");
+    std::fs::remove_file(&ran).unwrap();
+    let site = w.join("plain-cluster");
+    let (ok, out) = run(Command::new(python())
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "-Uf",
+            "evil",
+            "gamma",
+            "--target",
+        ])
+        .arg(&site)
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert_eq!(installed_version(&site, "gamma").as_deref(), Some("9.9"));
+    let site = w.join("plain-group");
+    let (ok, out) = run(Command::new(uv_path())
+        .args([
+            "pip",
+            "install",
+            "--no-config",
+            "--index-url",
+            "http://127.0.0.1:9/simple",
+        ])
+        .arg("--python")
+        .arg(python())
+        .args(["--group", "dev", "--target"])
+        .arg(&site)
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert_eq!(installed_version(&site, "gamma").as_deref(), Some("9.9"));
+    let _ = evil;
+    // Through tuf-cli: each refused, in a file and on the command line.
+    let uv = uv_path();
+    let cli_forms: [&[&str]; 7] = [
+        &["gamma", "--", "--find-link", "evil"],
+        &["gamma", "--", "-Uf", "evil"],
+        &["gamma", "--", "-e", "evilproj"],
+        &["gamma", "--", "--group", "dev"],
+        &["gamma", "--", "--group=pyproject.toml:dev"],
+        &[
+            "gamma",
+            "--",
+            "--requirements-from-script",
+            "evilproj/evilbackend.py",
+        ],
+        &["gamma", "--", "-tsite-moved"],
+    ];
+    for (label, installer, py) in installers() {
+        let mut cases: Vec<Vec<String>> = files
+            .iter()
+            .map(|(name, _)| vec!["-r".to_owned(), name.to_string()])
+            .collect();
+        cases.extend(
+            cli_forms
+                .iter()
+                .map(|f| f.iter().map(|s| s.to_string()).collect()),
+        );
+        for (i, case) in cases.iter().enumerate() {
+            let site = m.site(&format!("site-{label}-{i}"));
+            let mut args = vec!["--installer", installer, "--uv", &uv];
+            args.extend(case.iter().map(String::as_str));
+            if !case.iter().any(|a| a == "--") {
+                args.push("--");
+            }
+            args.extend(["--target", &site]);
+            let (ok, out) = m.cli_with("install", "c1", &args, &[], &py);
+            assert!(!ok, "{label} {case:?}: {out}");
+            assert!(
+                out.contains("not on tuf-cli's allow-list")
+                    || out.contains("not allowed")
+                    || out.contains("local source is not a TUF target"),
+                "{label} {case:?}: {out}"
+            );
+            assert!(!Path::new(&site).exists(), "{label} {case:?}: {out}");
+            assert!(!w.join("site-moved").exists(), "{label} {case:?}");
+            assert!(
+                !ran.exists(),
+                "{label} {case:?}: the unverified backend ran"
+            );
+        }
+        // Control through tuf-cli: the verified gamma installs.
+        let site = m.site(&format!("site-{label}-ok"));
+        let (ok, out) = m.install_into("c1", installer, &py, "gamma", &site, &[]);
+        assert!(ok, "{label}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "gamma").as_deref(),
+            Some("2.1")
+        );
+    }
+}

@@ -32,7 +32,7 @@ pub enum InterposeError {
     #[error("proxy: {0}")]
     Proxy(String),
     /// A requirement or installer option would fetch or build something TUF does not verify
-    /// (see [`crate::sources`]); names where it was given and the rule.
+    /// or is not on the allow-list (see [`crate::requirements`]); names where it was given and the rule.
     #[error("{at}: {item:?}: {rule}")]
     Source {
         /// Where: `command line`, or `FILE:LINE` of a requirements or constraints file.

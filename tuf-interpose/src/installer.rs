@@ -70,8 +70,8 @@ pub struct SessionOptions {
     pub private_dir: PathBuf,
     /// Discard the installer's output.
     pub quiet: bool,
-    /// `--allow-local`: the user's own local sources pass the source policy
-    /// ([`crate::sources`]) and the proof ([`crate::proof`]), and are listed in
+    /// `--allow-local`: the user's own local sources pass the requirements grammar
+    /// ([`crate::requirements`]) and the proof ([`crate::proof`]), and are listed in
     /// [`Outcome::local`]. Nothing re-enables network access.
     pub allow_local: bool,
     /// The network sandbox ([`crate::sandbox`]): the helper executable that runs
@@ -201,13 +201,13 @@ impl Session {
         }
     }
 
-    /// The command line: program and arguments (the environment is [`Session::isolation`]).
+    /// The command line: program and arguments (the environment is [`Session::isolation`]);
+    /// `given` are the canonical requirements' arguments ([`Canonical::write`]).
     pub fn arguments(
         &self,
         installer: &Installer,
         action: &Action,
-        requirements: &[String],
-        extra: &[String],
+        given: &[String],
     ) -> Result<Vec<std::ffi::OsString>, InterposeError> {
         let mut args: Vec<std::ffi::OsString> = Vec::new();
         match installer {
@@ -238,14 +238,15 @@ impl Session {
         }
         args.push("--index-url".into());
         args.push(self.proxy.index_url().into());
-        args.extend(requirements.iter().map(Into::into));
-        args.extend(extra.iter().map(Into::into));
+        args.extend(given.iter().map(Into::into));
         Ok(args)
     }
 
-    /// Checks the requirements and options against the source policy, runs the installer to
-    /// its end, and checks what it installed or downloaded against what the proxy served
-    /// (the proof, [`crate::proof`]).
+    /// Reads the requirements and options with the allow-list grammar
+    /// ([`crate::requirements`]), writes them canonical into a directory of the session's,
+    /// runs the installer there (it reads no file of the user's) to its end, and checks what
+    /// it installed or downloaded against what the proxy served (the proof,
+    /// [`crate::proof`]).
     pub async fn run(
         &self,
         installer: &Installer,
@@ -255,12 +256,13 @@ impl Session {
     ) -> Result<Outcome, InterposeError> {
         let given: Vec<String> = requirements.iter().chain(extra).cloned().collect();
         let covers = |h: &str| self.interposer.covers(h);
-        let policy = crate::sources::Policy {
+        let policy = crate::requirements::Policy {
             allow_local: self.options.allow_local,
             covers: &covers,
         };
         let cwd = std::env::current_dir().map_err(io("current directory"))?;
-        let mut local = crate::sources::check(&policy, &given, &cwd)?.local;
+        let canonical = crate::requirements::canonicalize(&policy, &given, &cwd)?;
+        let mut local = canonical.local.clone();
         let isolation = self.isolation();
         isolation.prepare().map_err(io("installer cache"))?;
         let scratch = tempfile::Builder::new()
@@ -268,7 +270,12 @@ impl Session {
             .tempdir()
             .map_err(io("session directory"))?;
         let report = scratch.path().join("report.json");
-        let mut args = self.arguments(installer, action, requirements, extra)?;
+        let work = scratch.path().join("work");
+        std::fs::create_dir(&work).map_err(io("session directory"))?;
+        let given = canonical
+            .write(scratch.path())
+            .map_err(io("canonical requirements"))?;
+        let mut args = self.arguments(installer, action, &given)?;
         let before = match (installer, action) {
             (Installer::Pip { .. }, Action::Install) => {
                 args.push("--report".into());
@@ -276,7 +283,7 @@ impl Session {
                 Before::Report
             }
             (Installer::Uv { python, .. }, Action::Install) => {
-                let sites = site_dirs(python, extra).await?;
+                let sites = site_dirs(python, canonical.target.as_deref()).await?;
                 Before::Sites(crate::proof::Installed::snapshot(&sites), sites)
             }
             (_, Action::Download(dir)) => Before::Dir(dir.clone(), crate::proof::listing(dir)),
@@ -290,7 +297,9 @@ impl Session {
             )?,
             _ => with_parent_death_signal(installer.program()),
         };
+        // An empty directory of the session's: nothing there for the installer to read.
         cmd.args(&args)
+            .current_dir(&work)
             .env_clear()
             .envs(isolation.environment(std::env::vars_os()))
             .stdin(Stdio::null())
@@ -386,33 +395,20 @@ enum Before {
     ),
 }
 
-/// Where uv will install: `--target DIR`, or the environment's `purelib` and `platlib`
-/// (under `--prefix DIR` if given), as that Python's `sysconfig` says.
+/// Where uv will install: the canonical `--target DIR`, or the environment's `purelib` and
+/// `platlib`, as that Python's `sysconfig` says.
 async fn site_dirs(
     python: &std::path::Path,
-    extra: &[String],
+    target: Option<&std::path::Path>,
 ) -> Result<Vec<PathBuf>, InterposeError> {
-    let value = |names: &[&str]| {
-        extra.iter().enumerate().find_map(|(i, a)| {
-            names.iter().find_map(|n| {
-                if a == n {
-                    extra.get(i + 1).cloned()
-                } else {
-                    a.strip_prefix(&format!("{n}=")).map(str::to_owned)
-                }
-            })
-        })
-    };
-    if let Some(t) = value(&["--target", "-t"]) {
-        return Ok(vec![PathBuf::from(t)]);
+    if let Some(t) = target {
+        return Ok(vec![t.to_owned()]);
     }
-    let prefix = value(&["--prefix"]);
-    let code = "import json, sys, sysconfig\n\
-                v = {'base': sys.argv[1], 'platbase': sys.argv[1]} if len(sys.argv) > 1 else None\n\
-                p = sysconfig.get_paths(vars=v)\n\
+    let code = "import json, sysconfig\n\
+                p = sysconfig.get_paths()\n\
                 print(json.dumps([p['purelib'], p['platlib']]))";
     let mut cmd = tokio::process::Command::new(python);
-    cmd.args(["-I", "-c", code]).args(prefix).env_clear();
+    cmd.args(["-I", "-c", code]).env_clear();
     let out = cmd
         .output()
         .await

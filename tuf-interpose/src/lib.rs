@@ -15,9 +15,9 @@ mod installer;
 pub mod isolation;
 pub mod proof;
 mod proxy;
+pub mod requirements;
 mod rules;
 pub mod sandbox;
-pub mod sources;
 
 pub use error::InterposeError;
 pub use guard::Guard;
