@@ -202,7 +202,7 @@ impl Session {
     }
 
     /// The command line: program and arguments (the environment is [`Session::isolation`]);
-    /// `given` are the canonical requirements' arguments ([`Canonical::write`]).
+    /// `given` are the canonical requirements' arguments ([`crate::requirements::Canonical::write`]).
     pub fn arguments(
         &self,
         installer: &Installer,
