@@ -3,13 +3,14 @@ that backend as a wheel.
 
 Usage:
   make_sdist.py backend OUT_DIR           -> OUT_DIR/tinybackend-1.0-py3-none-any.whl
-  make_sdist.py sdist OUT_DIR NAME VERSION [--connect HOST:PORT]
+  make_sdist.py sdist OUT_DIR NAME VERSION [--connect HOST:PORT | --escape SCRIPT.py]
                                           -> OUT_DIR/NAME-VERSION.tar.gz
 
 The backend (`tinybackend.impl`) builds a pure-Python wheel from the sdist's PKG-INFO and
 package directory. An sdist made with --connect holds `connect.txt`: its build opens a TCP
 connection to HOST:PORT first (as malicious build code fetching something would) and fails
-if it cannot.
+if it cannot. One made with --escape holds SCRIPT.py as `escape.py`, which its build runs
+first (whatever it does, the build goes on).
 """
 
 import io
@@ -36,6 +37,9 @@ def get_requires_for_build_wheel(config_settings=None):
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    if os.path.exists("escape.py"):
+        # Arbitrary build code, as a malicious sdist would run: it goes on either way.
+        exec(open("escape.py").read(), {})
     if os.path.exists("connect.txt"):
         host, port = open("connect.txt").read().strip().rsplit(":", 1)
         s = socket.create_connection((host, int(port)), timeout=5)
@@ -66,7 +70,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 '''
 
 
-def write_sdist(out, name, version, connect):
+def write_sdist(out, name, version, connect, escape=None):
     pkg = re.sub(r"[-_.]+", "_", name).lower()
     top = f"{name}-{version}"
     files = {
@@ -76,6 +80,8 @@ def write_sdist(out, name, version, connect):
     }
     if connect:
         files["connect.txt"] = connect + "\n"
+    if escape:
+        files["escape.py"] = open(escape).read()
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, f"{top}.tar.gz")
     with tarfile.open(path, "w:gz") as t:
@@ -95,10 +101,12 @@ def main(argv):
             "tinybackend/impl.py": BACKEND,
         }))
     elif argv[0] == "sdist":
-        connect = None
+        connect = escape = None
         if len(argv) > 4 and argv[4] == "--connect":
             connect = argv[5]
-        print(write_sdist(argv[1], argv[2], argv[3], connect))
+        if len(argv) > 4 and argv[4] == "--escape":
+            escape = argv[5]
+        print(write_sdist(argv[1], argv[2], argv[3], connect, escape))
     else:
         sys.exit(__doc__)
 

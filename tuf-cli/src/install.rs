@@ -57,9 +57,11 @@ pub struct MirrorArgs {
     /// re-enables direct network access.
     #[arg(long)]
     allow_local: bool,
-    /// The network sandbox (Linux): the installer in a network namespace whose only way out
-    /// is the verifying proxy. `auto` (the default) uses it where the system allows one and
-    /// says so where not; `on` fails where it cannot.
+    /// The sandbox (Linux): with bubblewrap, the installer and its build backends in new
+    /// mount, PID, network, IPC and user namespaces without capabilities, seeing only the
+    /// interpreter, the install directories and the verifying proxy's socket; without
+    /// bubblewrap, a network namespace only. `auto` (the default) uses the best the system
+    /// allows and says what is not contained; `on` fails without bubblewrap.
     #[arg(long, value_enum, default_value = "auto")]
     sandbox: SandboxMode,
 }
@@ -163,19 +165,43 @@ impl MirrorArgs {
         o.guard = !self.no_guard;
         o.allow_local = self.allow_local;
         if self.sandbox != SandboxMode::Off {
-            match tuf_interpose::sandbox::available() {
-                Ok(()) => {
-                    let me = std::env::current_exe()
-                        .map_err(|e| format!("the sandbox needs tuf-cli's own path: {e}"))?;
-                    o.sandbox = Some(me);
+            use tuf_interpose::sandbox::{Confinement, Sandbox, best};
+            let helper = || {
+                std::env::current_exe()
+                    .map_err(|e| format!("the sandbox needs tuf-cli's own path: {e}"))
+            };
+            match best() {
+                Ok((Confinement::Full(bwrap), _)) => {
+                    o.sandbox = Some(Sandbox {
+                        helper: helper()?,
+                        confinement: Confinement::Full(bwrap),
+                    });
+                }
+                Ok((Confinement::NetworkOnly, _)) if self.sandbox == SandboxMode::On => {
+                    return Err(
+                        "--sandbox on: no bubblewrap sandbox here (install bubblewrap): \
+                         only the network could be confined"
+                            .into(),
+                    );
+                }
+                Ok((Confinement::NetworkOnly, why)) => {
+                    eprintln!(
+                        "tuf-cli: no bubblewrap sandbox here ({}): the installer's network is \
+                         confined, its file system and the host's Unix sockets are NOT",
+                        why.unwrap_or_default()
+                    );
+                    o.sandbox = Some(Sandbox {
+                        helper: helper()?,
+                        confinement: Confinement::NetworkOnly,
+                    });
                 }
                 Err(why) if self.sandbox == SandboxMode::On => {
-                    return Err(format!("--sandbox on: no network sandbox here: {why}"));
+                    return Err(format!("--sandbox on: no sandbox here: {why}"));
                 }
                 Err(why) => eprintln!(
-                    "tuf-cli: no network sandbox here ({why}); the installer runs without one, \
-                     kept to the verifying proxy by its environment, the source policy and the \
-                     proof after the run"
+                    "tuf-cli: no sandbox here ({why}); the installer runs NOT contained, kept \
+                     to the verifying proxy by its environment, the canonical requirements and \
+                     the proof after the run"
                 ),
             }
         }

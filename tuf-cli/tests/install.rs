@@ -806,67 +806,82 @@ fn the_callers_python_environment_does_not_reach_pip() {
 #[test]
 fn killing_tuf_cli_kills_the_installer() {
     let m = mirror();
-    // A stand-in for Python whose "pip" records its pid and then hangs.
-    let fake = m.work.path().join("fake-python");
-    let pidfile = m.work.path().join("installer.pid");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\necho $$ > {}\nexec sleep 60\n",
-            pidfile.display()
-        ),
-    )
-    .unwrap();
-    let mut perms = std::fs::metadata(&fake).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    std::fs::set_permissions(&fake, perms).unwrap();
     let w = m.work.path();
-    let mut cli = Command::new(BIN)
-        .args([
-            "install",
-            "--mirror",
-            &m.url,
-            "--root",
-            "r/metadata/1.root.json",
-        ])
-        .args(["--ca-file", "ca.pem", "--cache-dir", "c1", "--python"])
-        .arg(&fake)
-        .arg("gamma")
-        .current_dir(w)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    // A stand-in for Python: it says where it lives (a directory of the test's), and as the
+    // installer it hangs, findable by its unique argument from outside any PID namespace.
+    let env = w.join("fakeenv");
+    std::fs::create_dir_all(env.join("bin")).unwrap();
+    let fake = env.join("bin/python");
+    for (sandbox, mark) in [("off", "61.25"), ("auto", "61.75")] {
+        let e = env.display();
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh
+case \"$*\" in *sysconfig*) echo '[\"{e}\", \"{e}\", \"{e}/bin/python\", \"{e}/site\", \"{e}/site\", \"{e}/bin\"]'; exit 0;; esac\nexec sleep {mark}\n"
+            ),
+        )
         .unwrap();
-    let started = std::time::Instant::now();
-    let pid = loop {
-        if let Some(pid) = std::fs::read_to_string(&pidfile)
-            .ok()
-            .and_then(|s| s.trim().parse::<u32>().ok())
-        {
-            break pid;
+        let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&fake, perms).unwrap();
+        let mut cli = Command::new(BIN)
+            .args([
+                "install",
+                "--mirror",
+                &m.url,
+                "--root",
+                "r/metadata/1.root.json",
+            ])
+            .args([
+                "--ca-file",
+                "ca.pem",
+                "--cache-dir",
+                "c1",
+                "--sandbox",
+                sandbox,
+            ])
+            .arg("--python")
+            .arg(&fake)
+            .arg("gamma")
+            .current_dir(w)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let hanging = || {
+            std::fs::read_dir("/proc").unwrap().find_map(|e| {
+                let dir = e.ok()?.path();
+                let cmdline = std::fs::read(dir.join("cmdline")).ok()?;
+                (cmdline == format!("sleep\0{mark}\0").as_bytes()).then_some(dir)
+            })
+        };
+        let proc_dir = loop {
+            if let Some(dir) = hanging() {
+                break dir;
+            }
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "{sandbox}: the installer never started"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        // SIGKILL: tuf-cli gets no chance to clean up; the installer must die anyway.
+        cli.kill().unwrap();
+        cli.wait().unwrap();
+        let killed = std::time::Instant::now();
+        while proc_dir.exists() {
+            let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+            if state.split_whitespace().nth(2) == Some("Z") {
+                break;
+            }
+            assert!(
+                killed.elapsed().as_secs() < 5,
+                "{sandbox}: the installer outlived tuf-cli"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "the installer never started"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    };
-    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
-    assert!(proc_dir.exists());
-    // SIGKILL: tuf-cli gets no chance to clean up; the installer must die anyway.
-    cli.kill().unwrap();
-    cli.wait().unwrap();
-    let killed = std::time::Instant::now();
-    while proc_dir.exists() {
-        let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
-        if state.split_whitespace().nth(2) == Some("Z") {
-            break;
-        }
-        assert!(
-            killed.elapsed().as_secs() < 5,
-            "the installer outlived tuf-cli"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
 
@@ -1614,4 +1629,131 @@ fn spellings_of_local_sources_are_refused_by_the_allow_list() {
             Some("2.1")
         );
     }
+}
+
+/// A listener on a Unix-domain socket at `path` that appends to `log` for each connection.
+fn unix_listener(path: &Path, log: &Path) -> KillOnDrop {
+    let code = "import os, socket, sys\n\
+                s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen()\n\
+                print('ready', flush=True)\n\
+                while True:\n    c, _ = s.accept(); open(sys.argv[2], 'a').write('unix\\n'); c.close()\n";
+    let mut child = Command::new(python())
+        .args(["-c", code])
+        .arg(path)
+        .arg(log)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    KillOnDrop(child)
+}
+
+/// Family 2 of "pip over TUF 4/4": a *signed* sdist whose build code reaches out by ways a
+/// network namespace does not stop: a Unix-domain socket in the file system, a write to a
+/// file outside the environment (`~/.local`, a `.pth`), and — tuf-cli running as root —
+/// `setns` into the host's network namespace to reach a loopback listener. In the bubblewrap
+/// world none of the three is there; `--sandbox off` is the control.
+#[cfg(target_os = "linux")]
+#[test]
+fn build_code_in_the_sandbox_reaches_no_socket_file_or_namespace_of_the_host() {
+    if tuf_interpose::world::available().is_err() {
+        eprintln!("skipped: no bubblewrap here (scripts/test installs it)");
+        return;
+    }
+    let m = mirror();
+    let w = m.work.path();
+    let log = w.join("escapes.log");
+    let sock = w.join("evil.sock");
+    let _unix = unix_listener(&sock, &log);
+    let (tcp, port) = listener(&log);
+    let _tcp = KillOnDrop(tcp);
+    let outside = w.join("home/.local/lib/evil.pth");
+    let escape = w.join("escape.py");
+    std::fs::write(
+        &escape,
+        format!(
+            r#"import ctypes, os, socket
+try:
+    s = socket.socket(socket.AF_UNIX); s.connect({sock:?}); s.close()
+except OSError:
+    pass
+try:
+    os.makedirs(os.path.dirname({outside:?}), exist_ok=True)
+    open({outside:?}, "w").write("import evil\n")
+except OSError:
+    pass
+try:
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open("/proc/1/ns/net", os.O_RDONLY)
+    if libc.setns(fd, 0) == 0:
+        socket.create_connection(("127.0.0.1", {port}), timeout=5).close()
+except OSError:
+    pass
+"#,
+            sock = sock.display().to_string(),
+            outside = outside.display().to_string(),
+        ),
+    )
+    .unwrap();
+    let dists = w.join("dists");
+    let make = script("make_sdist.py");
+    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(&dists)
+        .args(["nosy", "1.0", "--escape"])
+        .arg(&escape));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-nosy-{label}"));
+        let args = [
+            "--sandbox",
+            "on",
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "nosy",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", &format!("c-n-{label}"), &args, &[], &py);
+        assert!(ok, "{label}: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "nosy").as_deref(),
+            Some("1.0")
+        );
+        assert!(
+            !log.exists(),
+            "{label}: {:?}",
+            std::fs::read_to_string(&log)
+        );
+        assert!(
+            !outside.exists(),
+            "{label}: the build wrote outside its world"
+        );
+    }
+    // Control: without the sandbox the same build code reaches all three (setns only as
+    // root, where the old network-only sandbox kept every capability).
+    let site = m.site("site-nosy-off");
+    let (ok, out) = m.cli(
+        "install",
+        "c-off",
+        &["--sandbox", "off", "nosy", "--", "--target", &site],
+    );
+    assert!(ok, "{out}");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("unix"), "control: {text:?}");
+    assert!(outside.exists(), "control: nothing written outside");
 }

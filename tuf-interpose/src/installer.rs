@@ -74,9 +74,8 @@ pub struct SessionOptions {
     /// ([`crate::requirements`]) and the proof ([`crate::proof`]), and are listed in
     /// [`Outcome::local`]. Nothing re-enables network access.
     pub allow_local: bool,
-    /// The network sandbox ([`crate::sandbox`]): the helper executable that runs
-    /// [`crate::sandbox::inside`] (tuf-cli passes itself). `None`: no sandbox.
-    pub sandbox: Option<PathBuf>,
+    /// The sandbox ([`crate::sandbox`], [`crate::world`]). `None`: no sandbox.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 impl SessionOptions {
@@ -289,12 +288,25 @@ impl Session {
             (_, Action::Download(dir)) => Before::Dir(dir.clone(), crate::proof::listing(dir)),
         };
         let mut cmd = match (&self.options.sandbox, &self.socket_dir) {
-            (Some(helper), Some(dir)) => crate::sandbox::command(
-                helper,
-                &dir.path().join("proxy.sock"),
-                self.proxy.addr.port(),
-                installer.program(),
-            )?,
+            (Some(sandbox), Some(dir)) => {
+                let view = self
+                    .view(
+                        installer,
+                        action,
+                        &canonical,
+                        scratch.path(),
+                        &work,
+                        sandbox,
+                    )
+                    .await?;
+                crate::sandbox::command(
+                    sandbox,
+                    &view,
+                    &dir.path().join("proxy.sock"),
+                    self.proxy.addr.port(),
+                    installer.program(),
+                )?
+            }
             _ => with_parent_death_signal(installer.program()),
         };
         // An empty directory of the session's: nothing there for the installer to read.
@@ -354,6 +366,107 @@ impl Session {
             built,
             unverified,
         })
+    }
+}
+
+impl Session {
+    /// What the installer may see in the sandbox ([`crate::world`]): the interpreter, uv and
+    /// the helper read-only; the install directories (`--target`, or the environment's
+    /// `purelib`, `platlib` and `scripts`), the download directory, the session's directory,
+    /// the private caches and the socket writable; `--allow-local` paths read-only.
+    async fn view(
+        &self,
+        installer: &Installer,
+        action: &Action,
+        canonical: &crate::requirements::Canonical,
+        scratch: &std::path::Path,
+        work: &std::path::Path,
+        sandbox: &crate::sandbox::Sandbox,
+    ) -> Result<crate::world::View, InterposeError> {
+        let python = match installer {
+            Installer::Pip { python } | Installer::Uv { python, .. } => python,
+        };
+        let paths = python_paths(python).await?;
+        let real = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
+        let mut view = crate::world::View {
+            cwd: work.to_owned(),
+            ..Default::default()
+        };
+        view.read_only.extend([
+            paths.base_prefix.clone(),
+            paths.prefix.clone(),
+            real(&paths.executable),
+            real(&sandbox.helper),
+        ]);
+        if let Installer::Uv { uv, .. } = installer {
+            view.read_only.push(real(uv));
+        }
+        if let Some(ca) = &self.ca_file {
+            view.read_only.push(ca.path().to_owned());
+        }
+        view.read_only.extend(canonical.local_paths.iter().cloned());
+        let mut writable = vec![scratch.to_owned(), self.options.private_dir.clone()];
+        if let Some(dir) = &self.socket_dir {
+            writable.push(dir.path().to_owned());
+        }
+        match (action, &canonical.target) {
+            (Action::Download(dir), _) => writable.push(dir.clone()),
+            (Action::Install, Some(target)) => writable.push(target.clone()),
+            (Action::Install, None) => {
+                writable.extend([paths.purelib, paths.platlib, paths.scripts]);
+            }
+        }
+        for dir in &writable {
+            std::fs::create_dir_all(dir).map_err(io("sandbox directory"))?;
+        }
+        view.writable = writable.iter().map(|p| real(p)).collect();
+        Ok(view)
+    }
+}
+
+/// Where a Python lives and installs.
+struct PythonPaths {
+    prefix: PathBuf,
+    base_prefix: PathBuf,
+    executable: PathBuf,
+    purelib: PathBuf,
+    platlib: PathBuf,
+    scripts: PathBuf,
+}
+
+/// Asks `python` where it lives and installs (`sys`, `sysconfig`).
+async fn python_paths(python: &std::path::Path) -> Result<PythonPaths, InterposeError> {
+    let code = "import json, sys, sysconfig\n\
+                p = sysconfig.get_paths()\n\
+                print(json.dumps([sys.prefix, sys.base_prefix, sys.executable, p['purelib'], p['platlib'], p['scripts']]))";
+    let mut cmd = tokio::process::Command::new(python);
+    cmd.args(["-I", "-c", code])
+        .env_clear()
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
+        .await
+        .map_err(|_| InterposeError::Proxy(format!("{}: no answer in 30 s", python.display())))?
+        .map_err(|e| InterposeError::Proxy(format!("{}: {e}", python.display())))?;
+    let v: Vec<PathBuf> = serde_json::from_slice(&out.stdout).map_err(|e| {
+        InterposeError::Proxy(format!(
+            "{} did not say where it lives: {e}",
+            python.display()
+        ))
+    })?;
+    match <[PathBuf; 6]>::try_from(v) {
+        Ok([prefix, base_prefix, executable, purelib, platlib, scripts]) => Ok(PythonPaths {
+            prefix,
+            base_prefix,
+            executable,
+            purelib,
+            platlib,
+            scripts,
+        }),
+        Err(_) => Err(InterposeError::Proxy(format!(
+            "{} did not say where it lives",
+            python.display()
+        ))),
     }
 }
 

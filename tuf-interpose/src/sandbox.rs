@@ -1,5 +1,8 @@
-//! The network sandbox (Linux): the installer runs in a network namespace of its own, whose
-//! only interface is a loopback with nothing on it but a forwarder to the verifying proxy.
+//! The sandbox (Linux): the installer runs in a network namespace of its own, whose only
+//! interface is a loopback with nothing on it but a forwarder to the verifying proxy; with
+//! bubblewrap ([`Confinement::Full`], [`crate::world`]) also in new mount, PID, IPC and user
+//! namespaces without capabilities, seeing only the file system the session lists. Without
+//! bubblewrap ([`Confinement::NetworkOnly`]) only the network is confined, as described next.
 //! Even arbitrary code in an sdist's build backend then reaches nothing but the proxy: a
 //! socket to any other address, loopback included, finds no route or no listener.
 //!
@@ -55,9 +58,40 @@ fn unshare_args() -> Vec<&'static str> {
     }
 }
 
-/// Whether a sandbox can be made here; if not, why (for the message that says the session
-/// falls back to the other layers).
-pub fn available() -> Result<(), String> {
+/// How much of the installer's world a sandbox confines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confinement {
+    /// bubblewrap: every namespace, no capabilities, only the listed paths ([`crate::world`]).
+    Full(PathBuf),
+    /// `unshare --net` only: the network is confined, the file system and the host's Unix
+    /// sockets are not (and as root the installer keeps its capabilities).
+    NetworkOnly,
+}
+
+/// A sandbox the session runs the installer in.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    /// The helper executable that runs [`inside`] (tuf-cli passes itself).
+    pub helper: PathBuf,
+    /// How much it confines.
+    pub confinement: Confinement,
+}
+
+/// The best sandbox this system allows: [`Confinement::Full`] where bubblewrap works, else
+/// [`Confinement::NetworkOnly`] with the reason bubblewrap did not; an error saying why where
+/// neither works.
+pub fn best() -> Result<(Confinement, Option<String>), String> {
+    match crate::world::available() {
+        Ok(bwrap) => Ok((Confinement::Full(bwrap), None)),
+        Err(no_bwrap) => match network_only() {
+            Ok(()) => Ok((Confinement::NetworkOnly, Some(no_bwrap))),
+            Err(no_net) => Err(format!("{no_bwrap}; {no_net}")),
+        },
+    }
+}
+
+/// Whether a network-only sandbox can be made here; if not, why.
+pub fn network_only() -> Result<(), String> {
     if !cfg!(target_os = "linux") {
         return Err("network namespaces are a Linux feature".into());
     }
@@ -79,19 +113,31 @@ pub fn available() -> Result<(), String> {
     }
 }
 
-/// The command that runs `program args` in a new network namespace through `helper`
-/// (`helper sandbox-inside --socket SOCKET --port PORT -- program args`).
+/// The command that runs `program args` in `sandbox` through its helper (`helper
+/// sandbox-inside --socket SOCKET --port PORT -- program args`): in the world `view` with
+/// bubblewrap, else in a new network namespace only.
 pub fn command(
-    helper: &Path,
+    sandbox: &Sandbox,
+    view: &crate::world::View,
     socket: &Path,
     port: u16,
     program: &Path,
 ) -> Result<tokio::process::Command, InterposeError> {
-    let unshare = unshare()
-        .ok_or_else(|| InterposeError::Proxy("sandbox: unshare is not installed".into()))?;
-    let mut c = crate::installer::with_parent_death_signal(&unshare);
-    c.args(unshare_args())
-        .arg(helper)
+    let mut c = match &sandbox.confinement {
+        Confinement::Full(bwrap) => {
+            let mut c = crate::installer::with_parent_death_signal(bwrap);
+            c.args(crate::world::args(view));
+            c
+        }
+        Confinement::NetworkOnly => {
+            let unshare = unshare()
+                .ok_or_else(|| InterposeError::Proxy("sandbox: unshare is not installed".into()))?;
+            let mut c = crate::installer::with_parent_death_signal(&unshare);
+            c.args(unshare_args());
+            c
+        }
+    };
+    c.arg(&sandbox.helper)
         .arg("sandbox-inside")
         .arg("--socket")
         .arg(socket)
@@ -115,14 +161,14 @@ pub async fn inside(
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         InterposeError::Proxy(format!("sandbox: {what}: {e}"))
     };
-    let ip = ip().ok_or_else(|| fail("ip", &"not installed"))?;
-    let up = tokio::process::Command::new(ip)
-        .args(["link", "set", "lo", "up"])
-        .status()
-        .await
-        .map_err(|e| fail("ip link set lo up", &e))?;
-    if !up.success() {
-        return Err(fail("ip link set lo up", &up));
+    // `unshare --net` leaves the loopback down; bubblewrap brings it up itself and leaves
+    // no capability to do it (so there `ip` fails, harmlessly).
+    if let Some(ip) = ip() {
+        let _ = tokio::process::Command::new(ip)
+            .args(["link", "set", "lo", "up"])
+            .stderr(Stdio::null())
+            .status()
+            .await;
     }
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
