@@ -392,6 +392,25 @@ pub async fn through_tuf(
             .map(|b| format!("proven by its source only: {b}")),
     );
     notes.extend(run.unverified.iter().map(|u| format!("NOT VERIFIED: {u}")));
+    let dirs = || {
+        run.staged
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match (run.committed, run.staged.is_empty()) {
+        (false, false) => notes.push(format!(
+            "nothing of this run was installed: {} left as it was",
+            dirs()
+        )),
+        (false, true) if !run.unverified.is_empty() => notes.push(
+            "this run wrote in place (no bubblewrap sandbox to stage the environment in): \
+             uninstall what is listed NOT VERIFIED (`python -m pip uninstall NAME`)"
+                .into(),
+        ),
+        _ => {}
+    }
     if run.code != 0 {
         notes.extend(suggestions(session.interposer()).await);
     }

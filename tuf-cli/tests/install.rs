@@ -811,6 +811,7 @@ fn killing_tuf_cli_kills_the_installer() {
     // installer it hangs, findable by its unique argument from outside any PID namespace.
     let env = w.join("fakeenv");
     std::fs::create_dir_all(env.join("bin")).unwrap();
+    std::fs::create_dir_all(env.join("site")).unwrap();
     let fake = env.join("bin/python");
     for (sandbox, mark) in [("off", "61.25"), ("auto", "61.75")] {
         let e = env.display();
@@ -1443,9 +1444,11 @@ fn the_proof_fails_an_install_that_reached_around_the_proxy() {
             "{label}: the proof let an unverified install pass: {out}"
         );
         assert!(
-            out.contains("NOT VERIFIED: gamma 9.9") && out.contains("pip uninstall gamma"),
+            out.contains("NOT VERIFIED: gamma 9.9") && out.contains("left as it was"),
             "{label}: {out}"
         );
+        // Staged: the proof came before anything reached the target.
+        assert!(!Path::new(&site).exists(), "{label}: {out}");
         // The same install in the default configuration never gets that far.
         let site = m.site(&format!("site-{label}-default"));
         let args = ["needs-loopback", "--", "--target", &site];

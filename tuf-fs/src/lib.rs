@@ -57,7 +57,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Makes a rename in `dir` durable: an fsync of the directory on Unix; elsewhere (Windows
 /// cannot open a directory as a file) the rename is durable once the call returns.
-fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
         File::open(dir)?.sync_all()

@@ -105,6 +105,11 @@ pub struct Outcome {
     /// What the proof after the run found installed or downloaded but not served verified
     /// (empty when everything is proven). Non-empty means the run failed.
     pub unverified: Vec<String>,
+    /// The directories the run was staged for ([`crate::stage`]); empty when it wrote in
+    /// place (an environment outside the bubblewrap sandbox).
+    pub staged: Vec<PathBuf>,
+    /// Whether the staged result replaced them (only after a successful, proven run).
+    pub committed: bool,
 }
 
 /// A running verifying proxy and what an installer needs to use it. Dropping it stops the
@@ -271,34 +276,89 @@ impl Session {
         let report = scratch.path().join("report.json");
         let work = scratch.path().join("work");
         std::fs::create_dir(&work).map_err(io("session directory"))?;
-        let given = canonical
+        let python = match installer {
+            Installer::Pip { python } | Installer::Uv { python, .. } => python,
+        };
+        let paths = python_paths(python).await?;
+        let world = matches!(
+            &self.options.sandbox,
+            Some(crate::sandbox::Sandbox {
+                confinement: crate::sandbox::Confinement::Full(_),
+                ..
+            })
+        );
+        // What the installer may change, staged: committed only after the proof.
+        let mut dests: Vec<PathBuf> = match (action, &canonical.target) {
+            (Action::Download(dir), _) => vec![cwd.join(dir)],
+            (Action::Install, Some(target)) => vec![target.clone()],
+            // The environment itself is staged where its copy can be seen at its own path
+            // (its install directories that exist; the rest of it stays read-only).
+            (Action::Install, None) if world => [&paths.purelib, &paths.platlib, &paths.scripts]
+                .into_iter()
+                .filter(|d| d.is_dir())
+                .cloned()
+                .collect(),
+            (Action::Install, None) => Vec::new(),
+        };
+        dests.sort();
+        dests.dedup();
+        let stages = dests
+            .iter()
+            .map(|d| crate::stage::Stage::new(d))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io("staging"))?;
+        let staged = |d: &std::path::Path| -> PathBuf {
+            stages
+                .iter()
+                .find(|s| s.dest() == d)
+                .map_or_else(|| d.to_owned(), |s| s.staging().to_owned())
+        };
+        // Outside the world the installer is pointed at the staging copies themselves.
+        let seen = |d: &std::path::Path| if world { d.to_owned() } else { staged(d) };
+        let mut given = canonical
             .write(scratch.path())
             .map_err(io("canonical requirements"))?;
-        let mut args = self.arguments(installer, action, &given)?;
+        if let Some(t) = &canonical.target {
+            let from = format!("--target={}", t.display());
+            for a in given.iter_mut().filter(|a| **a == from) {
+                *a = format!("--target={}", seen(t).display());
+            }
+        }
+        let action_seen = match action {
+            Action::Download(dir) => Action::Download(seen(&cwd.join(dir))),
+            a => a.clone(),
+        };
+        let mut args = self.arguments(installer, &action_seen, &given)?;
         let before = match (installer, action) {
             (Installer::Pip { .. }, Action::Install) => {
                 args.push("--report".into());
                 args.push(report.clone().into());
                 Before::Report
             }
-            (Installer::Uv { python, .. }, Action::Install) => {
-                let sites = site_dirs(python, canonical.target.as_deref()).await?;
+            (Installer::Uv { .. }, Action::Install) => {
+                let sites: Vec<PathBuf> = match &canonical.target {
+                    Some(t) => vec![staged(t)],
+                    None => vec![staged(&paths.purelib), staged(&paths.platlib)],
+                };
                 Before::Sites(crate::proof::Installed::snapshot(&sites), sites)
             }
-            (_, Action::Download(dir)) => Before::Dir(dir.clone(), crate::proof::listing(dir)),
+            (_, Action::Download(dir)) => {
+                let dir = staged(&cwd.join(dir));
+                let listing = crate::proof::listing(&dir);
+                Before::Dir(dir, listing)
+            }
         };
         let mut cmd = match (&self.options.sandbox, &self.socket_dir) {
             (Some(sandbox), Some(dir)) => {
-                let view = self
-                    .view(
-                        installer,
-                        action,
-                        &canonical,
-                        scratch.path(),
-                        &work,
-                        sandbox,
-                    )
-                    .await?;
+                let view = self.view(
+                    installer,
+                    &paths,
+                    &canonical,
+                    scratch.path(),
+                    &work,
+                    sandbox,
+                    &stages,
+                )?;
                 crate::sandbox::command(
                     sandbox,
                     &view,
@@ -326,7 +386,7 @@ impl Session {
         let code = wait(child).await?;
         let served = self.interposer.served();
         let allow_local = self.options.allow_local;
-        let (mut built, mut unverified) = (Vec::new(), Vec::new());
+        let (mut built, mut unverified): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         let mut take = |r: Result<Vec<String>, InterposeError>, into: &mut Vec<String>| match r {
             Ok(v) => into.extend(v),
             Err(InterposeError::Unverified(v)) => unverified.extend(v),
@@ -359,34 +419,45 @@ impl Session {
                 &mut local,
             ),
         }
+        // The gate: only a successful, wholly proven run changes anything.
+        let staged_dirs: Vec<PathBuf> = stages.iter().map(|s| s.dest().to_owned()).collect();
+        let committed = code == 0 && unverified.is_empty();
+        if committed {
+            for stage in stages {
+                stage
+                    .commit()
+                    .map_err(io("committing the staged install"))?;
+            }
+        }
         Ok(Outcome {
             code,
             refused: self.interposer.uncovered_requests(),
             local,
             built,
             unverified,
+            staged: staged_dirs,
+            committed,
         })
     }
 }
 
 impl Session {
     /// What the installer may see in the sandbox ([`crate::world`]): the interpreter, uv and
-    /// the helper read-only; the install directories (`--target`, or the environment's
-    /// `purelib`, `platlib` and `scripts`), the download directory, the session's directory,
-    /// the private caches and the socket writable; `--allow-local` paths read-only.
-    async fn view(
+    /// the helper read-only; the staging copies of what it changes (`--target`, the
+    /// download directory, or the environment's `purelib`, `platlib` and `scripts`) at their
+    /// own paths, the session's directory, the private caches and the socket writable;
+    /// `--allow-local` paths read-only.
+    #[allow(clippy::too_many_arguments)]
+    fn view(
         &self,
         installer: &Installer,
-        action: &Action,
+        paths: &PythonPaths,
         canonical: &crate::requirements::Canonical,
         scratch: &std::path::Path,
         work: &std::path::Path,
         sandbox: &crate::sandbox::Sandbox,
+        stages: &[crate::stage::Stage],
     ) -> Result<crate::world::View, InterposeError> {
-        let python = match installer {
-            Installer::Pip { python } | Installer::Uv { python, .. } => python,
-        };
-        let paths = python_paths(python).await?;
         let real = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_owned());
         let mut view = crate::world::View {
             cwd: work.to_owned(),
@@ -409,16 +480,14 @@ impl Session {
         if let Some(dir) = &self.socket_dir {
             writable.push(dir.path().to_owned());
         }
-        match (action, &canonical.target) {
-            (Action::Download(dir), _) => writable.push(dir.clone()),
-            (Action::Install, Some(target)) => writable.push(target.clone()),
-            (Action::Install, None) => {
-                writable.extend([paths.purelib, paths.platlib, paths.scripts]);
-            }
-        }
         for dir in &writable {
             std::fs::create_dir_all(dir).map_err(io("sandbox directory"))?;
         }
+        // What the installer changes is seen at its own path, and is the staging copy.
+        view.staged = stages
+            .iter()
+            .map(|s| (s.staging().to_owned(), s.dest().to_owned()))
+            .collect();
         view.writable = writable.iter().map(|p| real(p)).collect();
         Ok(view)
     }
@@ -506,32 +575,6 @@ enum Before {
         PathBuf,
         std::collections::BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)>,
     ),
-}
-
-/// Where uv will install: the canonical `--target DIR`, or the environment's `purelib` and
-/// `platlib`, as that Python's `sysconfig` says.
-async fn site_dirs(
-    python: &std::path::Path,
-    target: Option<&std::path::Path>,
-) -> Result<Vec<PathBuf>, InterposeError> {
-    if let Some(t) = target {
-        return Ok(vec![t.to_owned()]);
-    }
-    let code = "import json, sysconfig\n\
-                p = sysconfig.get_paths()\n\
-                print(json.dumps([p['purelib'], p['platlib']]))";
-    let mut cmd = tokio::process::Command::new(python);
-    cmd.args(["-I", "-c", code]).env_clear();
-    let out = cmd
-        .output()
-        .await
-        .map_err(|e| InterposeError::Proxy(format!("{}: {e}", python.display())))?;
-    serde_json::from_slice::<Vec<PathBuf>>(&out.stdout).map_err(|e| {
-        InterposeError::Proxy(format!(
-            "{} did not say where it installs ({e}): nothing could be proven",
-            python.display()
-        ))
-    })
 }
 
 /// `program`, started so that it is killed if this process dies without killing it (even by

@@ -18,6 +18,7 @@ mod proxy;
 pub mod requirements;
 mod rules;
 pub mod sandbox;
+pub mod stage;
 pub mod world;
 
 pub use error::InterposeError;

@@ -27,6 +27,8 @@ pub struct View {
     pub read_only: Vec<PathBuf>,
     /// Bound writable at the same path.
     pub writable: Vec<PathBuf>,
+    /// Staging copies (first) bound writable at the path of what they stage (second).
+    pub staged: Vec<(PathBuf, PathBuf)>,
     /// The working directory inside.
     pub cwd: PathBuf,
 }
@@ -92,21 +94,30 @@ fn base_args() -> Vec<String> {
 /// The arguments binding `view`: parents before children, so a read-only file inside a
 /// writable directory stays read-only.
 fn view_args(view: &View) -> Vec<String> {
-    let mut binds: Vec<(&Path, bool)> = view
+    let mut binds: Vec<(&Path, &Path, bool)> = view
         .read_only
         .iter()
-        .map(|p| (p.as_path(), false))
-        .chain(view.writable.iter().map(|p| (p.as_path(), true)))
+        .map(|p| (p.as_path(), p.as_path(), false))
+        .chain(
+            view.writable
+                .iter()
+                .map(|p| (p.as_path(), p.as_path(), true)),
+        )
+        .chain(
+            view.staged
+                .iter()
+                .map(|(s, d)| (s.as_path(), d.as_path(), true)),
+        )
         .collect();
-    binds.sort_by_key(|(p, w)| (p.components().count(), *w));
+    binds.sort_by_key(|(_, dest, w)| (dest.components().count(), *w));
     binds.dedup();
     let mut a = Vec::new();
-    for (p, writable) in binds {
+    for (src, dest, writable) in binds {
         let flag = if writable { "--bind" } else { "--ro-bind" };
         a.extend([
             flag.to_owned(),
-            p.display().to_string(),
-            p.display().to_string(),
+            src.display().to_string(),
+            dest.display().to_string(),
         ]);
     }
     a.extend(["--chdir".to_owned(), view.cwd.display().to_string()]);
@@ -174,9 +185,13 @@ mod tests {
         std::fs::create_dir_all(&ro).unwrap();
         std::fs::create_dir_all(&rw).unwrap();
         std::fs::write(outside.path().join("secret"), "s").unwrap();
+        let staging = outside.path().join(".site.staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        let seen_at = outside.path().join("site");
         let view = View {
             read_only: vec![ro.clone()],
             writable: vec![rw.clone()],
+            staged: vec![(staging.clone(), seen_at.clone())],
             cwd: rw.clone(),
         };
         let script = format!(
@@ -184,10 +199,11 @@ mod tests {
              test -e {secret} && echo SECRET; test -e /root && echo ROOT; \
              test -e /etc/passwd && echo ETC; test -e /run && echo RUN; \
              touch {ro}/x 2>/dev/null && echo RO-WRITTEN; touch {rw}/y && echo RW; \
-             echo $HOME $PWD",
+             echo staged > {site}/s; echo $HOME $PWD",
             secret = outside.path().join("secret").display(),
             ro = ro.display(),
-            rw = rw.display()
+            rw = rw.display(),
+            site = seen_at.display()
         );
         let Some((ok, out)) = run(&view, &script) else {
             eprintln!("skipped: no bubblewrap here");
@@ -199,6 +215,12 @@ mod tests {
             assert!(!out.contains(absent), "{absent}: {out}");
         }
         assert!(out.contains("RW") && rw.join("y").exists(), "{out}");
+        // A staging copy is seen at the path of what it stages, and written there.
+        assert_eq!(
+            std::fs::read_to_string(staging.join("s")).unwrap(),
+            "staged\n"
+        );
+        assert!(!seen_at.exists());
         assert!(
             out.contains(&format!("/tmp/home {}", rw.display())),
             "{out}"

@@ -1,0 +1,237 @@
+//! Staging: the installer writes into a copy of each directory it may change, and the copy
+//! replaces the directory only after the proof ([`crate::proof`]) has passed. A refused or
+//! interrupted run leaves every directory exactly as it was.
+//!
+//! The copy is a sibling of the directory (same file system), so that the swap is one
+//! `renameat2(RENAME_EXCHANGE)` on Linux: the directory's path holds the old tree or the
+//! new one, never neither or a mix. Elsewhere the swap is two renames (the old tree moved
+//! aside, the new one moved in). A directory that did not exist is staged empty and renamed
+//! into place on commit, so a refusal leaves it absent. In the sandbox the copy is bound at
+//! the directory's own path ([`crate::world`]), so that shebangs and `RECORD` paths come out
+//! right.
+
+use std::path::{Path, PathBuf};
+
+/// One directory under staging.
+#[derive(Debug)]
+pub struct Stage {
+    dest: PathBuf,
+    staging: PathBuf,
+    existed: bool,
+    done: bool,
+}
+
+/// A new, empty, uniquely named directory beside `dest` (hidden, naming `dest` and `what`).
+fn sibling(dest: &Path, what: &str) -> std::io::Result<PathBuf> {
+    let parent = dest.parent().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
+    })?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(tempfile::Builder::new()
+        .prefix(&format!(".{name}.tuf-{what}-"))
+        .tempdir_in(parent)?
+        .keep())
+}
+
+impl Stage {
+    /// Stages `dest`: a copy of its tree (files, directories, symbolic links, permissions and
+    /// modification times) beside it, or an empty directory if it does not exist yet.
+    pub fn new(dest: &Path) -> std::io::Result<Stage> {
+        let parent = dest.parent().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
+        })?;
+        std::fs::create_dir_all(parent)?;
+        let staging = sibling(dest, "staging")?;
+        let existed = match std::fs::symlink_metadata(dest) {
+            Ok(m) if m.is_dir() => true,
+            Ok(_) => {
+                return Err(std::io::Error::other(format!(
+                    "{} is not a directory",
+                    dest.display()
+                )));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => return Err(e),
+        };
+        let stage = Stage {
+            dest: dest.to_owned(),
+            staging,
+            existed,
+            done: false,
+        };
+        if existed {
+            copy_into(dest, &stage.staging)?;
+        }
+        Ok(stage)
+    }
+
+    /// The directory the installer changes.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    /// Its staging copy.
+    pub fn staging(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Puts the staged tree in place of the directory and removes the old tree.
+    pub fn commit(mut self) -> std::io::Result<()> {
+        if self.existed {
+            let old = exchange(&self.staging, &self.dest)?;
+            self.done = true;
+            // The old tree now sits at the staging path (or at `old`).
+            let _ = std::fs::remove_dir_all(old.as_deref().unwrap_or(&self.staging));
+        } else {
+            std::fs::rename(&self.staging, &self.dest)?;
+            self.done = true;
+        }
+        if let Some(parent) = self.dest.parent() {
+            tuf_fs::sync_dir(parent)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Stage {
+    /// Not committed: the staging copy is removed, the directory never touched.
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Swaps `staging` and `dest` atomically where the system can (Linux); elsewhere moves
+/// `dest` aside and `staging` in, and returns where the old tree went.
+fn exchange(staging: &Path, dest: &Path) -> std::io::Result<Option<PathBuf>> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, staging, CWD, dest, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(None),
+            // A file system without RENAME_EXCHANGE: the two renames below.
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let old = sibling(dest, "old")?;
+    std::fs::remove_dir(&old)?;
+    std::fs::rename(dest, &old)?;
+    if let Err(e) = std::fs::rename(staging, dest) {
+        let _ = std::fs::rename(&old, dest);
+        return Err(e);
+    }
+    Ok(Some(old))
+}
+
+/// Copies the tree at `src` into the existing, empty directory `dst`: directories and files
+/// with their permissions and modification times, symbolic links as links.
+pub fn copy_into(src: &Path, dst: &Path) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(src)?;
+    for entry in std::fs::read_dir(src)? {
+        let entry = entry?;
+        let (from, to) = (entry.path(), dst.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            std::fs::create_dir(&to)?;
+            copy_into(&from, &to)?;
+        } else if kind.is_symlink() {
+            link(&std::fs::read_link(&from)?, &to)?;
+        } else if kind.is_file() {
+            std::fs::copy(&from, &to)?;
+            let modified = std::fs::symlink_metadata(&from)?.modified()?;
+            std::fs::File::options()
+                .write(true)
+                .open(&to)?
+                .set_modified(modified)?;
+        }
+        // Sockets, FIFOs and devices are not copied: no installer writes them.
+    }
+    std::fs::set_permissions(dst, meta.permissions())?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn link(target: &Path, at: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(target, at)
+}
+
+#[cfg(windows)]
+fn link(target: &Path, at: &Path) -> std::io::Result<()> {
+    std::os::windows::fs::symlink_file(target, at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        for e in walk(dir) {
+            let rel = e.strip_prefix(dir).unwrap().display().to_string();
+            out.push((rel, std::fs::read(&e).unwrap_or_default()));
+        }
+        out.sort();
+        out
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            }
+            out.push(p);
+        }
+        out
+    }
+
+    #[test]
+    fn an_uncommitted_stage_leaves_the_directory_as_it_was() {
+        let work = tempfile::tempdir().unwrap();
+        let site = work.path().join("site");
+        std::fs::create_dir_all(site.join("pkg")).unwrap();
+        std::fs::write(site.join("pkg/a.py"), "a").unwrap();
+        let before = tree(&site);
+        {
+            let s = Stage::new(&site).unwrap();
+            assert_eq!(tree(s.staging()), before);
+            std::fs::write(s.staging().join("pkg/a.py"), "changed").unwrap();
+            std::fs::write(s.staging().join("evil.pth"), "import evil").unwrap();
+        }
+        assert_eq!(tree(&site), before);
+        assert_eq!(
+            std::fs::read_dir(work.path()).unwrap().count(),
+            1,
+            "staging left behind"
+        );
+        // A directory that did not exist stays absent.
+        let new = work.path().join("new");
+        drop(Stage::new(&new).unwrap());
+        assert!(!new.exists());
+    }
+
+    #[test]
+    fn a_committed_stage_replaces_the_directory_whole() {
+        let work = tempfile::tempdir().unwrap();
+        let site = work.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(site.join("old.py"), "old").unwrap();
+        let s = Stage::new(&site).unwrap();
+        std::fs::remove_file(s.staging().join("old.py")).unwrap();
+        std::fs::write(s.staging().join("new.py"), "new").unwrap();
+        s.commit().unwrap();
+        assert_eq!(tree(&site), [("new.py".to_owned(), b"new".to_vec())]);
+        assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 1);
+        let new = work.path().join("fresh");
+        let s = Stage::new(&new).unwrap();
+        std::fs::write(s.staging().join("x"), "x").unwrap();
+        s.commit().unwrap();
+        assert_eq!(std::fs::read(new.join("x")).unwrap(), b"x");
+    }
+}
