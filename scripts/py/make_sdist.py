@@ -2,15 +2,18 @@
 that backend as a wheel.
 
 Usage:
-  make_sdist.py backend OUT_DIR           -> OUT_DIR/tinybackend-1.0-py3-none-any.whl
-  make_sdist.py sdist OUT_DIR NAME VERSION [--connect HOST:PORT | --escape SCRIPT.py]
+  make_sdist.py backend OUT_DIR [--marker FILE] -> OUT_DIR/tinybackend-1.0-py3-none-any.whl
+  make_sdist.py sdist OUT_DIR NAME VERSION [--connect HOST:PORT | --escape SCRIPT.py |
+                                            --build-requires REQ]
                                           -> OUT_DIR/NAME-VERSION.tar.gz
 
 The backend (`tinybackend.impl`) builds a pure-Python wheel from the sdist's PKG-INFO and
 package directory. An sdist made with --connect holds `connect.txt`: its build opens a TCP
 connection to HOST:PORT first (as malicious build code fetching something would) and fails
 if it cannot. One made with --escape holds SCRIPT.py as `escape.py`, which its build runs
-first (whatever it does, the build goes on).
+first (whatever it does, the build goes on). --build-requires replaces the build requirement
+(`tinybackend`), e.g. with a direct `file:` URL; a backend made with --marker appends a line
+to FILE when it is imported.
 """
 
 import io
@@ -70,11 +73,11 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 '''
 
 
-def write_sdist(out, name, version, connect, escape=None):
+def write_sdist(out, name, version, connect, escape=None, build_requires="tinybackend"):
     pkg = re.sub(r"[-_.]+", "_", name).lower()
     top = f"{name}-{version}"
     files = {
-        "pyproject.toml": '[build-system]\nrequires = ["tinybackend"]\nbuild-backend = "tinybackend.impl"\n',
+        "pyproject.toml": f'[build-system]\nrequires = ["{build_requires}"]\nbuild-backend = "tinybackend.impl"\n',
         "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
         f"{pkg}/__init__.py": f"__version__ = {version!r}\n",
     }
@@ -96,17 +99,24 @@ def write_sdist(out, name, version, connect, escape=None):
 
 def main(argv):
     if argv[0] == "backend":
+        impl = BACKEND
+        if len(argv) > 2 and argv[2] == "--marker":
+            # An impostor: the same backend, but importing it leaves a trace.
+            impl = f"open({argv[3]!r}, 'a').write('the unverified backend ran\\n')\n" + BACKEND
         print(write_wheel(argv[1], "tinybackend", "1.0", {
             "tinybackend/__init__.py": "",
-            "tinybackend/impl.py": BACKEND,
+            "tinybackend/impl.py": impl,
         }))
     elif argv[0] == "sdist":
         connect = escape = None
+        build_requires = "tinybackend"
         if len(argv) > 4 and argv[4] == "--connect":
             connect = argv[5]
         if len(argv) > 4 and argv[4] == "--escape":
             escape = argv[5]
-        print(write_sdist(argv[1], argv[2], argv[3], connect, escape))
+        if len(argv) > 4 and argv[4] == "--build-requires":
+            build_requires = argv[5]
+        print(write_sdist(argv[1], argv[2], argv[3], connect, escape, build_requires))
     else:
         sys.exit(__doc__)
 

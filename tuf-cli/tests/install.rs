@@ -1760,3 +1760,82 @@ except OSError:
     assert!(text.contains("unix"), "control: {text:?}");
     assert!(outside.exists(), "control: nothing written outside");
 }
+
+/// Family 3 of "pip over TUF 4/4": a *signed* sdist whose build requirement is a `file:` URL
+/// to an unsigned local backend. Plain pip builds it with that backend (which runs); through
+/// tuf-cli the nested build install cannot see the file (it is not in the installer's world),
+/// so the build fails, the backend never runs and nothing is installed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_signed_sdist_cannot_take_its_build_backend_from_a_local_file() {
+    if tuf_interpose::world::available().is_err() {
+        eprintln!("skipped: no bubblewrap here (scripts/test installs it)");
+        return;
+    }
+    let m = mirror();
+    let w = m.work.path();
+    let make = script("make_sdist.py");
+    let ran = w.join("ran");
+    let evil = w.join("evil");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .args(["backend"])
+        .arg(&evil)
+        .arg("--marker")
+        .arg(&ran));
+    assert!(ok, "{out}");
+    let req = format!(
+        "tinybackend @ file://{}/tinybackend-1.0-py3-none-any.whl",
+        evil.display()
+    );
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(w.join("dists"))
+        .args(["needsfile", "1.0", "--build-requires", &req]));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    // Control: plain pip builds the sdist with the local, unsigned backend.
+    let plain = w.join("site-plain");
+    let (ok, out) = run(Command::new(python())
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "-f",
+            "dists",
+            "needsfile",
+            "--target",
+        ])
+        .arg(&plain)
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert_eq!(
+        installed_version(&plain, "needsfile").as_deref(),
+        Some("1.0")
+    );
+    assert!(ran.exists(), "control: the local backend did not run");
+    std::fs::remove_file(&ran).unwrap();
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let site = m.site(&format!("site-needsfile-{label}"));
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "needsfile",
+            "--",
+            "--target",
+            &site,
+        ];
+        let (ok, out) = m.cli_with("install", &format!("c-f-{label}"), &args, &[], &py);
+        assert!(!ok, "{label}: {out}");
+        assert!(!ran.exists(), "{label}: the unsigned backend ran: {out}");
+        assert!(!Path::new(&site).exists(), "{label}: {out}");
+    }
+}
