@@ -47,8 +47,8 @@ PY
 common=(--disable-pip-version-check --isolated -q)
 echo "== $projects projects in a dependency chain, $runs runs each"
 measure "pip, plain index, cold" "$py" -m pip install "${common[@]}" --no-cache-dir --index-url "http://127.0.0.1:$plain_port/simple/" --target "$work/site-plain-cold-{i}" p0
-measure "tuf-cli install, cold" "$cli" install --mirror "http://127.0.0.1:$tuf_port/" --root "$work/repo/metadata/1.root.json" --cache-dir "$work/tuf-cold-{i}" --python "$py" p0 -- --no-cache-dir --target "$work/site-tuf-cold-{i}"
+measure "tuf-cli install, cold" "$cli" install --mirror "http://127.0.0.1:$tuf_port/" --root "$work/repo/metadata/1.root.json" --cache-dir "$work/tuf-cold-{i}" --python "$py" p0 -- --target "$work/site-tuf-cold-{i}"
 "$py" -m pip install "${common[@]}" --cache-dir "$work/pipcache" --index-url "http://127.0.0.1:$plain_port/simple/" --target "$work/warmup-plain" p0 >/dev/null
 measure "pip, plain index, warm" "$py" -m pip install "${common[@]}" --cache-dir "$work/pipcache" --index-url "http://127.0.0.1:$plain_port/simple/" --target "$work/site-plain-warm-{i}" p0
-"$cli" install --mirror "http://127.0.0.1:$tuf_port/" --root "$work/repo/metadata/1.root.json" --cache-dir "$work/tuf-warm" --python "$py" p0 -- --cache-dir "$work/pipcache-tuf" --target "$work/warmup-tuf" >/dev/null
-measure "tuf-cli install, warm" "$cli" install --mirror "http://127.0.0.1:$tuf_port/" --root "$work/repo/metadata/1.root.json" --cache-dir "$work/tuf-warm" --python "$py" p0 -- --cache-dir "$work/pipcache-tuf" --target "$work/site-tuf-warm-{i}"
+"$cli" install --mirror "http://127.0.0.1:$tuf_port/" --root "$work/repo/metadata/1.root.json" --cache-dir "$work/tuf-warm" --python "$py" p0 -- --target "$work/warmup-tuf" >/dev/null
+measure "tuf-cli install, warm" "$cli" install --mirror "http://127.0.0.1:$tuf_port/" --root "$work/repo/metadata/1.root.json" --cache-dir "$work/tuf-warm" --python "$py" p0 -- --target "$work/site-tuf-warm-{i}"

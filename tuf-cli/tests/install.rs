@@ -1921,3 +1921,83 @@ fn lock_files_as_the_tools_write_them_install_through_tuf() {
     assert!(!ok, "{out}");
     assert!(!Path::new(&site).exists(), "{out}");
 }
+
+/// Family 4 of "pip over TUF 4/4": build code of a signed sdist writes a `.pth` (code that
+/// runs at every interpreter start) into the directory being installed into, beside the
+/// distribution it builds. Plain pip keeps it. Through tuf-cli the run is staged and every
+/// changed file must belong to a proven distribution's RECORD: the `.pth` belongs to none,
+/// the run fails with exit 3 naming it, and the target is left as it was (absent).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_file_no_verified_distribution_lists_is_never_committed() {
+    if tuf_interpose::world::available().is_err() {
+        eprintln!("skipped: no bubblewrap here (scripts/test installs it)");
+        return;
+    }
+    let m = mirror();
+    let w = m.work.path();
+    let site = w.join("site-pth");
+    let escape = w.join("pth.py");
+    std::fs::write(
+        &escape,
+        format!(
+            "import os\nos.makedirs({site:?}, exist_ok=True)\nopen(os.path.join({site:?}, 'evil.pth'), 'w').write('import os\\n')\n",
+            site = site.display().to_string()
+        ),
+    )
+    .unwrap();
+    let make = script("make_sdist.py");
+    let dists = w.join("dists");
+    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(&dists)
+        .args(["pthy", "1.0", "--escape"])
+        .arg(&escape));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    // Control: plain pip installs pthy and keeps the .pth beside it.
+    let (ok, out) = run(Command::new(python())
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "-f",
+            "dists",
+            "pthy",
+            "--target",
+        ])
+        .arg(&site)
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert!(site.join("evil.pth").exists(), "control: no .pth");
+    std::fs::remove_dir_all(&site).unwrap();
+    let uv = uv_path();
+    let site_arg = site.display().to_string();
+    for (label, installer, py) in installers() {
+        let args = [
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "pthy",
+            "--",
+            "--target",
+            &site_arg,
+        ];
+        let (ok, out) = m.cli_with("install", &format!("c-p-{label}"), &args, &[], &py);
+        assert!(!ok, "{label}: {out}");
+        assert!(
+            out.contains("evil.pth was written by this run, but no verified distribution lists it")
+                && out.contains("left as it was"),
+            "{label}: {out}"
+        );
+        assert!(!site.exists(), "{label}: {out}");
+    }
+}

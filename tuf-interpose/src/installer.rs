@@ -392,13 +392,23 @@ impl Session {
             Err(InterposeError::Unverified(v)) => unverified.extend(v),
             Err(e) => unverified.push(e.to_string()),
         };
+        // The distributions the installer-specific proof covers, for the trace below.
+        let mut proven: std::collections::BTreeSet<(String, String)> = Default::default();
+        let mut sites: Vec<PathBuf> = match &canonical.target {
+            Some(t) => vec![staged(t)],
+            None => vec![staged(&paths.purelib), staged(&paths.platlib)],
+        };
+        sites.dedup();
         match before {
             // pip writes its report once it has resolved; without one it installed nothing.
             Before::Report => match std::fs::read(&report) {
-                Ok(bytes) => take(
-                    crate::proof::pip_report(&bytes, &served, allow_local),
-                    &mut local,
-                ),
+                Ok(bytes) => {
+                    proven = crate::proof::pip_report_installed(&bytes);
+                    take(
+                        crate::proof::pip_report(&bytes, &served, allow_local),
+                        &mut local,
+                    )
+                }
                 Err(_) if code != 0 => {}
                 Err(e) => {
                     unverified.push(format!("pip wrote no --report ({e}): nothing is proven"))
@@ -406,6 +416,13 @@ impl Session {
             },
             Before::Sites(snapshot, sites) => {
                 let changed = crate::proof::Installed::snapshot(&sites).changed_since(&snapshot);
+                proven = changed
+                    .iter()
+                    .filter_map(|d| {
+                        let stem = d.file_name()?.to_str()?.strip_suffix(".dist-info")?;
+                        crate::proof::name_version(stem)
+                    })
+                    .collect();
                 match crate::proof::uv_installed(&changed, &served, allow_local) {
                     Ok(proven) => {
                         built.extend(proven.built);
@@ -418,6 +435,36 @@ impl Session {
                 crate::proof::downloads(&dir, &listing, &served, allow_local),
                 &mut local,
             ),
+        }
+        // Every file the run changed in a staged site directory must belong to a proven
+        // distribution ([`crate::trace`]); downloads were checked file by file above.
+        if code == 0 && unverified.is_empty() && matches!(action, Action::Install) {
+            let mut changed = Vec::new();
+            for stage in &stages {
+                match crate::trace::changes(stage.dest(), stage.staging()) {
+                    Ok(c) => changed.extend(c),
+                    Err(e) => unverified.push(format!("{}: {e}", stage.staging().display())),
+                }
+            }
+            let wheels: Vec<PathBuf> = served
+                .iter()
+                .filter(|s| s.file_name().ends_with(".whl"))
+                .map(|s| s.path.clone())
+                .collect();
+            // Named as the user knows them: at the staged directories' own paths.
+            let shown = |m: String| {
+                stages.iter().fold(m, |m, s| {
+                    m.replace(
+                        &s.staging().display().to_string(),
+                        &s.dest().display().to_string(),
+                    )
+                })
+            };
+            match crate::trace::traced(&changed, &sites, &proven, &wheels) {
+                Ok(()) => {}
+                Err(InterposeError::Unverified(v)) => unverified.extend(v.into_iter().map(shown)),
+                Err(e) => unverified.push(shown(e.to_string())),
+            }
         }
         // The gate: only a successful, wholly proven run changes anything.
         let staged_dirs: Vec<PathBuf> = stages.iter().map(|s| s.dest().to_owned()).collect();

@@ -19,6 +19,7 @@ pub mod requirements;
 mod rules;
 pub mod sandbox;
 pub mod stage;
+pub mod trace;
 pub mod world;
 
 pub use error::InterposeError;

@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tuf_pypi::normalize_name;
 
-fn sha256_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+pub(crate) fn sha256_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     std::io::copy(&mut f, &mut h)?;
@@ -37,7 +37,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Unpadded URL-safe base64 (RFC 4648 section 5), as wheel `RECORD` files write digests.
-fn base64_urlsafe(data: &[u8]) -> String {
+pub(crate) fn base64_urlsafe(data: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(data)
 }
@@ -116,6 +116,24 @@ pub fn pip_report(
     }
 }
 
+/// The distributions (normalized name, version) pip's `--report` says it installed.
+pub fn pip_report_installed(report: &[u8]) -> BTreeSet<(String, String)> {
+    let v: serde_json::Value = serde_json::from_slice(report).unwrap_or_default();
+    v.get("install")
+        .and_then(|i| i.as_array())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    let name = item.pointer("/metadata/name")?.as_str()?;
+                    let version = item.pointer("/metadata/version")?.as_str()?;
+                    Some((normalize_name(name), version.to_ascii_lowercase()))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The `*.dist-info` directories of the site directories, with a digest of each `RECORD`.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Installed(BTreeMap<PathBuf, String>);
@@ -150,7 +168,7 @@ impl Installed {
 }
 
 /// A wheel's or dist-info directory's name and version, normalized: `Beta_Pkg-0.3...`.
-fn name_version(stem: &str) -> Option<(String, String)> {
+pub(crate) fn name_version(stem: &str) -> Option<(String, String)> {
     let mut parts = stem.splitn(3, '-');
     let (name, version) = (parts.next()?, parts.next()?);
     Some((normalize_name(name), version.to_ascii_lowercase()))
@@ -158,7 +176,7 @@ fn name_version(stem: &str) -> Option<(String, String)> {
 
 /// `RECORD` rows: path and hash (`sha256=<urlsafe base64>`, possibly empty). Paths holding
 /// commas are quoted, CSV style.
-fn record_rows(text: &str) -> Vec<(String, String)> {
+pub(crate) fn record_rows(text: &str) -> Vec<(String, String)> {
     let mut rows = Vec::new();
     for line in text.lines() {
         let mut fields = Vec::new();
