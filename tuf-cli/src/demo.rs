@@ -245,6 +245,16 @@ pub async fn run(args: DemoArgs) -> Result<(), String> {
         5,
         "Installing demo-app and its dependencies with pip, through TUF",
     );
+    println!(
+        "  {}",
+        if crate::install::full_sandbox().is_some() {
+            "pip runs in the bubblewrap sandbox: it sees the interpreter, a staging copy of the \
+             venv's site-packages and bin, and the verifying proxy; the copy replaces them only \
+             after the proof"
+        } else {
+            "no bubblewrap here: pip runs without the sandbox, and the proof comes after the install"
+        }
+    );
     let (code, first) = install(
         vec!["demo-app".into()],
         spec.clone(),

@@ -336,7 +336,8 @@ pub struct Outcome {
 }
 
 /// Starts a session for `spec`, runs `python -m pip install` (output discarded with
-/// `quiet`), and stops it.
+/// `quiet`) in the bubblewrap sandbox where there is one (the environment staged and
+/// committed only after the proof), and stops it.
 pub async fn pip_through_tuf(
     spec: &RulesSpec,
     python: &std::path::Path,
@@ -349,6 +350,7 @@ pub async fn pip_through_tuf(
     };
     let mut options = SessionOptions::new(private_dir(spec));
     options.quiet = quiet;
+    options.sandbox = full_sandbox();
     through_tuf(
         spec,
         options,
@@ -358,6 +360,18 @@ pub async fn pip_through_tuf(
         pip_args,
     )
     .await
+}
+
+/// The bubblewrap sandbox, where this system has one (tuf-cli itself as its helper).
+pub fn full_sandbox() -> Option<tuf_interpose::sandbox::Sandbox> {
+    use tuf_interpose::sandbox::{Confinement, Sandbox, best};
+    match (best(), std::env::current_exe()) {
+        (Ok((Confinement::Full(bwrap), _)), Ok(helper)) => Some(Sandbox {
+            helper,
+            confinement: Confinement::Full(bwrap),
+        }),
+        _ => None,
+    }
 }
 
 /// Runs the installer through a [`Session`] and explains what was refused.
