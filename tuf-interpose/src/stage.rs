@@ -19,6 +19,28 @@ pub struct Stage {
     staging: PathBuf,
     existed: bool,
     done: bool,
+    /// Held from the copy to the commit or the drop: another run staging the same directory
+    /// waits, so that neither's result is lost under the other's.
+    _lock: std::fs::File,
+}
+
+/// Takes the exclusive lock of staging `dest`: a lock on a hidden file beside it
+/// (`.NAME.tuf-lock`, left in place), waiting for any other holder.
+fn lock(dest: &Path) -> std::io::Result<std::fs::File> {
+    let parent = dest.parent().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
+    })?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(parent.join(format!(".{name}.tuf-lock")))?;
+    file.lock()?;
+    Ok(file)
 }
 
 /// A new, empty, uniquely named directory beside `dest` (hidden, naming `dest` and `what`).
@@ -38,12 +60,14 @@ fn sibling(dest: &Path, what: &str) -> std::io::Result<PathBuf> {
 
 impl Stage {
     /// Stages `dest`: a copy of its tree (files, directories, symbolic links, permissions and
-    /// modification times) beside it, or an empty directory if it does not exist yet.
+    /// modification times) beside it, or an empty directory if it does not exist yet; waits while
+    /// another run stages the same directory.
     pub fn new(dest: &Path) -> std::io::Result<Stage> {
         let parent = dest.parent().ok_or_else(|| {
             std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
         })?;
         std::fs::create_dir_all(parent)?;
+        let lock = lock(dest)?;
         let staging = sibling(dest, "staging")?;
         let existed = match std::fs::symlink_metadata(dest) {
             Ok(m) if m.is_dir() => true,
@@ -61,6 +85,7 @@ impl Stage {
             staging,
             existed,
             done: false,
+            _lock: lock,
         };
         if existed {
             copy_into(dest, &stage.staging)?;
@@ -205,11 +230,12 @@ mod tests {
             std::fs::write(s.staging().join("evil.pth"), "import evil").unwrap();
         }
         assert_eq!(tree(&site), before);
-        assert_eq!(
-            std::fs::read_dir(work.path()).unwrap().count(),
-            1,
-            "staging left behind"
-        );
+        let left: Vec<_> = std::fs::read_dir(work.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(left.len(), 2, "staging left behind: {left:?}");
+        assert!(left.contains(&".site.tuf-lock".to_owned()), "{left:?}");
         // A directory that did not exist stays absent.
         let new = work.path().join("new");
         drop(Stage::new(&new).unwrap());
@@ -227,11 +253,43 @@ mod tests {
         std::fs::write(s.staging().join("new.py"), "new").unwrap();
         s.commit().unwrap();
         assert_eq!(tree(&site), [("new.py".to_owned(), b"new".to_vec())]);
-        assert_eq!(std::fs::read_dir(work.path()).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(work.path()).unwrap().count(),
+            2,
+            "site and its lock"
+        );
         let new = work.path().join("fresh");
         let s = Stage::new(&new).unwrap();
         std::fs::write(s.staging().join("x"), "x").unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read(new.join("x")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn a_second_run_on_the_same_directory_waits_for_the_first() {
+        let work = tempfile::tempdir().unwrap();
+        let site = work.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        let first = Stage::new(&site).unwrap();
+        std::fs::write(first.staging().join("a"), "a").unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let site2 = site.clone();
+        let second = std::thread::spawn(move || {
+            let s = Stage::new(&site2).unwrap();
+            tx.send(()).unwrap();
+            // It starts from what the first committed.
+            assert!(s.staging().join("a").exists());
+            std::fs::write(s.staging().join("b"), "b").unwrap();
+            s.commit().unwrap();
+        });
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(300))
+                .is_err(),
+            "the second run did not wait"
+        );
+        first.commit().unwrap();
+        rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        second.join().unwrap();
+        assert!(site.join("a").exists() && site.join("b").exists());
     }
 }
