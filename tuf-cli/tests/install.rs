@@ -1657,7 +1657,8 @@ fn unix_listener(path: &Path, log: &Path) -> KillOnDrop {
 /// Family 2 of "pip over TUF 4/4": a *signed* sdist whose build code reaches out by ways a
 /// network namespace does not stop: a Unix-domain socket in the file system, a write to a
 /// file outside the environment (`~/.local`, a `.pth`), and — tuf-cli running as root —
-/// `setns` into an outside process's network namespace to reach a loopback listener. In the bubblewrap
+/// `setns` into the network namespace of its outside ancestor (tuf-cli) to reach a
+/// loopback listener. In the bubblewrap
 /// world none of the three is there; `--sandbox off` is the control.
 #[cfg(target_os = "linux")]
 #[test]
@@ -1690,14 +1691,16 @@ except OSError:
     pass
 libc = ctypes.CDLL(None, use_errno=True)
 mine = os.readlink("/proc/self/ns/net")
-for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+pid = os.getpid()
+# Up the chain of parents to the first one outside this network namespace (tuf-cli).
+while pid > 1:
     try:
-        if os.readlink(f"/proc/{{pid}}/ns/net") != mine:
-            fd = os.open(f"/proc/{{pid}}/ns/net", os.O_RDONLY)
-            if libc.setns(fd, 0) == 0:
-                break
-    except OSError:
-        pass
+        pid = int(open(f"/proc/{{pid}}/stat").read().rsplit(")", 1)[1].split()[1])
+        if pid > 0 and os.readlink(f"/proc/{{pid}}/ns/net") != mine:
+            libc.setns(os.open(f"/proc/{{pid}}/ns/net", os.O_RDONLY), 0)
+            break
+    except (OSError, ValueError, IndexError):
+        break
 try:
     socket.create_connection(("127.0.0.1", {port}), timeout=5).close()
 except OSError:

@@ -302,16 +302,29 @@ impl Session {
         };
         dests.sort();
         dests.dedup();
-        let stages = dests
+        // In the world an installation is staged as an overlay where the kernel allows one
+        // (no copy: the cost follows what changes); downloads, and elsewhere, as a copy.
+        let overlay = world && matches!(action, Action::Install) && crate::overlay::available();
+        let mut stages = dests
             .iter()
-            .map(|d| crate::stage::Stage::new(d))
+            .map(|d| {
+                if overlay {
+                    crate::stage::Stage::overlaid(d)
+                } else {
+                    crate::stage::Stage::new(d)
+                }
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(io("staging"))?;
+        let staging_of: Vec<(PathBuf, PathBuf)> = stages
+            .iter()
+            .map(|s| (s.dest().to_owned(), s.staging().to_owned()))
+            .collect();
         let staged = |d: &std::path::Path| -> PathBuf {
-            stages
+            staging_of
                 .iter()
-                .find(|s| s.dest() == d)
-                .map_or_else(|| d.to_owned(), |s| s.staging().to_owned())
+                .find(|(dest, _)| dest == d)
+                .map_or_else(|| d.to_owned(), |(_, staging)| staging.clone())
         };
         // Outside the world the installer is pointed at the staging copies themselves.
         let seen = |d: &std::path::Path| if world { d.to_owned() } else { staged(d) };
@@ -336,11 +349,16 @@ impl Session {
                 Before::Report
             }
             (Installer::Uv { .. }, Action::Install) => {
-                let sites: Vec<PathBuf> = match &canonical.target {
-                    Some(t) => vec![staged(t)],
-                    None => vec![staged(&paths.purelib), staged(&paths.platlib)],
+                // Before: the directories themselves (their staging may be an overlay not
+                // yet made into a tree); after: the staged trees.
+                let (before, sites): (Vec<PathBuf>, Vec<PathBuf>) = match &canonical.target {
+                    Some(t) => (vec![t.clone()], vec![staged(t)]),
+                    None => (
+                        vec![paths.purelib.clone(), paths.platlib.clone()],
+                        vec![staged(&paths.purelib), staged(&paths.platlib)],
+                    ),
                 };
-                Before::Sites(crate::proof::Installed::snapshot(&sites), sites)
+                Before::Sites(crate::proof::Installed::snapshot(&before), sites)
             }
             (_, Action::Download(dir)) => {
                 let dir = staged(&cwd.join(dir));
@@ -359,9 +377,12 @@ impl Session {
                     sandbox,
                     &stages,
                 )?;
+                let mounts: Vec<(String, PathBuf)> =
+                    stages.iter().filter_map(|s| s.mount()).collect();
                 crate::sandbox::command(
                     sandbox,
                     &view,
+                    &mounts,
                     &dir.path().join("proxy.sock"),
                     self.proxy.addr.port(),
                     installer.program(),
@@ -384,9 +405,19 @@ impl Session {
             .spawn()
             .map_err(|e| InterposeError::Proxy(format!("cannot run {program}: {e}")))?;
         let code = wait(child).await?;
+        // Overlays become trees (hard links and the run's changes) for the proof to read.
+        let mut made = Ok(());
+        for stage in &mut stages {
+            if let Err(e) = stage.materialize() {
+                made = Err(e);
+            }
+        }
         let served = self.interposer.served();
         let allow_local = self.options.allow_local;
         let (mut built, mut unverified): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
+        if let Err(e) = made {
+            unverified.push(format!("the staged result could not be made: {e}"));
+        }
         let mut take = |r: Result<Vec<String>, InterposeError>, into: &mut Vec<String>| match r {
             Ok(v) => into.extend(v),
             Err(InterposeError::Unverified(v)) => unverified.extend(v),
@@ -533,7 +564,7 @@ impl Session {
         // What the installer changes is seen at its own path, and is the staging copy.
         view.staged = stages
             .iter()
-            .map(|s| (s.staging().to_owned(), s.dest().to_owned()))
+            .map(|s| (s.seen().to_owned(), s.dest().to_owned()))
             .collect();
         view.writable = writable.iter().map(|p| real(p)).collect();
         Ok(view)

@@ -13,6 +13,7 @@ mod error;
 mod guard;
 mod installer;
 pub mod isolation;
+pub mod overlay;
 pub mod proof;
 mod proxy;
 pub mod requirements;

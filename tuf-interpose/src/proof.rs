@@ -134,15 +134,17 @@ pub fn pip_report_installed(report: &[u8]) -> BTreeSet<(String, String)> {
         .unwrap_or_default()
 }
 
-/// The `*.dist-info` directories of the site directories, with a digest of each `RECORD`.
+/// The `*.dist-info` directories of the site directories, with a digest of each `RECORD`,
+/// keyed by the site's position in the list and the directory's name, so that a snapshot of
+/// the original directories compares with one of their staging copies.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Installed(BTreeMap<PathBuf, String>);
+pub struct Installed(BTreeMap<(usize, std::ffi::OsString), (PathBuf, String)>);
 
 impl Installed {
     /// Reads every `*.dist-info/RECORD` under `sites`.
     pub fn snapshot(sites: &[PathBuf]) -> Installed {
         let mut m = BTreeMap::new();
-        for site in sites {
+        for (i, site) in sites.iter().enumerate() {
             let Ok(dir) = std::fs::read_dir(site) else {
                 continue;
             };
@@ -150,19 +152,19 @@ impl Installed {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "dist-info") {
                     let digest = sha256_file(&p.join("RECORD")).unwrap_or_default();
-                    m.insert(p, digest);
+                    m.insert((i, e.file_name()), (p, digest));
                 }
             }
         }
         Installed(m)
     }
 
-    /// What is new or changed in `self` (after) compared with `before`.
+    /// What is new or changed in `self` (after) compared with `before` (paths of `self`).
     pub fn changed_since(&self, before: &Installed) -> Vec<PathBuf> {
         self.0
             .iter()
-            .filter(|(p, d)| before.0.get(*p) != Some(*d))
-            .map(|(p, _)| p.clone())
+            .filter(|(k, (_, d))| before.0.get(*k).map(|(_, b)| b) != Some(d))
+            .map(|(_, (p, _))| p.clone())
             .collect()
     }
 }

@@ -115,15 +115,28 @@ pub fn network_only() -> Result<(), String> {
 
 /// The command that runs `program args` in `sandbox` through its helper (`helper
 /// sandbox-inside --socket SOCKET --port PORT -- program args`): in the world `view` with
-/// bubblewrap, else in a new network namespace only.
+/// bubblewrap (after mounting `mounts`, overlays as [`crate::overlay::prefix`] makes them),
+/// else in a new network namespace only.
 pub fn command(
     sandbox: &Sandbox,
     view: &crate::world::View,
+    mounts: &[(String, PathBuf)],
     socket: &Path,
     port: u16,
     program: &Path,
 ) -> Result<tokio::process::Command, InterposeError> {
     let mut c = match &sandbox.confinement {
+        // Overlays first, in a namespace of the run's own ([`crate::overlay`]).
+        Confinement::Full(bwrap) if !mounts.is_empty() => {
+            let prefix = crate::overlay::prefix(mounts).ok_or_else(|| {
+                InterposeError::Proxy("sandbox: unshare, mount or sh is not installed".into())
+            })?;
+            let mut c = crate::installer::with_parent_death_signal(Path::new(&prefix[0]));
+            c.args(&prefix[1..])
+                .arg(bwrap)
+                .args(crate::world::args(view));
+            c
+        }
         Confinement::Full(bwrap) => {
             let mut c = crate::installer::with_parent_death_signal(bwrap);
             c.args(crate::world::args(view));

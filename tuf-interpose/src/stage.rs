@@ -22,6 +22,8 @@ pub struct Stage {
     /// Held from the copy to the commit or the drop: another run staging the same directory
     /// waits, so that neither's result is lost under the other's.
     _lock: std::fs::File,
+    /// Overlay staging ([`crate::overlay`]): the layers, until [`Stage::materialize`].
+    layer: Option<crate::overlay::Layer>,
 }
 
 /// Takes the exclusive lock of staging `dest`: a lock on a hidden file beside it
@@ -86,11 +88,60 @@ impl Stage {
             existed,
             done: false,
             _lock: lock,
+            layer: None,
         };
         if existed {
             copy_into(dest, &stage.staging)?;
         }
         Ok(stage)
+    }
+
+    /// Stages the existing directory `dest` without copying it: the installer is to see the
+    /// overlay [`Stage::mount`] describes, and [`Stage::materialize`] makes the staged tree
+    /// after the run. Falls back to [`Stage::new`] where `dest` does not exist or its path
+    /// cannot be given to `mount`.
+    pub fn overlaid(dest: &Path) -> std::io::Result<Stage> {
+        if !dest.is_dir() {
+            return Stage::new(dest);
+        }
+        let lock = lock(dest)?;
+        let layer = crate::overlay::Layer::new(sibling(dest, "overlay")?)?;
+        if layer.options(dest).is_none() {
+            layer.remove();
+            drop(lock);
+            return Stage::new(dest);
+        }
+        Ok(Stage {
+            dest: dest.to_owned(),
+            staging: sibling(dest, "staging")?,
+            existed: true,
+            done: false,
+            _lock: lock,
+            layer: Some(layer),
+        })
+    }
+
+    /// What the installer is to see at [`Stage::dest`]: the overlay's merged view, or the
+    /// staging copy.
+    pub fn seen(&self) -> &Path {
+        self.layer.as_ref().map_or(&self.staging, |l| &l.merged)
+    }
+
+    /// The overlay to mount for the run (`mount -o` options, mount point), if any.
+    pub fn mount(&self) -> Option<(String, PathBuf)> {
+        let layer = self.layer.as_ref()?;
+        Some((layer.options(&self.dest)?, layer.merged.clone()))
+    }
+
+    /// After the run: makes the staged tree at [`Stage::staging`] from the directory and the
+    /// overlay's upper layer (nothing to do for a copy).
+    pub fn materialize(&mut self) -> std::io::Result<()> {
+        if let Some(layer) = self.layer.take() {
+            let made = crate::overlay::materialize(&self.dest, &layer.upper, &self.staging);
+            layer.remove();
+            made?;
+        }
+        Ok(())
     }
 
     /// The directory the installer changes.
@@ -126,6 +177,9 @@ impl Drop for Stage {
     fn drop(&mut self) {
         if !self.done {
             let _ = std::fs::remove_dir_all(&self.staging);
+        }
+        if let Some(layer) = &self.layer {
+            layer.remove();
         }
     }
 }
