@@ -60,9 +60,14 @@ impl Layer {
 
     /// Removes the layers (the work directory's inner directory has no permissions).
     pub fn remove(&self) {
-        if std::fs::remove_dir_all(&self.root).is_err() {
-            let _ = make_writable(&self.root);
-            let _ = std::fs::remove_dir_all(&self.root);
+        Layer::remove_tree(&self.root);
+    }
+
+    /// Removes a tree of layers, making its directories writable where needed.
+    pub fn remove_tree(root: &Path) {
+        if std::fs::remove_dir_all(root).is_err() {
+            let _ = make_writable(root);
+            let _ = std::fs::remove_dir_all(root);
         }
     }
 }

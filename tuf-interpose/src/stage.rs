@@ -27,8 +27,33 @@ pub struct Stage {
 }
 
 /// Takes the exclusive lock of staging `dest`: a lock on a hidden file beside it
-/// (`.NAME.tuf-lock`, left in place), waiting for any other holder.
+/// (`.NAME.tuf-lock`, left in place), waiting for any other holder. Holding it, removes what
+/// an earlier run killed mid-way left beside `dest` (its staging copy or overlay layers): no
+/// live run can be using them, since each holds this lock until it ends, and the system
+/// releases the lock of a killed one.
 fn lock(dest: &Path) -> std::io::Result<std::fs::File> {
+    let file = take_lock(dest)?;
+    if let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) {
+        let name = name.to_string_lossy();
+        let leftovers = [
+            format!(".{name}.tuf-staging-"),
+            format!(".{name}.tuf-overlay-"),
+            format!(".{name}.tuf-old-"),
+        ];
+        for e in std::fs::read_dir(parent)?.flatten() {
+            let n = e.file_name().to_string_lossy().into_owned();
+            if leftovers.iter().any(|p| n.starts_with(p.as_str())) {
+                let path = e.path();
+                if std::fs::remove_dir_all(&path).is_err() {
+                    crate::overlay::Layer::remove_tree(&path);
+                }
+            }
+        }
+    }
+    Ok(file)
+}
+
+fn take_lock(dest: &Path) -> std::io::Result<std::fs::File> {
     let parent = dest.parent().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
     })?;
@@ -317,6 +342,21 @@ mod tests {
         std::fs::write(s.staging().join("x"), "x").unwrap();
         s.commit().unwrap();
         assert_eq!(std::fs::read(new.join("x")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn what_a_killed_run_left_is_removed_by_the_next() {
+        let work = tempfile::tempdir().unwrap();
+        let site = work.path().join("site");
+        std::fs::create_dir_all(&site).unwrap();
+        let stale = work.path().join(".site.tuf-staging-abc123");
+        std::fs::create_dir_all(stale.join("pkg")).unwrap();
+        let other = work.path().join(".other.tuf-staging-abc123");
+        std::fs::create_dir_all(&other).unwrap();
+        let s = Stage::new(&site).unwrap();
+        assert!(!stale.exists(), "the leftover stayed");
+        assert!(other.exists(), "another directory's staging was removed");
+        drop(s);
     }
 
     #[test]
