@@ -66,13 +66,16 @@ pub struct MirrorArgs {
     sandbox: SandboxMode,
 }
 
-/// Whether the installer runs in the network sandbox.
+/// Whether and how the installer runs in a sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SandboxMode {
-    /// Where the system allows one.
+    /// The best the system allows.
     Auto,
-    /// Always; fail where the system allows none.
+    /// The bubblewrap sandbox; fail where the system has none.
     On,
+    /// Only a network namespace (and a mount namespace for staging), even where bubblewrap
+    /// works: for systems where it misbehaves. The file system is not contained.
+    Network,
     /// Never.
     Off,
 }
@@ -170,7 +173,14 @@ impl MirrorArgs {
                 std::env::current_exe()
                     .map_err(|e| format!("the sandbox needs tuf-cli's own path: {e}"))
             };
-            match best() {
+            let chosen = if self.sandbox == SandboxMode::Network {
+                tuf_interpose::sandbox::network_only()
+                    .map(|()| (Confinement::NetworkOnly, None))
+                    .map_err(|why| format!("--sandbox network: {why}"))
+            } else {
+                best()
+            };
+            match chosen {
                 Ok((Confinement::Full(bwrap), _)) => {
                     o.sandbox = Some(Sandbox {
                         helper: helper()?,
@@ -185,16 +195,20 @@ impl MirrorArgs {
                     );
                 }
                 Ok((Confinement::NetworkOnly, why)) => {
+                    let reason = match why {
+                        Some(why) => format!("no bubblewrap sandbox here ({why})"),
+                        None => "--sandbox network".to_owned(),
+                    };
                     eprintln!(
-                        "tuf-cli: no bubblewrap sandbox here ({}): the installer's network is \
-                         confined, its file system and the host's Unix sockets are NOT",
-                        why.unwrap_or_default()
+                        "tuf-cli: {reason}: the installer's network is confined, its file \
+                         system and the host's Unix sockets are NOT"
                     );
                     o.sandbox = Some(Sandbox {
                         helper: helper()?,
                         confinement: Confinement::NetworkOnly,
                     });
                 }
+                Err(why) if self.sandbox == SandboxMode::Network => return Err(why),
                 Err(why) if self.sandbox == SandboxMode::On => {
                     return Err(format!("--sandbox on: no sandbox here: {why}"));
                 }

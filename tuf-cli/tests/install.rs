@@ -2014,3 +2014,112 @@ fn a_file_no_verified_distribution_lists_is_never_committed() {
         assert!(!site.exists(), "{label}: {out}");
     }
 }
+
+/// Every file of `dir` with its length and modification time (the tree's state).
+fn tree_state(dir: &Path) -> Vec<(PathBuf, u64, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let m = std::fs::symlink_metadata(e.path()).unwrap();
+            if m.is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), m.len(), m.modified().unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Family 4 into an environment (no --target): the environment's own directories are staged
+/// (in the bubblewrap world, and with `--sandbox network` in a mount namespace of the run's),
+/// so a refused run leaves the virtual environment file for file as it was, and a proven one
+/// is committed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_refused_install_leaves_the_virtual_environment_as_it_was() {
+    let m = mirror();
+    let w = m.work.path();
+    let venv = w.join("venv");
+    let (ok, out) = run(Command::new(python()).args(["-m", "venv"]).arg(&venv));
+    assert!(ok, "{out}");
+    let vpy = venv.join("bin/python");
+    let (ok, purelib) = run(Command::new(&vpy).args([
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+    ]));
+    assert!(ok, "{purelib}");
+    let purelib = PathBuf::from(purelib.trim());
+    let escape = w.join("pthv.py");
+    std::fs::write(
+        &escape,
+        format!(
+            "open({:?}, 'w').write('import os\\n')\n",
+            purelib.join("evil.pth").display().to_string()
+        ),
+    )
+    .unwrap();
+    let make = script("make_sdist.py");
+    let dists = w.join("dists");
+    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(&dists)
+        .args(["pthv", "1.0", "--escape"])
+        .arg(&escape));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let uv = uv_path();
+    let before = tree_state(&venv);
+    for sandbox in ["auto", "network"] {
+        for installer in ["pip", "uv"] {
+            let args = [
+                "--sandbox",
+                sandbox,
+                "--installer",
+                installer,
+                "--uv",
+                &uv,
+                "pthv",
+            ];
+            let (ok, out) = m.cli_with(
+                "install",
+                &format!("c-{sandbox}-{installer}"),
+                &args,
+                &[],
+                &vpy,
+            );
+            assert!(!ok, "{sandbox} {installer}: {out}");
+            assert!(
+                out.contains("evil.pth was written by this run"),
+                "{sandbox} {installer}: {out}"
+            );
+            // Outside the bubblewrap world the rest of the file system is not contained:
+            // uv creates its (empty) environment lock at the venv's root, not staged.
+            let mut after = tree_state(&venv);
+            if sandbox == "network" && installer == "uv" {
+                after.retain(|(p, len, _)| !(*p == venv.join(".lock") && *len == 0));
+            }
+            assert_eq!(
+                after, before,
+                "{sandbox} {installer}: the venv changed: {out}"
+            );
+        }
+    }
+    // A proven install into the same environment is committed.
+    let args = ["--sandbox", "network", "gamma"];
+    let (ok, out) = m.cli_with("install", "c-ok", &args, &[], &vpy);
+    assert!(ok, "{out}");
+    assert_eq!(
+        installed_version(&purelib, "gamma").as_deref(),
+        Some("2.1"),
+        "{out}"
+    );
+}

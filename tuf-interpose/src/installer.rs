@@ -287,24 +287,40 @@ impl Session {
                 ..
             })
         );
+        let network_only = matches!(
+            &self.options.sandbox,
+            Some(crate::sandbox::Sandbox {
+                confinement: crate::sandbox::Confinement::NetworkOnly,
+                ..
+            })
+        );
+        // An installation is staged as an overlay where the kernel allows one (no copy: the
+        // cost follows what changes); downloads, and elsewhere, as a copy.
+        let overlay = (world || network_only)
+            && matches!(action, Action::Install)
+            && crate::overlay::available();
+        // The environment itself can be staged where its staged view can be seen at its own
+        // path: in the world, or in the network-only sandbox's mount namespace.
+        let env_staged = world || (network_only && overlay);
         // What the installer may change, staged: committed only after the proof.
         let mut dests: Vec<PathBuf> = match (action, &canonical.target) {
             (Action::Download(dir), _) => vec![cwd.join(dir)],
             (Action::Install, Some(target)) => vec![target.clone()],
-            // The environment itself is staged where its copy can be seen at its own path
-            // (its install directories that exist; the rest of it stays read-only).
-            (Action::Install, None) if world => [&paths.purelib, &paths.platlib, &paths.scripts]
-                .into_iter()
-                .filter(|d| d.is_dir())
-                .cloned()
-                .collect(),
+            // Its install directories that exist; the rest of it stays as it is.
+            (Action::Install, None) if env_staged => {
+                [&paths.purelib, &paths.platlib, &paths.scripts]
+                    .into_iter()
+                    .filter(|d| d.is_dir())
+                    .cloned()
+                    .collect()
+            }
             (Action::Install, None) => Vec::new(),
         };
         dests.sort();
         dests.dedup();
-        // In the world an installation is staged as an overlay where the kernel allows one
-        // (no copy: the cost follows what changes); downloads, and elsewhere, as a copy.
-        let overlay = world && matches!(action, Action::Install) && crate::overlay::available();
+        // Outside the world only the environment's directories are bound (they exist); a
+        // --target or download directory is given to the installer as its staging copy.
+        let overlay = overlay && (world || canonical.target.is_none());
         let mut stages = dests
             .iter()
             .map(|d| {
@@ -328,6 +344,8 @@ impl Session {
         };
         // Outside the world the installer is pointed at the staging copies themselves.
         let seen = |d: &std::path::Path| if world { d.to_owned() } else { staged(d) };
+        // (Outside the world, environment directories are bound below, so the installer is
+        // never given their paths: it finds them through the Python.)
         let mut given = canonical
             .write(scratch.path())
             .map_err(io("canonical requirements"))?;
@@ -377,8 +395,20 @@ impl Session {
                     sandbox,
                     &stages,
                 )?;
-                let mounts: Vec<(String, PathBuf)> =
-                    stages.iter().filter_map(|s| s.mount()).collect();
+                let mut mounts = Vec::new();
+                for stage in &stages {
+                    if let Some(m) = stage.mount() {
+                        if let (false, crate::overlay::Mount::Overlay(_, merged)) = (world, &m) {
+                            let bind = crate::overlay::Mount::Bind(
+                                merged.clone(),
+                                stage.dest().to_owned(),
+                            );
+                            mounts.extend([m.clone(), bind]);
+                        } else {
+                            mounts.push(m);
+                        }
+                    }
+                }
                 crate::sandbox::command(
                     sandbox,
                     &view,

@@ -96,34 +96,52 @@ fn tools() -> Option<[PathBuf; 3]> {
     ])
 }
 
-/// The shell script that mounts each overlay (`OPTIONS MERGED` pairs up to `--`) and then
-/// runs the rest of its arguments.
-const SCRIPT: &str = "m=$1; shift; while [ \"$1\" != -- ]; do \"$m\" -t overlay overlay -o \"$1\" \"$2\" || exit 125; shift 2; done; shift; exec \"$@\"";
+/// A mount made for a run, in its own mount namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mount {
+    /// An overlay with these `mount -o` options ([`Layer::options`]) at this mount point.
+    Overlay(String, PathBuf),
+    /// The first directory bound at the path of the second.
+    Bind(PathBuf, PathBuf),
+}
 
-/// The command prefix that runs a program with `mounts` (options, mount point) mounted in a
-/// user and mount namespace of its own: `unshare ... sh -c SCRIPT sh MOUNT OPT DIR ... --`,
-/// to be followed by the program and its arguments.
-pub fn prefix(mounts: &[(String, PathBuf)]) -> Option<Vec<std::ffi::OsString>> {
+/// The shell script that makes each mount (`overlay OPTIONS DIR` or `bind FROM TO`, up to
+/// `--`) and then runs the rest of its arguments; any failed mount ends it with 125.
+const SCRIPT: &str = "m=$1; shift; while [ \"$1\" != -- ]; do case \"$1\" in overlay) \"$m\" -t overlay overlay -o \"$2\" \"$3\" || exit 125;; bind) \"$m\" --bind \"$2\" \"$3\" || exit 125;; *) exit 125;; esac; shift 3; done; shift; exec \"$@\"";
+
+/// The command prefix that runs a program with `mounts` made in new namespaces
+/// (`namespaces`: `unshare` flags, a mount namespace among them): `unshare NAMESPACES -- sh -c
+/// SCRIPT sh MOUNT ... --`, to be followed by the program and its arguments.
+pub fn prefix(namespaces: &[&str], mounts: &[Mount]) -> Option<Vec<std::ffi::OsString>> {
     let [unshare, mount, sh] = tools()?;
-    let mut a: Vec<std::ffi::OsString> = vec![
-        unshare.into(),
-        "--user".into(),
-        "--map-root-user".into(),
-        "--mount".into(),
-        "--".into(),
-        sh.into(),
-        "-c".into(),
-        SCRIPT.into(),
-        "sh".into(),
-        mount.into(),
-    ];
-    for (options, dir) in mounts {
-        a.push(options.into());
-        a.push(dir.into());
+    let mut a: Vec<std::ffi::OsString> = vec![unshare.into()];
+    a.extend(namespaces.iter().map(Into::into));
+    a.extend(
+        [
+            "--".into(),
+            sh.into(),
+            "-c".into(),
+            SCRIPT.into(),
+            "sh".into(),
+            mount.into(),
+        ]
+        .into_iter()
+        .map(|x: std::ffi::OsString| x),
+    );
+    for m in mounts {
+        let (kind, x, y): (&str, std::ffi::OsString, std::ffi::OsString) = match m {
+            Mount::Overlay(options, dir) => ("overlay", options.into(), dir.into()),
+            Mount::Bind(from, to) => ("bind", from.into(), to.into()),
+        };
+        a.extend([kind.into(), x, y]);
     }
     a.push("--".into());
     Some(a)
 }
+
+/// The namespaces for mounting overlays in front of bubblewrap: a user namespace (mapped to
+/// the caller) and a mount namespace.
+pub const USER_MOUNT: &[&str] = &["--user", "--map-root-user", "--mount"];
 
 /// Whether overlays can be mounted this way here (a trial mount in a temporary directory).
 pub fn available() -> bool {
@@ -141,7 +159,8 @@ pub fn available() -> bool {
     let Some(options) = layer.options(&lower) else {
         return false;
     };
-    let Some(mut args) = prefix(&[(options, layer.merged.clone())]) else {
+    let Some(mut args) = prefix(USER_MOUNT, &[Mount::Overlay(options, layer.merged.clone())])
+    else {
         return false;
     };
     args.push("/usr/bin/true".into());
@@ -273,7 +292,8 @@ mod tests {
         std::fs::write(dest.join("keep/b.py"), "b").unwrap();
         let layer = Layer::new(work.path().join("layer")).unwrap();
         let options = layer.options(&dest).unwrap();
-        let mut args = prefix(&[(options, layer.merged.clone())]).unwrap();
+        let mut args =
+            prefix(USER_MOUNT, &[Mount::Overlay(options, layer.merged.clone())]).unwrap();
         let m = layer.merged.display();
         // What an installer does: removes a package, replaces another, adds one, changes a
         // file in place (copied up first, so the original stays).

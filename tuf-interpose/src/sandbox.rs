@@ -120,7 +120,7 @@ pub fn network_only() -> Result<(), String> {
 pub fn command(
     sandbox: &Sandbox,
     view: &crate::world::View,
-    mounts: &[(String, PathBuf)],
+    mounts: &[crate::overlay::Mount],
     socket: &Path,
     port: u16,
     program: &Path,
@@ -128,9 +128,10 @@ pub fn command(
     let mut c = match &sandbox.confinement {
         // Overlays first, in a namespace of the run's own ([`crate::overlay`]).
         Confinement::Full(bwrap) if !mounts.is_empty() => {
-            let prefix = crate::overlay::prefix(mounts).ok_or_else(|| {
-                InterposeError::Proxy("sandbox: unshare, mount or sh is not installed".into())
-            })?;
+            let prefix =
+                crate::overlay::prefix(crate::overlay::USER_MOUNT, mounts).ok_or_else(|| {
+                    InterposeError::Proxy("sandbox: unshare, mount or sh is not installed".into())
+                })?;
             let mut c = crate::installer::with_parent_death_signal(Path::new(&prefix[0]));
             c.args(&prefix[1..])
                 .arg(bwrap)
@@ -140,6 +141,18 @@ pub fn command(
         Confinement::Full(bwrap) => {
             let mut c = crate::installer::with_parent_death_signal(bwrap);
             c.args(crate::world::args(view));
+            c
+        }
+        // Staged directories bound at their own paths, in a mount namespace of the run's.
+        Confinement::NetworkOnly if !mounts.is_empty() => {
+            let mut namespaces = unshare_args();
+            namespaces.pop(); // "--"
+            namespaces.push("--mount");
+            let prefix = crate::overlay::prefix(&namespaces, mounts).ok_or_else(|| {
+                InterposeError::Proxy("sandbox: unshare, mount or sh is not installed".into())
+            })?;
+            let mut c = crate::installer::with_parent_death_signal(Path::new(&prefix[0]));
+            c.args(&prefix[1..]);
             c
         }
         Confinement::NetworkOnly => {

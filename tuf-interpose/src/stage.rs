@@ -26,8 +26,8 @@ pub struct Stage {
     layer: Option<crate::overlay::Layer>,
 }
 
-/// Takes the exclusive lock of staging `dest`: a lock on a hidden file beside it
-/// (`.NAME.tuf-lock`, left in place), waiting for any other holder. Holding it, removes what
+/// Takes the exclusive lock of staging `dest` (a lock file named by a digest of its path in
+/// this user's lock directory, [`lock_dir`]), waiting for any other holder. Holding it, removes what
 /// an earlier run killed mid-way left beside `dest` (its staging copy or overlay layers): no
 /// live run can be using them, since each holds this lock until it ends, and the system
 /// releases the lock of a killed one.
@@ -54,20 +54,55 @@ fn lock(dest: &Path) -> std::io::Result<std::fs::File> {
 }
 
 fn take_lock(dest: &Path) -> std::io::Result<std::fs::File> {
-    let parent = dest.parent().ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
-    })?;
-    let name = dest
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    use sha2::Digest;
+    // Not beside `dest`: a refused run must leave its parent as it was too.
+    let key = hex::encode(sha2::Sha256::digest(dest.as_os_str().as_encoded_bytes()));
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(parent.join(format!(".{name}.tuf-lock")))?;
+        .open(lock_dir()?.join(format!("{}.lock", &key[..32])))?;
     file.lock()?;
     Ok(file)
+}
+
+/// This user's directory of staging locks: `tuf-rs-UID/locks` in the system's temporary
+/// directory, made private; refused if another user owns it or it is a symbolic link.
+fn lock_dir() -> std::io::Result<PathBuf> {
+    #[cfg(unix)]
+    let (top, uid) = {
+        let uid = rustix::process::getuid().as_raw();
+        (std::env::temp_dir().join(format!("tuf-rs-{uid}")), uid)
+    };
+    #[cfg(not(unix))]
+    let top = std::env::temp_dir().join("tuf-rs");
+    match std::fs::create_dir(&top) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let m = std::fs::symlink_metadata(&top)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if !m.is_dir() || m.uid() != uid {
+            return Err(std::io::Error::other(format!(
+                "{} is not a directory of this user's",
+                top.display()
+            )));
+        }
+        std::fs::set_permissions(&top, std::fs::Permissions::from_mode(0o700))?;
+    }
+    #[cfg(not(unix))]
+    if !m.is_dir() {
+        return Err(std::io::Error::other(format!(
+            "{} is not a directory",
+            top.display()
+        )));
+    }
+    let dir = top.join("locks");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 /// A new, empty, uniquely named directory beside `dest` (hidden, naming `dest` and `what`).
@@ -152,10 +187,13 @@ impl Stage {
         self.layer.as_ref().map_or(&self.staging, |l| &l.merged)
     }
 
-    /// The overlay to mount for the run (`mount -o` options, mount point), if any.
-    pub fn mount(&self) -> Option<(String, PathBuf)> {
+    /// The overlay to mount for the run, if any.
+    pub fn mount(&self) -> Option<crate::overlay::Mount> {
         let layer = self.layer.as_ref()?;
-        Some((layer.options(&self.dest)?, layer.merged.clone()))
+        Some(crate::overlay::Mount::Overlay(
+            layer.options(&self.dest)?,
+            layer.merged.clone(),
+        ))
     }
 
     /// After the run: makes the staged tree at [`Stage::staging`] from the directory and the
@@ -313,8 +351,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
-        assert_eq!(left.len(), 2, "staging left behind: {left:?}");
-        assert!(left.contains(&".site.tuf-lock".to_owned()), "{left:?}");
+        assert_eq!(left, ["site"], "staging left behind");
         // A directory that did not exist stays absent.
         let new = work.path().join("new");
         drop(Stage::new(&new).unwrap());
@@ -334,8 +371,8 @@ mod tests {
         assert_eq!(tree(&site), [("new.py".to_owned(), b"new".to_vec())]);
         assert_eq!(
             std::fs::read_dir(work.path()).unwrap().count(),
-            2,
-            "site and its lock"
+            1,
+            "site alone"
         );
         let new = work.path().join("fresh");
         let s = Stage::new(&new).unwrap();
