@@ -225,7 +225,7 @@ fn link_tree(src: &Path, dst: &Path) -> std::io::Result<()> {
             link_tree(&from, &to)?;
             std::fs::set_permissions(&to, std::fs::symlink_metadata(&from)?.permissions())?;
         } else if kind.is_symlink() {
-            symlink(&std::fs::read_link(&from)?, &to)?;
+            crate::stage::link(&std::fs::read_link(&from)?, &to)?;
         } else if kind.is_file() {
             std::fs::hard_link(&from, &to)?;
         }
@@ -261,16 +261,6 @@ fn apply(upper: &Path, into: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn symlink(target: &Path, at: &Path) -> std::io::Result<()> {
-    std::os::unix::fs::symlink(target, at)
-}
-
-#[cfg(windows)]
-fn symlink(target: &Path, at: &Path) -> std::io::Result<()> {
-    std::os::windows::fs::symlink_file(target, at)
 }
 
 #[cfg(all(test, target_os = "linux"))]

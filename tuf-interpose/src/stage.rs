@@ -297,13 +297,15 @@ pub fn copy_into(src: &Path, dst: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// A symbolic link at `at` to `target`.
 #[cfg(unix)]
-fn link(target: &Path, at: &Path) -> std::io::Result<()> {
+pub(crate) fn link(target: &Path, at: &Path) -> std::io::Result<()> {
     std::os::unix::fs::symlink(target, at)
 }
 
+/// A symbolic link at `at` to `target`.
 #[cfg(windows)]
-fn link(target: &Path, at: &Path) -> std::io::Result<()> {
+pub(crate) fn link(target: &Path, at: &Path) -> std::io::Result<()> {
     std::os::windows::fs::symlink_file(target, at)
 }
 
