@@ -357,8 +357,24 @@ impl Mirror {
         site: &str,
         env: &[(&str, &str)],
     ) -> (bool, String) {
+        self.install_with(cache, installer, py, &[], req, site, env)
+    }
+
+    /// [`Mirror::install_into`] with tuf-cli options `opts` (`--sandbox on`, `-v`...).
+    #[allow(clippy::too_many_arguments)]
+    fn install_with(
+        &self,
+        cache: &str,
+        installer: &str,
+        py: &Path,
+        opts: &[&str],
+        req: &str,
+        site: &str,
+        env: &[(&str, &str)],
+    ) -> (bool, String) {
         let uv = uv_path();
-        let args = [
+        let mut args = opts.to_vec();
+        args.extend([
             "--installer",
             installer,
             "--uv",
@@ -367,7 +383,7 @@ impl Mirror {
             "--",
             "--target",
             site,
-        ];
+        ]);
         self.cli_with("install", cache, &args, env, py)
     }
 
@@ -940,25 +956,19 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
     let log = m.work.path().join("connections.log");
     let (mut server, port) = listener(&log);
     publish_sdists(&m, port);
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         // Control: an sdist whose build dependency comes from the index installs through
         // TUF, with build isolation, inside the sandbox.
         let site = m.site(&format!("site-honest-{label}"));
-        let args = [
-            "-v",
-            "--sandbox",
-            "on",
-            "--installer",
+        let (ok, out) = m.install_with(
+            &format!("c-h-{label}"),
             installer,
-            "--uv",
-            &uv,
+            &py,
+            &["-v", "--sandbox", "on"],
             "honest",
-            "--",
-            "--target",
             &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c-h-{label}"), &args, &[], &py);
+            &[],
+        );
         assert!(ok, "{label}: {out}");
         assert_eq!(
             installed_version(Path::new(&site), "honest").as_deref(),
@@ -971,19 +981,15 @@ fn sdists_build_in_the_sandbox_and_their_backends_reach_nothing_but_tuf() {
         );
         // A build backend that opens a socket to loopback outside: no route, install fails.
         let site = m.site(&format!("site-sneaky-{label}"));
-        let args = [
-            "--sandbox",
-            "on",
-            "--installer",
+        let (ok, out) = m.install_with(
+            &format!("c-s-{label}"),
             installer,
-            "--uv",
-            &uv,
+            &py,
+            &["--sandbox", "on"],
             "sneaky",
-            "--",
-            "--target",
             &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c-s-{label}"), &args, &[], &py);
+            &[],
+        );
         assert!(!ok, "{label}: the backend's connection went out: {out}");
         assert!(installed_version(Path::new(&site), "sneaky").is_none());
         assert!(!log.exists(), "{label}: the listener outside was reached");
@@ -1726,22 +1732,17 @@ except OSError:
         .args(["repo", "--repo", "r", "add-dists", "dists"])
         .current_dir(w));
     assert!(ok, "{out}");
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-nosy-{label}"));
-        let args = [
-            "--sandbox",
-            "on",
-            "--installer",
+        let (ok, out) = m.install_with(
+            &format!("c-n-{label}"),
             installer,
-            "--uv",
-            &uv,
+            &py,
+            &["--sandbox", "on"],
             "nosy",
-            "--",
-            "--target",
             &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c-n-{label}"), &args, &[], &py);
+            &[],
+        );
         assert!(ok, "{label}: {out}");
         assert_eq!(
             installed_version(Path::new(&site), "nosy").as_deref(),
@@ -1833,20 +1834,17 @@ fn a_signed_sdist_cannot_take_its_build_backend_from_a_local_file() {
     );
     assert!(ran.exists(), "control: the local backend did not run");
     std::fs::remove_file(&ran).unwrap();
-    let uv = uv_path();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-needsfile-{label}"));
-        let args = [
-            "--installer",
+        let (ok, out) = m.install_with(
+            &format!("c-f-{label}"),
             installer,
-            "--uv",
-            &uv,
+            &py,
+            &[],
             "needsfile",
-            "--",
-            "--target",
             &site,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c-f-{label}"), &args, &[], &py);
+            &[],
+        );
         assert!(!ok, "{label}: {out}");
         assert!(!ran.exists(), "{label}: the unsigned backend ran: {out}");
         assert!(!Path::new(&site).exists(), "{label}: {out}");
@@ -1991,20 +1989,17 @@ fn a_file_no_verified_distribution_lists_is_never_committed() {
     assert!(ok, "{out}");
     assert!(site.join("evil.pth").exists(), "control: no .pth");
     std::fs::remove_dir_all(&site).unwrap();
-    let uv = uv_path();
     let site_arg = site.display().to_string();
     for (label, installer, py) in installers() {
-        let args = [
-            "--installer",
+        let (ok, out) = m.install_with(
+            &format!("c-p-{label}"),
             installer,
-            "--uv",
-            &uv,
+            &py,
+            &[],
             "pthy",
-            "--",
-            "--target",
             &site_arg,
-        ];
-        let (ok, out) = m.cli_with("install", &format!("c-p-{label}"), &args, &[], &py);
+            &[],
+        );
         assert!(!ok, "{label}: {out}");
         assert!(
             out.contains("evil.pth was written by this run, but no verified distribution lists it")
