@@ -1717,21 +1717,7 @@ except OSError:
         ),
     )
     .unwrap();
-    let dists = w.join("dists");
-    let make = script("make_sdist.py");
-    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(python())
-        .arg(&make)
-        .arg("sdist")
-        .arg(&dists)
-        .args(["nosy", "1.0", "--escape"])
-        .arg(&escape));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    publish_escaping_sdist(&m, "nosy", &escape);
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-nosy-{label}"));
         let (ok, out) = m.install_with(
@@ -1957,21 +1943,7 @@ fn a_file_no_verified_distribution_lists_is_never_committed() {
         ),
     )
     .unwrap();
-    let make = script("make_sdist.py");
-    let dists = w.join("dists");
-    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(python())
-        .arg(&make)
-        .arg("sdist")
-        .arg(&dists)
-        .args(["pthy", "1.0", "--escape"])
-        .arg(&escape));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    publish_escaping_sdist(&m, "pthy", &escape);
     // Control: plain pip installs pthy and keeps the .pth beside it.
     let (ok, out) = run(Command::new(python())
         .args([
@@ -2056,21 +2028,7 @@ fn a_refused_install_leaves_the_virtual_environment_as_it_was() {
         ),
     )
     .unwrap();
-    let make = script("make_sdist.py");
-    let dists = w.join("dists");
-    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(python())
-        .arg(&make)
-        .arg("sdist")
-        .arg(&dists)
-        .args(["pthv", "1.0", "--escape"])
-        .arg(&escape));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    publish_escaping_sdist(&m, "pthv", &escape);
     let uv = uv_path();
     let before = tree_state(&venv);
     for sandbox in ["auto", "network"] {
@@ -2117,4 +2075,25 @@ fn a_refused_install_leaves_the_virtual_environment_as_it_was() {
         Some("2.1"),
         "{out}"
     );
+}
+
+/// Publishes the build backend `tinybackend` and the sdist `NAME 1.0` whose build runs
+/// `escape` first (as malicious build code would).
+fn publish_escaping_sdist(m: &Mirror, name: &str, escape: &Path) {
+    let w = m.work.path();
+    let make = script("make_sdist.py");
+    let dists = w.join("dists");
+    let (ok, out) = run(Command::new(python()).arg(&make).arg("backend").arg(&dists));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(python())
+        .arg(&make)
+        .arg("sdist")
+        .arg(&dists)
+        .args([name, "1.0", "--escape"])
+        .arg(escape));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
 }
