@@ -1,7 +1,10 @@
 """Writes a tiny pure-Python wheel (a zip: the package, METADATA, WHEEL, RECORD).
 
 Usage: make_wheel.py OUT_DIR DIST_NAME VERSION [--requires NAME]... [--file RELPATH=TEXT]...
-The importable package is the normalized name with `-` and `.` as `_`.
+                     [--raw PATH=TEXT]...
+The importable package is the normalized name with `-` and `.` as `_`; --file puts a file in
+it, --raw at the wheel's root (`NAME-VERSION.dist-info/entry_points.txt`,
+`NAME-VERSION.data/scripts/tool`). `\n` in TEXT is a line break.
 """
 
 import base64
@@ -14,7 +17,7 @@ import zipfile
 
 def main(argv):
     out, name, version = argv[:3]
-    requires, files = [], {}
+    requires, files, raw = [], {}, {}
     rest = argv[3:]
     while rest:
         flag, value = rest[0], rest[1]
@@ -24,10 +27,14 @@ def main(argv):
         elif flag == "--file":
             path, _, text = value.partition("=")
             files[path] = text
+        elif flag == "--raw":
+            path, _, text = value.partition("=")
+            raw[path] = text.replace("\\n", "\n")
     pkg = re.sub(r"[-_.]+", "_", name).lower()
     contents = {f"{pkg}/__init__.py": f"__version__ = {version!r}\n"}
     for path, text in files.items():
         contents[f"{pkg}/{path}"] = text
+    contents.update(raw)
     print(write_wheel(out, name, version, contents, requires))
 
 

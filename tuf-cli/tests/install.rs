@@ -2097,3 +2097,55 @@ fn publish_escaping_sdist(m: &Mirror, name: &str, escape: &Path) {
         .current_dir(w));
     assert!(ok, "{out}");
 }
+
+/// Control of the trace: a verified wheel with a console-script entry point and a
+/// `.data/scripts` file installs through tuf-cli with every installer, into a virtual
+/// environment (scripts in its `bin`) and into a --target directory, and its scripts are there.
+#[test]
+fn scripts_of_a_verified_wheel_pass_the_trace() {
+    let m = mirror();
+    let w = m.work.path();
+    wheel(
+        &w.join("dists"),
+        &[
+            "tooly",
+            "1.0",
+            "--raw",
+            "tooly-1.0.dist-info/entry_points.txt=[console_scripts]\\ntooly-cli = tooly:main\\n",
+            "--raw",
+            "tooly-1.0.data/scripts/tooly-sh=#!python\\necho hi\\n",
+        ],
+    );
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    for (label, installer, py) in installers() {
+        let venv = w.join(format!("venv-{label}"));
+        let (ok, out) = run(Command::new(&py).args(["-m", "venv"]).arg(&venv));
+        assert!(ok, "{out}");
+        let uv = uv_path();
+        let args = ["--installer", installer, "--uv", &uv, "tooly"];
+        let (ok, out) = m.cli_with(
+            "install",
+            &format!("c-{label}"),
+            &args,
+            &[],
+            &venv.join("bin/python"),
+        );
+        assert!(ok, "{label}: {out}");
+        for script in ["tooly-cli", "tooly-sh"] {
+            assert!(
+                venv.join("bin").join(script).exists(),
+                "{label}: no {script}: {out}"
+            );
+        }
+        let site = m.site(&format!("site-{label}"));
+        let (ok, out) = m.install_into(&format!("c-{label}"), installer, &py, "tooly", &site, &[]);
+        assert!(ok, "{label} --target: {out}");
+        assert_eq!(
+            installed_version(Path::new(&site), "tooly").as_deref(),
+            Some("1.0")
+        );
+    }
+}

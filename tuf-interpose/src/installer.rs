@@ -507,10 +507,10 @@ impl Session {
                     Err(e) => unverified.push(format!("{}: {e}", stage.staging().display())),
                 }
             }
-            let wheels: Vec<PathBuf> = served
+            let wheels: Vec<(String, PathBuf)> = served
                 .iter()
                 .filter(|s| s.file_name().ends_with(".whl"))
-                .map(|s| s.path.clone())
+                .map(|s| (s.file_name().to_owned(), s.path.clone()))
                 .collect();
             // Named as the user knows them: at the staged directories' own paths.
             let shown = |m: String| {
@@ -521,7 +521,11 @@ impl Session {
                     )
                 })
             };
-            match crate::trace::traced(&changed, &sites, &proven, &wheels) {
+            let seen_at: Vec<(PathBuf, PathBuf)> = stages
+                .iter()
+                .map(|s| (s.dest().to_owned(), s.staging().to_owned()))
+                .collect();
+            match crate::trace::traced(&changed, &sites, &seen_at, &proven, &wheels) {
                 Ok(()) => {}
                 Err(InterposeError::Unverified(v)) => unverified.extend(v.into_iter().map(shown)),
                 Err(e) => unverified.push(shown(e.to_string())),

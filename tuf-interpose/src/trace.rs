@@ -67,23 +67,34 @@ fn lexical(path: &Path) -> PathBuf {
 }
 
 /// One `RECORD` row of a proven distribution.
+#[derive(Clone)]
 struct Owner {
     dist: (String, String),
     hash: String,
     dist_info: PathBuf,
-    leaves_site: bool,
+    script: bool,
 }
 
 /// Checks that every file of `changed` (paths in staging directories) belongs to a
 /// distribution of `proven` (normalized name, version) installed in one of `sites` (the
-/// staged site directories). `wheels`: the verified wheel files served in this run, for
-/// scripts taken from a wheel's `.data/scripts/`.
+/// staged site directories; `stages`: each staged directory's own path and its staging).
+/// `wheels`: the verified wheels served in this run (file name, where the verified copy is),
+/// for scripts taken from a wheel's `.data/scripts/`.
 pub fn traced(
     changed: &[PathBuf],
     sites: &[PathBuf],
+    stages: &[(PathBuf, PathBuf)],
     proven: &BTreeSet<(String, String)>,
-    wheels: &[PathBuf],
+    wheels: &[(String, PathBuf)],
 ) -> Result<(), InterposeError> {
+    // RECORD paths (`../../../bin/tool`) are relative to where the site directory is seen:
+    // owners and changed files are matched at the staged directories' own paths.
+    let to_dest = |p: &Path| -> PathBuf {
+        stages
+            .iter()
+            .find_map(|(dest, staging)| p.strip_prefix(staging).ok().map(|r| dest.join(r)))
+            .unwrap_or_else(|| p.to_owned())
+    };
     let changed_set: BTreeSet<&Path> = changed.iter().map(PathBuf::as_path).collect();
     let mut owners: BTreeMap<PathBuf, Owner> = BTreeMap::new();
     let mut unverified = Vec::new();
@@ -115,17 +126,24 @@ pub fn traced(
                 continue;
             }
             let record = std::fs::read_to_string(info.join("RECORD")).unwrap_or_default();
+            let seen_site = to_dest(site);
             for (path, hash) in record_rows(&record) {
                 let leaves_site = path.starts_with("../") || path.contains("/../");
-                owners.insert(
-                    lexical(&site.join(&path)),
-                    Owner {
-                        dist: dist.clone(),
-                        hash,
-                        dist_info: info.clone(),
-                        leaves_site,
-                    },
-                );
+                let owner = Owner {
+                    dist: dist.clone(),
+                    hash,
+                    dist_info: info.clone(),
+                    // Scripts: outside the site directory, or in a --target's `bin/`.
+                    script: leaves_site || path.starts_with("bin/"),
+                };
+                // pip --target records its scripts relative to the temporary directory it
+                // installed into (`../../bin/NAME`); they end up in the target's `bin/`.
+                if let Some(name) = path.strip_prefix("../../bin/").filter(|n| !n.contains('/')) {
+                    owners
+                        .entry(seen_site.join("bin").join(name))
+                        .or_insert_with(|| Owner { ..owner.clone() });
+                }
+                owners.insert(lexical(&seen_site.join(&path)), owner);
             }
         }
     }
@@ -134,13 +152,14 @@ pub fn traced(
         if is_uv_lock(file, sites) {
             continue;
         }
-        let Some(owner) = owners.get(&lexical(file)) else {
+        let key = lexical(&to_dest(file));
+        let Some(owner) = owners.get(&key) else {
             unverified.push(format!(
                 "{shown} was written by this run, but no verified distribution lists it"
             ));
             continue;
         };
-        if let Err(why) = check_owned(file, owner, &owners, wheels) {
+        if let Err(why) = check_owned(file, &key, owner, &owners, wheels) {
             unverified.push(format!(
                 "{shown} ({} {}): {why}",
                 owner.dist.0, owner.dist.1
@@ -161,11 +180,13 @@ fn is_uv_lock(file: &Path, sites: &[PathBuf]) -> bool {
         && std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file() && m.len() == 0)
 }
 
+/// `file`: where to read it; `key`: where the installer saw it (for the owners' paths).
 fn check_owned(
     file: &Path,
+    key: &Path,
     owner: &Owner,
     owners: &BTreeMap<PathBuf, Owner>,
-    wheels: &[PathBuf],
+    wheels: &[(String, PathBuf)],
 ) -> Result<(), String> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match owner.hash.strip_prefix("sha256=") {
@@ -180,7 +201,7 @@ fn check_owned(
             // A compiled module: its source must be recorded with a hash by the same
             // distribution (`pkg/__pycache__/mod.cpython-311.pyc` -> `pkg/mod.py`).
             let pyc_of_recorded_source = name.ends_with(".pyc")
-                && file
+                && key
                     .parent()
                     .filter(|p| p.file_name().is_some_and(|n| n == "__pycache__"))
                     .and_then(|cache| {
@@ -195,10 +216,10 @@ fn check_owned(
         }
         None => return Err(format!("unsupported RECORD hash {:?}", owner.hash)),
     }
-    if owner.leaves_site && !declared_script(name, owner, wheels) {
+    if owner.script && !declared_script(name, owner, wheels) {
         return Err(
-            "a file outside the site directory that is neither an entry point nor a \
-             .data/scripts file of the verified distribution"
+            "a script that is neither an entry point nor a .data/scripts file of the \
+             verified distribution"
                 .into(),
         );
     }
@@ -207,7 +228,7 @@ fn check_owned(
 
 /// Whether `name` is a script the distribution declares: a `console_scripts` or
 /// `gui_scripts` entry point, or a `.data/scripts/` file of its verified wheel.
-fn declared_script(name: &str, owner: &Owner, wheels: &[PathBuf]) -> bool {
+fn declared_script(name: &str, owner: &Owner, wheels: &[(String, PathBuf)]) -> bool {
     let entry_points =
         std::fs::read_to_string(owner.dist_info.join("entry_points.txt")).unwrap_or_default();
     let mut section = "";
@@ -220,14 +241,12 @@ fn declared_script(name: &str, owner: &Owner, wheels: &[PathBuf]) -> bool {
             return true;
         }
     }
-    let wheel = wheels.iter().find(|w| {
-        w.file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.strip_suffix(".whl"))
+    let wheel = wheels.iter().find(|(file, _)| {
+        file.strip_suffix(".whl")
             .and_then(name_version)
             .is_some_and(|k| k == owner.dist)
     });
-    let Some(wheel) = wheel.and_then(|w| std::fs::File::open(w).ok()) else {
+    let Some(wheel) = wheel.and_then(|(_, path)| std::fs::File::open(path).ok()) else {
         return false;
     };
     let Ok(mut zip) = zip::ZipArchive::new(wheel) else {
@@ -296,24 +315,24 @@ mod tests {
         let sites = std::slice::from_ref(&staging);
         let changed = changes(&dest, &staging).unwrap();
         assert_eq!(changed.len(), 4, "{changed:?}");
-        traced(&changed, sites, &proven, &[]).unwrap();
+        traced(&changed, sites, &[], &proven, &[]).unwrap();
 
         // A .pth that build code wrote: no RECORD lists it.
         std::fs::write(staging.join("evil.pth"), "import evil\n").unwrap();
-        let e = traced(&changes(&dest, &staging).unwrap(), sites, &proven, &[])
+        let e = traced(&changes(&dest, &staging).unwrap(), sites, &[], &proven, &[])
             .unwrap_err()
             .to_string();
         assert!(e.contains("evil.pth was written by this run"), "{e}");
         std::fs::remove_file(staging.join("evil.pth")).unwrap();
         // A recorded file whose content changed after the installer recorded it.
         std::fs::write(staging.join("gamma/__init__.py"), b"x = 2\n").unwrap();
-        let e = traced(&changes(&dest, &staging).unwrap(), sites, &proven, &[])
+        let e = traced(&changes(&dest, &staging).unwrap(), sites, &[], &proven, &[])
             .unwrap_err()
             .to_string();
         assert!(e.contains("not what its RECORD says"), "{e}");
         std::fs::write(staging.join("gamma/__init__.py"), source).unwrap();
         // A distribution no proof covers.
-        let e = traced(&changed, sites, &BTreeSet::new(), &[])
+        let e = traced(&changed, sites, &[], &BTreeSet::new(), &[])
             .unwrap_err()
             .to_string();
         assert!(e.contains("no proof covers it"), "{e}");
@@ -329,7 +348,7 @@ mod tests {
             std::fs::write(info.join("RECORD"), rec).unwrap();
             let mut changed = changes(&dest, &staging).unwrap();
             changed.push(bin.clone());
-            let got = traced(&changed, sites, &proven, &[]);
+            let got = traced(&changed, sites, &[], &proven, &[]);
             assert_eq!(got.is_ok(), ok, "{script}: {got:?}");
             std::fs::remove_file(&bin).unwrap();
         }
