@@ -121,11 +121,11 @@ pub struct InstallArgs {
     /// The uv executable (for `--installer uv`).
     #[arg(long, default_value = "uv")]
     uv: PathBuf,
-    /// A requirements file, read (recursively) by the source policy and given to the
-    /// installer as `-r FILE`; repeatable.
+    /// A requirements file, read (recursively) with tuf-cli's allow-list grammar; the
+    /// installer gets the requirements rewritten, never the file; repeatable.
     #[arg(short = 'r', long = "requirement", value_name = "FILE")]
     requirement_files: Vec<String>,
-    /// Requirements, as the installer takes them.
+    /// Requirements (PEP 508; local paths only with --allow-local).
     #[arg(required_unless_present = "requirement_files")]
     requirements: Vec<String>,
     /// Further installer arguments, after `--`.

@@ -40,7 +40,7 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Attack scenarios that grade any client speaking the public TUF conformance protocol.
     Conformance(conformance::ConformanceArgs),
-    /// (Internal) the network sandbox's helper, started by `install` and `download` inside
+    /// (Internal) the sandbox's helper, started by `install` and `download` inside
     /// a new network namespace.
     #[command(hide = true)]
     SandboxInside(install::SandboxInsideArgs),

@@ -6,8 +6,11 @@
 //! every spelling of a name maps to one target. Target paths are NFC on both the writer's
 //! and the client's side.
 //!
-//! [`Session`] runs the unmodified pip or uv against the proxy, in an environment built from
-//! an allow-list ([`isolation`]).
+//! [`Session`] runs the unmodified pip or uv against the proxy: on requirements it rewrote
+//! from an allow-list grammar ([`requirements`]), in an environment built from an allow-list
+//! ([`isolation`]), in a sandbox where nothing unverified exists ([`world`], [`sandbox`]),
+//! writing into a staged view ([`stage`], [`overlay`]) that replaces the target only after
+//! the proof ([`proof`]) and the file-by-file trace ([`trace`]).
 
 mod error;
 mod guard;
