@@ -470,7 +470,7 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
             && out.contains("which no TUF repository covers"),
         "{out}"
     );
-    // What the source policy cannot see (a dependency on a direct URL inside a verified
+    // What the requirements grammar cannot see (a dependency on a direct URL inside a verified
     // wheel's metadata) the proxy refuses: the host is not covered, nothing is fetched.
     let w = m.work.path();
     wheel(
