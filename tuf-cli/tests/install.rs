@@ -213,10 +213,7 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
     // validly signed) pages in place of the new ones, to hold users on the old release.
     let w = m.work.path();
     wheel(&w.join("dists"), &["alpha", "2.0", "--requires", "gamma"]);
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
     for page_name in ["index.html", "index.json"] {
         let mut copies: Vec<PathBuf> = std::fs::read_dir(w.join("r/targets/simple/alpha"))
             .unwrap()
@@ -400,6 +397,14 @@ impl Mirror {
         (served, original)
     }
 
+    /// Signs and publishes whatever `dists/` holds now (`tuf-cli repo add-dists`).
+    fn publish(&self) {
+        let (ok, out) = run(Command::new(BIN)
+            .args(["repo", "--repo", "r", "add-dists", "dists"])
+            .current_dir(self.work.path()));
+        assert!(ok, "{out}");
+    }
+
     fn site(&self, name: &str) -> String {
         self.work.path().join(name).display().to_string()
     }
@@ -482,10 +487,7 @@ fn guard_mode_verifies_direct_urls_and_refuses_every_other_host() {
             "evil @ https://downloads.example.com/evil-1.0-py3-none-any.whl",
         ],
     );
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
     for (label, installer, py) in installers() {
         let site = m.site(&format!("site-dep-{label}"));
         let (ok, out) = m.install_into(
@@ -586,10 +588,7 @@ fn uv_installs_through_tuf_and_a_tampered_wheel_stops_it() {
     // A local version: uv requests the file with a raw `+` in its path.
     let w = m.work.path();
     wheel(&w.join("dists"), &["plus", "1.0+local"]);
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
     let (ok, out, site) = uv_install("c1", "plus==1.0+local", "site-uv-plus");
     assert!(ok, "{out}");
     assert_eq!(installed(Path::new(&site)), ["plus"], "{out}");
@@ -943,10 +942,7 @@ fn publish_sdists(m: &Mirror, port: u16) {
         .arg(&dists)
         .args(["sneaky", "1.0", "--connect", &connect]));
     assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
 }
 
 #[cfg(target_os = "linux")]
@@ -1429,10 +1425,7 @@ fn the_proof_fails_an_install_that_reached_around_the_proxy() {
         &w.join("dists"),
         &["needs-loopback", "1.0", "--requires", &dep],
     );
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
     for (label, _, py) in installers().into_iter().filter(|i| i.1 == "pip") {
         let site = m.site(&format!("site-{label}"));
         let args = [
@@ -1794,10 +1787,7 @@ fn a_signed_sdist_cannot_take_its_build_backend_from_a_local_file() {
         .arg(w.join("dists"))
         .args(["needsfile", "1.0", "--build-requires", &req]));
     assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
     // Control: plain pip builds the sdist with the local, unsigned backend.
     let plain = w.join("site-plain");
     let (ok, out) = run(Command::new(python())
@@ -2092,10 +2082,7 @@ fn publish_escaping_sdist(m: &Mirror, name: &str, escape: &Path) {
         .args([name, "1.0", "--escape"])
         .arg(escape));
     assert!(ok, "{out}");
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
 }
 
 /// Control of the trace: a verified wheel with a console-script entry point and a
@@ -2116,10 +2103,7 @@ fn scripts_of_a_verified_wheel_pass_the_trace() {
             "tooly-1.0.data/scripts/tooly-sh=#!python\\necho hi\\n",
         ],
     );
-    let (ok, out) = run(Command::new(BIN)
-        .args(["repo", "--repo", "r", "add-dists", "dists"])
-        .current_dir(w));
-    assert!(ok, "{out}");
+    m.publish();
     for (label, installer, py) in installers() {
         let venv = w.join(format!("venv-{label}"));
         let (ok, out) = run(Command::new(&py).args(["-m", "venv"]).arg(&venv));

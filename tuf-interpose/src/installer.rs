@@ -386,15 +386,20 @@ impl Session {
         };
         let mut cmd = match (&self.options.sandbox, &self.socket_dir) {
             (Some(sandbox), Some(dir)) => {
-                let view = self.view(
-                    installer,
-                    &paths,
-                    &canonical,
-                    scratch.path(),
-                    &work,
-                    sandbox,
-                    &stages,
-                )?;
+                // The file-system view is bubblewrap's; the network-only sandbox has none.
+                let view = if world {
+                    self.view(
+                        installer,
+                        &paths,
+                        &canonical,
+                        scratch.path(),
+                        &work,
+                        sandbox,
+                        &stages,
+                    )?
+                } else {
+                    crate::world::View::default()
+                };
                 let mut mounts = Vec::new();
                 for stage in &stages {
                     if let Some(m) = stage.mount() {

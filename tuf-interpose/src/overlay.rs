@@ -211,26 +211,8 @@ fn is_opaque(path: &Path) -> bool {
 /// then the upper layer applied — whiteouts remove, opaque directories replace, files and
 /// links move in (renamed out of the upper layer).
 pub fn materialize(dest: &Path, upper: &Path, into: &Path) -> std::io::Result<()> {
-    link_tree(dest, into)?;
+    crate::stage::clone_tree(dest, into, &|from, to| std::fs::hard_link(from, to))?;
     apply(upper, into)
-}
-
-fn link_tree(src: &Path, dst: &Path) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(src)? {
-        let entry = entry?;
-        let (from, to) = (entry.path(), dst.join(entry.file_name()));
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            std::fs::create_dir(&to)?;
-            link_tree(&from, &to)?;
-            std::fs::set_permissions(&to, std::fs::symlink_metadata(&from)?.permissions())?;
-        } else if kind.is_symlink() {
-            crate::stage::link(&std::fs::read_link(&from)?, &to)?;
-        } else if kind.is_file() {
-            std::fs::hard_link(&from, &to)?;
-        }
-    }
-    Ok(())
 }
 
 fn apply(upper: &Path, into: &Path) -> std::io::Result<()> {

@@ -273,6 +273,24 @@ fn exchange(staging: &Path, dest: &Path) -> std::io::Result<Option<PathBuf>> {
 /// Copies the tree at `src` into the existing, empty directory `dst`: directories and files
 /// with their permissions and modification times, symbolic links as links.
 pub fn copy_into(src: &Path, dst: &Path) -> std::io::Result<()> {
+    clone_tree(src, dst, &|from, to| {
+        std::fs::copy(from, to)?;
+        let modified = std::fs::symlink_metadata(from)?.modified()?;
+        std::fs::File::options()
+            .write(true)
+            .open(to)?
+            .set_modified(modified)
+    })
+}
+
+/// Recreates the tree at `src` in the existing, empty directory `dst`: directories with their
+/// permissions, symbolic links as links, and each regular file by `file(from, to)`. Sockets,
+/// FIFOs and devices are left out: no installer writes them.
+pub(crate) fn clone_tree(
+    src: &Path,
+    dst: &Path,
+    file: &dyn Fn(&Path, &Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let meta = std::fs::symlink_metadata(src)?;
     for entry in std::fs::read_dir(src)? {
         let entry = entry?;
@@ -280,32 +298,25 @@ pub fn copy_into(src: &Path, dst: &Path) -> std::io::Result<()> {
         let kind = entry.file_type()?;
         if kind.is_dir() {
             std::fs::create_dir(&to)?;
-            copy_into(&from, &to)?;
+            clone_tree(&from, &to, file)?;
         } else if kind.is_symlink() {
             link(&std::fs::read_link(&from)?, &to)?;
         } else if kind.is_file() {
-            std::fs::copy(&from, &to)?;
-            let modified = std::fs::symlink_metadata(&from)?.modified()?;
-            std::fs::File::options()
-                .write(true)
-                .open(&to)?
-                .set_modified(modified)?;
+            file(&from, &to)?;
         }
-        // Sockets, FIFOs and devices are not copied: no installer writes them.
     }
-    std::fs::set_permissions(dst, meta.permissions())?;
-    Ok(())
+    std::fs::set_permissions(dst, meta.permissions())
 }
 
 /// A symbolic link at `at` to `target`.
 #[cfg(unix)]
-pub(crate) fn link(target: &Path, at: &Path) -> std::io::Result<()> {
+fn link(target: &Path, at: &Path) -> std::io::Result<()> {
     std::os::unix::fs::symlink(target, at)
 }
 
 /// A symbolic link at `at` to `target`.
 #[cfg(windows)]
-pub(crate) fn link(target: &Path, at: &Path) -> std::io::Result<()> {
+fn link(target: &Path, at: &Path) -> std::io::Result<()> {
     std::os::windows::fs::symlink_file(target, at)
 }
 
