@@ -214,8 +214,8 @@ impl MirrorArgs {
                 }
                 Err(why) => eprintln!(
                     "tuf-cli: no sandbox here ({why}); the installer runs NOT contained, kept \
-                     to the verifying proxy by its environment, the canonical requirements and \
-                     the proof after the run"
+                     to the verifying proxy by its environment and the canonical requirements; \
+                     it installs into a staged copy that replaces the target only after the proof"
                 ),
             }
         }

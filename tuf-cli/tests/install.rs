@@ -822,8 +822,9 @@ fn the_callers_python_environment_does_not_reach_pip() {
 fn killing_tuf_cli_kills_the_installer() {
     let m = mirror();
     let w = m.work.path();
-    // A stand-in for Python: it says where it lives (a directory of the test's), and as the
-    // installer it hangs, findable by its unique argument from outside any PID namespace.
+    // A stand-in for a virtual environment's Python: it says where it lives (a directory of
+    // the test's), and as the installer it hangs, findable by its unique argument from
+    // outside any PID namespace.
     let env = w.join("fakeenv");
     std::fs::create_dir_all(env.join("bin")).unwrap();
     std::fs::create_dir_all(env.join("site")).unwrap();
@@ -834,7 +835,7 @@ fn killing_tuf_cli_kills_the_installer() {
             &fake,
             format!(
                 "#!/bin/sh
-case \"$*\" in *sysconfig*) echo '[\"{e}\", \"{e}\", \"{e}/bin/python\", \"{e}/site\", \"{e}/site\", \"{e}/bin\"]'; exit 0;; esac\nexec sleep {mark}\n"
+case \"$*\" in *sysconfig*) echo '[\"{e}\", \"/usr\", \"{e}/bin/python\", \"{e}/site\", \"{e}/site\", \"{e}/bin\"]'; exit 0;; esac\nexec sleep {mark}\n"
             ),
         )
         .unwrap();
@@ -2131,5 +2132,104 @@ fn scripts_of_a_verified_wheel_pass_the_trace() {
             installed_version(Path::new(&site), "tooly").as_deref(),
             Some("1.0")
         );
+    }
+}
+
+/// Without any sandbox (no namespace to show a staged directory at the environment's own
+/// path) a virtual environment is staged whole, as a copy beside it that runs as itself: a
+/// refused run leaves it file for file as it was, and a proven one is swapped in with its new
+/// scripts naming the environment's own interpreter and their RECORD rows matching.
+#[cfg(unix)]
+#[test]
+fn without_a_sandbox_a_virtual_environment_is_staged_whole() {
+    let m = mirror();
+    let w = m.work.path();
+    let evil = evil_gamma(&m);
+    let server = evil_server(&evil);
+    let dep = format!(
+        "gamma @ http://127.0.0.1:{}/gamma-9.9-py3-none-any.whl",
+        server.port
+    );
+    wheel(
+        &w.join("dists"),
+        &["needs-loopback", "1.0", "--requires", &dep],
+    );
+    wheel(
+        &w.join("dists"),
+        &[
+            "relo",
+            "1.0",
+            "--raw",
+            "relo/__init__.py=def main():\\n    print('relo ran')\\n",
+            "--raw",
+            "relo-1.0.dist-info/entry_points.txt=[console_scripts]\\nrelo-cli = relo:main\\n",
+            "--raw",
+            "relo-1.0.data/scripts/relo-sh=#!python\\nprint('relo-sh ran')\\n",
+        ],
+    );
+    m.publish();
+    let uv = uv_path();
+    for (label, installer, py) in installers() {
+        let venv = w.join(format!("venv-{label}"));
+        let (ok, out) = run(Command::new(&py).args(["-m", "venv"]).arg(&venv));
+        assert!(ok, "{out}");
+        let vpy = venv.join("bin/python");
+        if installer == "pip" {
+            // The weakest configuration: pip fetches the loopback dependency itself.
+            let before = tree_state(&venv);
+            let args = ["--no-guard", "--sandbox", "off", "needs-loopback"];
+            let (ok, out) = m.cli_with("install", &format!("r-{label}"), &args, &[], &vpy);
+            assert!(!ok, "{label}: {out}");
+            assert!(
+                out.contains("NOT VERIFIED: gamma 9.9") && out.contains("left as it was"),
+                "{label}: {out}"
+            );
+            assert_eq!(
+                tree_state(&venv),
+                before,
+                "{label}: the venv changed: {out}"
+            );
+        }
+        let args = [
+            "--sandbox",
+            "off",
+            "--installer",
+            installer,
+            "--uv",
+            &uv,
+            "relo",
+        ];
+        let (ok, out) = m.cli_with("install", &format!("c-{label}"), &args, &[], &vpy);
+        assert!(ok, "{label}: {out}");
+        for (script, said) in [("relo-cli", "relo ran"), ("relo-sh", "relo-sh ran")] {
+            let path = venv.join("bin").join(script);
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!text.contains(".tuf-staging"), "{label}: {text}");
+            // Run by the interpreter its first line names (a wheel's data script keeps the
+            // zip entry's mode, here without the executable bit).
+            let interpreter = text.lines().next().unwrap().trim_start_matches("#!");
+            assert_eq!(Path::new(interpreter), vpy, "{label} {script}: {text}");
+            let (ok, got) = run(Command::new(interpreter).arg(&path));
+            assert!(ok && got.contains(said), "{label} {script}: {got}\n{text}");
+        }
+        // Every hashed RECORD row matches the file as installed.
+        let check = "import base64, csv, hashlib, pathlib, sys, sysconfig\n\
+                     site = pathlib.Path(sysconfig.get_paths()['purelib'])\n\
+                     rec = site / 'relo-1.0.dist-info' / 'RECORD'\n\
+                     for row in csv.reader(rec.read_text().splitlines()):\n\
+                     \x20   if row[1]:\n\
+                     \x20       data = (site / row[0]).read_bytes()\n\
+                     \x20       d = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode()\n\
+                     \x20       assert row[1] == 'sha256=' + d and int(row[2]) == len(data), row\n\
+                     print('record ok')";
+        let (ok, got) = run(Command::new(&vpy).args(["-c", check]));
+        assert!(ok && got.contains("record ok"), "{label}: {got}");
+        let left: Vec<_> = std::fs::read_dir(w)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().contains(".tuf-"))
+            .map(|e| e.path())
+            .collect();
+        assert!(left.is_empty(), "{label}: left behind: {left:?}");
     }
 }

@@ -48,6 +48,17 @@ impl Installer {
             Installer::Uv { uv, .. } => uv,
         }
     }
+
+    /// The same installer for the environment of `python`.
+    fn with_python(&self, python: PathBuf) -> Installer {
+        match self {
+            Installer::Pip { .. } => Installer::Pip { python },
+            Installer::Uv { uv, .. } => Installer::Uv {
+                uv: uv.clone(),
+                python,
+            },
+        }
+    }
 }
 
 /// What the installer is asked to do.
@@ -302,6 +313,20 @@ impl Session {
         // The environment itself can be staged where its staged view can be seen at its own
         // path: in the world, or in the network-only sandbox's mount namespace.
         let env_staged = world || (network_only && overlay);
+        // Elsewhere nothing can be shown at the environment's own path: a virtual environment
+        // is staged whole, as a copy that runs as itself (its interpreter finds the copy's
+        // pyvenv.cfg), and the scripts the run wrote are moved back before the commit
+        // ([`crate::relocate`]).
+        let whole_env =
+            matches!(action, Action::Install) && canonical.target.is_none() && !env_staged;
+        if whole_env && !paths.is_venv() {
+            return Err(InterposeError::Rules(format!(
+                "{} is not a virtual environment's interpreter: without a sandbox tuf-cli \
+                 installs only into a virtual environment or a --target directory, which it \
+                 stages as a copy and replaces only after the proof",
+                paths.executable.display()
+            )));
+        }
         // What the installer may change, staged: committed only after the proof.
         let mut dests: Vec<PathBuf> = match (action, &canonical.target) {
             (Action::Download(dir), _) => vec![cwd.join(dir)],
@@ -314,7 +339,7 @@ impl Session {
                     .cloned()
                     .collect()
             }
-            (Action::Install, None) => Vec::new(),
+            (Action::Install, None) => vec![paths.prefix.clone()],
         };
         dests.sort();
         dests.dedup();
@@ -339,8 +364,15 @@ impl Session {
         let staged = |d: &std::path::Path| -> PathBuf {
             staging_of
                 .iter()
-                .find(|(dest, _)| dest == d)
-                .map_or_else(|| d.to_owned(), |(_, staging)| staging.clone())
+                .find_map(|(dest, staging)| {
+                    let rel = d.strip_prefix(dest).ok()?;
+                    Some(if rel.as_os_str().is_empty() {
+                        staging.clone()
+                    } else {
+                        staging.join(rel)
+                    })
+                })
+                .unwrap_or_else(|| d.to_owned())
         };
         // Outside the world the installer is pointed at the staging copies themselves.
         let seen = |d: &std::path::Path| if world { d.to_owned() } else { staged(d) };
@@ -358,6 +390,13 @@ impl Session {
         let action_seen = match action {
             Action::Download(dir) => Action::Download(seen(&cwd.join(dir))),
             a => a.clone(),
+        };
+        let in_copy;
+        let installer = if whole_env {
+            in_copy = installer.with_python(staged(&paths.executable));
+            &in_copy
+        } else {
+            installer
         };
         let mut args = self.arguments(installer, &action_seen, &given)?;
         let before = match (installer, action) {
@@ -535,6 +574,19 @@ impl Session {
                 Err(InterposeError::Unverified(v)) => unverified.extend(v.into_iter().map(shown)),
                 Err(e) => unverified.push(shown(e.to_string())),
             }
+            if let (true, true, Some(stage)) = (whole_env, unverified.is_empty(), stages.first()) {
+                let scripts = staged(&paths.scripts);
+                let moved = crate::relocate::relocate(
+                    &changed,
+                    &scripts,
+                    &sites,
+                    stage.staging(),
+                    stage.dest(),
+                );
+                if let Err(e) = moved {
+                    unverified.push(format!("the new scripts could not be moved back: {e}"));
+                }
+            }
         }
         // The gate: only a successful, wholly proven run changes anything.
         let staged_dirs: Vec<PathBuf> = stages.iter().map(|s| s.dest().to_owned()).collect();
@@ -618,6 +670,22 @@ struct PythonPaths {
     purelib: PathBuf,
     platlib: PathBuf,
     scripts: PathBuf,
+}
+
+impl PythonPaths {
+    /// A virtual environment whose interpreter and install directories all lie in it: it
+    /// can be copied whole and run as itself from the copy.
+    fn is_venv(&self) -> bool {
+        self.prefix != self.base_prefix
+            && [
+                &self.executable,
+                &self.purelib,
+                &self.platlib,
+                &self.scripts,
+            ]
+            .iter()
+            .all(|p| p.starts_with(&self.prefix))
+    }
 }
 
 /// Asks `python` where it lives and installs (`sys`, `sysconfig`).

@@ -10,7 +10,8 @@
 //! from an allow-list grammar ([`requirements`]), in an environment built from an allow-list
 //! ([`isolation`]), in a sandbox where nothing unverified exists ([`world`], [`sandbox`]),
 //! writing into a staged view ([`stage`], [`overlay`]) that replaces the target only after
-//! the proof ([`proof`]) and the file-by-file trace ([`trace`]).
+//! the proof ([`proof`]) and the file-by-file trace ([`trace`]); without any namespace a
+//! virtual environment is staged whole and its new scripts moved back ([`relocate`]).
 
 mod error;
 mod guard;
@@ -19,6 +20,7 @@ pub mod isolation;
 pub mod overlay;
 pub mod proof;
 mod proxy;
+pub mod relocate;
 pub mod requirements;
 mod rules;
 pub mod sandbox;

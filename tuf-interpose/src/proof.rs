@@ -275,23 +275,47 @@ pub fn uv_installed(
                 .is_some_and(|k| k == key)
         });
         let Some(wheel) = wheel else {
+            // Built: from the sdist it names in its direct_url.json (PEP 610) if it has one,
+            // else from the index, where only the proxy's verified sdists are.
+            let source = match build_source(dist_info) {
+                Ok(source) => source,
+                Err(why) => {
+                    unverified.push(remove(why));
+                    continue;
+                }
+            };
             let sdist = served.iter().find(|s| {
                 let f = s.file_name();
-                [".tar.gz", ".zip"].iter().any(|ext| {
-                    f.strip_suffix(ext)
-                        .and_then(|stem| stem.rsplit_once('-'))
-                        .is_some_and(|(n, v)| (normalize_name(n), v.to_ascii_lowercase()) == key)
-                })
+                let named = match &source {
+                    BuildSource::Index => true,
+                    BuildSource::Url(name) => f == name,
+                    BuildSource::Local(_) => false,
+                };
+                named
+                    && [".tar.gz", ".zip"].iter().any(|ext| {
+                        f.strip_suffix(ext)
+                            .and_then(|stem| stem.rsplit_once('-'))
+                            .is_some_and(|(n, v)| {
+                                (normalize_name(n), v.to_ascii_lowercase()) == key
+                            })
+                    })
             });
-            match sdist {
-                Some(s) => proven
+            match (sdist, source) {
+                (Some(s), _) => proven
                     .built
                     .push(format!("{stem} (built from verified {})", s.target)),
-                None if allow_local => proven.local.push(format!(
+                (None, BuildSource::Local(url)) if allow_local => proven.local.push(format!(
+                    "{stem} in {} (built from the local source {url})",
+                    site.display()
+                )),
+                (None, BuildSource::Local(url)) => unverified.push(remove(format!(
+                    "built from the local source {url}, not from a verified sdist"
+                ))),
+                (None, _) if allow_local => proven.local.push(format!(
                     "{stem} in {} (nothing of it was served by TUF)",
                     site.display()
                 )),
-                None => unverified.push(remove("no such distribution was served".into())),
+                (None, _) => unverified.push(remove("no such distribution was served".into())),
             }
             continue;
         };
@@ -303,6 +327,47 @@ pub fn uv_installed(
         Ok(proven)
     } else {
         Err(InterposeError::Unverified(unverified))
+    }
+}
+
+/// Where the installer says it took a distribution it built from.
+enum BuildSource {
+    /// No `direct_url.json`: a project name resolved through the index.
+    Index,
+    /// A direct URL: the archive's file name.
+    Url(String),
+    /// A `file:` URL (a local directory or archive).
+    Local(String),
+}
+
+/// Reads the `direct_url.json` (PEP 610) of `dist_info`, if any: a missing file means the
+/// index; an unreadable one, or a VCS checkout, is refused.
+fn build_source(dist_info: &Path) -> Result<BuildSource, String> {
+    let bytes = match std::fs::read(dist_info.join("direct_url.json")) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BuildSource::Index),
+        Err(e) => return Err(format!("direct_url.json: {e}")),
+    };
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| format!("direct_url.json: {e}"))?;
+    let url = v
+        .get("url")
+        .and_then(|u| u.as_str())
+        .ok_or("direct_url.json names no url")?;
+    if v.get("vcs_info").is_some() {
+        return Err(format!("built from the VCS checkout {url}"));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| format!("direct_url.json: {url}: {e}"))?;
+    match parsed.scheme() {
+        "file" => Ok(BuildSource::Local(url.to_owned())),
+        "http" | "https" => Ok(BuildSource::Url(
+            parsed
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .unwrap_or("")
+                .to_owned(),
+        )),
+        other => Err(format!("built from a {other}: URL ({url})")),
     }
 }
 
@@ -571,6 +636,40 @@ mod tests {
             proven.built,
             vec!["gamma-2.1 (built from verified packages/gamma-2.1.tar.gz)"]
         );
+        // Built from a local directory of the same name and version (its direct_url.json):
+        // the served sdist does not prove it; under --allow-local it is listed as local.
+        std::fs::write(
+            info.join("direct_url.json"),
+            br#"{"url": "file:///home/u/gamma", "dir_info": {}}"#,
+        )
+        .unwrap();
+        let e = uv_installed(&changed, &sdist, false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("built from the local source file:///home/u/gamma"),
+            "{e}"
+        );
+        let local = uv_installed(&changed, &sdist, true).unwrap();
+        assert!(local.built.is_empty() && local.local[0].contains("file:///home/u/gamma"));
+        // From a direct URL: the sdist it names must be the one served.
+        std::fs::write(
+            info.join("direct_url.json"),
+            br#"{"url": "https://files.example/p/gamma-2.1.tar.gz", "archive_info": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            uv_installed(&changed, &sdist, false).unwrap().built.len(),
+            1
+        );
+        let other = [served("00", "packages/gamma-2.1.zip")];
+        assert!(uv_installed(&changed, &other, false).is_err());
+        std::fs::write(
+            info.join("direct_url.json"),
+            br#"{"url": "https://h/g.git", "vcs_info": {"vcs": "git"}}"#,
+        )
+        .unwrap();
+        assert!(uv_installed(&changed, &sdist, true).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -270,6 +270,21 @@ fn exchange(staging: &Path, dest: &Path) -> std::io::Result<Option<PathBuf>> {
     Ok(Some(old))
 }
 
+/// Replaces the file at `path` by `bytes` atomically (a new file beside it, with the old one's
+/// permissions, renamed over it).
+pub(crate) fn rewrite(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no parent directory")
+    })?;
+    let permissions = std::fs::metadata(path)?.permissions();
+    let mut new = tempfile::NamedTempFile::new_in(dir)?;
+    new.write_all(bytes)?;
+    new.as_file().set_permissions(permissions)?;
+    new.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Copies the tree at `src` into the existing, empty directory `dst`: directories and files
 /// with their permissions and modification times, symbolic links as links.
 pub fn copy_into(src: &Path, dst: &Path) -> std::io::Result<()> {

@@ -52,7 +52,7 @@ fn walk(dest: &Path, staging: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> std:
 }
 
 /// `path` with `.` and `..` resolved lexically.
-fn lexical(path: &Path) -> PathBuf {
+pub(crate) fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -149,7 +149,7 @@ pub fn traced(
     }
     for file in changed {
         let shown = file.display();
-        if is_uv_lock(file, sites) {
+        if is_uv_lock(file, sites, stages) {
             continue;
         }
         let key = lexical(&to_dest(file));
@@ -173,10 +173,12 @@ pub fn traced(
     }
 }
 
-/// uv's lock file: an empty `.lock` at the root of the directory it installs into.
-fn is_uv_lock(file: &Path, sites: &[PathBuf]) -> bool {
+/// uv's lock file: an empty `.lock` at the root of the directory it installs into (a
+/// `--target`), or of the environment (staged whole, `stages`).
+fn is_uv_lock(file: &Path, sites: &[PathBuf], stages: &[(PathBuf, PathBuf)]) -> bool {
+    let root = |p: &Path| sites.iter().any(|s| s == p) || stages.iter().any(|(_, s)| s == p);
     file.file_name().is_some_and(|n| n == ".lock")
-        && file.parent().is_some_and(|p| sites.iter().any(|s| s == p))
+        && file.parent().is_some_and(root)
         && std::fs::symlink_metadata(file).is_ok_and(|m| m.is_file() && m.len() == 0)
 }
 
