@@ -13,8 +13,9 @@
 //!   installed and must match, and the installed `RECORD` may name no file the wheel does
 //!   not hold (but the installer's own `INSTALLER`, `REQUESTED`, `direct_url.json` and files
 //!   outside the site directory, such as scripts). A distribution uv built from an sdist is
-//!   accepted when the proxy served that sdist (its built files cannot be compared with
-//!   anything signed).
+//!   accepted when the proxy served that sdist: the one its `direct_url.json` (PEP 610) names,
+//!   or without one (the index) the sdist of its name and version; one built from a `file:`
+//!   source is local (its built files cannot be compared with anything signed).
 //! * `pip download`: every file new or changed in the destination must be, byte for byte, a
 //!   target served in this run ([`downloads`]); any other is deleted.
 
