@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The client against python-tuf's ngclient, whole processes, in one run: a PEP 458-shaped
+# repository (default 100,000 projects, 16,384 succinct bins, consistent snapshots) served by
+# one HTTP server for both; each run refreshes, looks up simple/<project>/index.html and
+# downloads it, starting from
+#   cold:   only the trusted root,
+#   warm:   the metadata of the current state (nothing changed),
+#   update: the metadata of the state before one new release (a new timestamp, snapshot and
+#           bin, the looked-up project's).
+# Reports median time per process, the harness's own cost (/bin/true) taken off both, peak RSS,
+# and the ratio python-tuf / ours.
+# Usage: bench/client-vs-python.sh [PROJECTS] [RUNS] [BINS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+projects=${1:-100000}
+runs=${2:-21}
+bins=${3:-16384}
+py=$(./scripts/python-env.sh | tail -n 1)
+cargo build -q -j2 --release -p tuf-cli -p conformance
+cli=$PWD/target/release/tuf-cli
+ours=$PWD/target/release/tuf-conformance-client
+mkdir -p target/bench-work
+work=$(mktemp -d "$PWD/target/bench-work/client-vs-python.XXXXXX")
+cleanup() { kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+echo "== building: $projects projects, $bins bins"
+"$py" bench/py/make_tree.py "$work/tree" "$projects"
+"$cli" repo --repo "$work/repo" init --bins "$bins" >/dev/null
+"$cli" repo --repo "$work/repo" sync "$work/tree" | tail -n 1
+"$cli" repo --repo "$work/repo" serve --addr 127.0.0.1:0 > "$work/serve.log" &
+server_pid=$!
+for _ in $(seq 50); do grep -q 'http://' "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+base=$(grep -o 'http://[^ ]*/metadata/' "$work/serve.log" | head -n 1)
+base=${base%metadata/}
+murl="${base}metadata/"
+turl="${base}targets/"
+target="simple/project-000001/index.html"
+echo "== snapshot: $(stat -c %s "$work/repo/metadata/timestamp.json") B timestamp, $(ls -l "$work"/repo/metadata/*.snapshot.json | awk '{print $5}' | tail -n 1) B snapshot"
+mkdir -p "$work/seed-cold"
+cp "$work/repo/metadata/1.root.json" "$work/seed-cold/root.json"
+refresh() { # dir: a refreshed copy of seed-cold
+  cp -r "$work/seed-cold" "$1"
+  "$ours" --metadata-dir "$1" --metadata-url "$murl" refresh
+}
+refresh "$work/seed-update"
+# One new release of the looked-up project: a new distribution and its changed page.
+echo "release 1.1" > "$work/tree/packages/01/00/project-000001-1.1.tar.gz"
+echo '<html><body><a href="../../packages/01/00/project-000001-1.1.tar.gz">project-000001-1.1.tar.gz</a></body></html>' \
+  > "$work/tree/$target"
+"$cli" repo --repo "$work/repo" add --tree "$work/tree" \
+  "$work/tree/packages/01/00/project-000001-1.1.tar.gz" "$work/tree/$target" >/dev/null
+"$cli" repo --repo "$work/repo" publish | tail -n 1
+refresh "$work/seed-warm"
+echo "== $runs runs per path and client, interleaved"
+"$py" bench/py/client_runs.py "$work" "$runs" \
+  "python-tuf=$py bench/py/ngclient_download.py {md} $murl $turl {td} $target" \
+  "ours=$ours --metadata-dir {md} --metadata-url $murl --target-name $target --target-base-url $turl --target-dir {td} download"
