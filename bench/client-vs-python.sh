@@ -4,9 +4,9 @@
 # one HTTP server for both; each run refreshes, looks up simple/<project>/index.html and
 # downloads it, starting from
 #   cold:   only the trusted root,
-#   warm:   the metadata of the current state (nothing changed),
-#   update: the metadata of the state before one new release (a new timestamp, snapshot and
-#           bin, the looked-up project's).
+#   warm:   the metadata a run left in the current state (nothing changed),
+#   update: the metadata a run left in the state before one new release (a new timestamp,
+#           snapshot and bin, the looked-up project's).
 # Reports median time per process, the harness's own cost (/bin/true) taken off both, peak RSS,
 # and the ratio python-tuf / ours.
 # Usage: bench/client-vs-python.sh [PROJECTS] [RUNS] [BINS]
@@ -19,38 +19,50 @@ py=$(./scripts/python-env.sh | tail -n 1)
 cargo build -q -j2 --release -p tuf-cli -p conformance
 cli=$PWD/target/release/tuf-cli
 ours=$PWD/target/release/tuf-conformance-client
-mkdir -p target/bench-work
-work=$(mktemp -d "$PWD/target/bench-work/client-vs-python.XXXXXX")
-cleanup() { kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+# The repository and the seeds are built once per size and kept (the build takes a while).
+work=$PWD/target/bench-work/client-vs-python-$projects-$bins
+cleanup() { kill "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"/run-*; }
 trap cleanup EXIT
-echo "== building: $projects projects, $bins bins"
-"$py" bench/py/make_tree.py "$work/tree" "$projects"
-"$cli" repo --repo "$work/repo" init --bins "$bins" >/dev/null
-"$cli" repo --repo "$work/repo" sync "$work/tree" | tail -n 1
-"$cli" repo --repo "$work/repo" serve --addr 127.0.0.1:0 > "$work/serve.log" &
-server_pid=$!
-for _ in $(seq 50); do grep -q 'http://' "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
-base=$(grep -o 'http://[^ ]*/metadata/' "$work/serve.log" | head -n 1)
-base=${base%metadata/}
-murl="${base}metadata/"
-turl="${base}targets/"
-target="simple/project-000001/index.html"
-echo "== snapshot: $(stat -c %s "$work/repo/metadata/timestamp.json") B timestamp, $(ls -l "$work"/repo/metadata/*.snapshot.json | awk '{print $5}' | tail -n 1) B snapshot"
-mkdir -p "$work/seed-cold"
-cp "$work/repo/metadata/1.root.json" "$work/seed-cold/root.json"
-refresh() { # dir: a refreshed copy of seed-cold
-  cp -r "$work/seed-cold" "$1"
-  "$ours" --metadata-dir "$1" --metadata-url "$murl" refresh
+serve() {
+  "$cli" repo --repo "$work/repo" serve --addr 127.0.0.1:0 > "$work/serve.log" &
+  server_pid=$!
+  for _ in $(seq 50); do grep -q 'http://' "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+  base=$(grep -o 'http://[^ ]*/metadata/' "$work/serve.log" | head -n 1)
+  base=${base%metadata/}
+  murl="${base}metadata/"
+  turl="${base}targets/"
 }
-refresh "$work/seed-update"
-# One new release of the looked-up project: a new distribution and its changed page.
-echo "release 1.1" > "$work/tree/packages/01/00/project-000001-1.1.tar.gz"
-echo '<html><body><a href="../../packages/01/00/project-000001-1.1.tar.gz">project-000001-1.1.tar.gz</a></body></html>' \
-  > "$work/tree/$target"
-"$cli" repo --repo "$work/repo" add --tree "$work/tree" \
-  "$work/tree/packages/01/00/project-000001-1.1.tar.gz" "$work/tree/$target" >/dev/null
-"$cli" repo --repo "$work/repo" publish | tail -n 1
-refresh "$work/seed-warm"
+target="simple/project-000001/index.html"
+if [ ! -e "$work/done" ]; then
+  rm -rf "$work"
+  mkdir -p "$work"
+  echo "== building: $projects projects, $bins bins"
+  "$py" bench/py/make_tree.py "$work/tree" "$projects"
+  "$cli" repo --repo "$work/repo" init --bins "$bins" >/dev/null
+  "$cli" repo --repo "$work/repo" sync "$work/tree" | tail -n 1
+  serve
+  mkdir -p "$work/seed-cold" "$work/scratch"
+  cp "$work/repo/metadata/1.root.json" "$work/seed-cold/root.json"
+  refresh() { # dir: seed-cold after a run (the bins role and the looked-up bin cached too)
+    cp -r "$work/seed-cold" "$1"
+    "$ours" --metadata-dir "$1" --metadata-url "$murl" --target-name "$target" \
+      --target-base-url "$turl" --target-dir "$work/scratch" download
+  }
+  refresh "$work/seed-update"
+  # One new release of the looked-up project: a new distribution and its changed page.
+  echo "release 1.1" > "$work/tree/packages/01/00/project-000001-1.1.tar.gz"
+  echo '<html><body><a href="../../packages/01/00/project-000001-1.1.tar.gz">project-000001-1.1.tar.gz</a></body></html>' \
+    > "$work/tree/$target"
+  "$cli" repo --repo "$work/repo" add --tree "$work/tree" \
+    "$work/tree/packages/01/00/project-000001-1.1.tar.gz" "$work/tree/$target" >/dev/null
+  "$cli" repo --repo "$work/repo" publish | tail -n 1
+  refresh "$work/seed-warm"
+  rm -rf "$work/tree" "$work/scratch"
+  touch "$work/done"
+else
+  serve
+fi
+echo "== snapshot: $(stat -c %s "$work/seed-warm/snapshot.json") B, timestamp $(stat -c %s "$work/seed-warm/timestamp.json") B"
 echo "== $runs runs per path and client, interleaved"
 "$py" bench/py/client_runs.py "$work" "$runs" \
   "python-tuf=$py bench/py/ngclient_download.py {md} $murl $turl {td} $target" \

@@ -4,10 +4,10 @@ Usage: client_runs.py WORK RUNS LABEL=COMMAND_TEMPLATE...
 
 WORK holds `seed-cold/`, `seed-warm/` and `seed-update/` (metadata directories to start from,
 each with `root.json`). For each path and each client, every run copies the seed into a fresh
-directory, then starts the client (a fresh process) and waits for it with os.wait4: the time
+directory, then starts the client (a fresh process, under GNU time) and waits for it: the time
 from spawn to exit and the process's peak RSS. The copy happens before the clock starts, so the
-harness's own cost is only the spawn and reaping, measured by `/bin/true` in the same run and
-taken off every client's median. Runs of the clients are interleaved, so load affects them
+harness's own cost is the spawn, GNU time and the reaping, measured by `/bin/true` in the same
+run and taken off every client's median. Runs of the clients are interleaved, so load affects them
 alike. COMMAND_TEMPLATE is split on spaces; {md} and {td} become the run's metadata and target
 directories.
 """
@@ -20,14 +20,18 @@ import tempfile
 import time
 
 
-def once(argv):
+def once(argv, rss_file):
+    # Started by GNU time (a small C program): the peak RSS it reports is the client's own, not
+    # that of this Python process (whose memory a spawned child's would include until exec).
+    argv = ["/usr/bin/time", "-f", "%M", "-o", rss_file] + argv
     start = time.perf_counter()
     pid = os.posix_spawn(argv[0], argv, os.environ)
-    _, status, usage = os.wait4(pid, 0)
+    _, status = os.waitpid(pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(argv)}")
-    return elapsed * 1000, usage.ru_maxrss / 1024
+    with open(rss_file) as f:
+        return elapsed * 1000, int(f.read().split()[-1]) / 1024
 
 
 def main(work, runs, specs):
@@ -43,7 +47,7 @@ def main(work, runs, specs):
                 shutil.copytree(os.path.join(work, f"seed-{path}"), md)
                 os.mkdir(td)
                 argv = [a.format(md=md, td=td) for a in template.split(" ")]
-                ms, mib = once(argv)
+                ms, mib = once(argv, os.path.join(run, "rss"))
                 times[label].append(ms)
                 rss[label].append(mib)
                 shutil.rmtree(run)

@@ -10,7 +10,8 @@ from tuf.ngclient import Updater
 
 
 def main(md, metadata_url, target_url, td, name):
-    updater = Updater(md, metadata_url, td, target_url)
+    # bootstrap=None: start from the root.json already in the metadata directory.
+    updater = Updater(md, metadata_url, td, target_url, bootstrap=None)
     updater.refresh()
     info = updater.get_targetinfo(name)
     if info is None:

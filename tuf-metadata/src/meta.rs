@@ -6,21 +6,19 @@ use crate::expiry::Expiry;
 use crate::fields::Fields;
 use crate::files::MetaFile;
 use crate::json::{Map, Value};
-use std::collections::BTreeMap;
-
-/// `meta` entries by file name (`snapshot.json`, `targets.json`, `bins-0a.json`...).
-pub type MetaMap = BTreeMap<String, MetaFile>;
+pub use crate::meta_map::MetaMap;
 
 fn decode_meta(f: &mut Fields<'_>) -> Result<MetaMap, MetadataError> {
     let path = f.path.key("meta");
     let v = f.req("meta")?;
     let map = f.ctx.object(v, &path)?;
-    map.into_iter()
-        .map(|(name, entry)| {
-            let m = MetaFile::decode(entry, &path.key(&name), f.ctx)?;
-            Ok((name.into_owned(), m))
-        })
-        .collect()
+    // The parsed object is sorted by name: each entry is appended, at the exact size.
+    let mut meta = MetaMap::with_capacity(map.len());
+    for (name, entry) in map {
+        let m = MetaFile::decode(entry, &path.key(&name), f.ctx)?;
+        meta.insert(name.into_owned(), m);
+    }
+    Ok(meta)
 }
 
 fn meta_value(meta: &MetaMap) -> Value {

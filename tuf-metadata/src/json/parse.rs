@@ -82,6 +82,8 @@ pub fn parse_with(input: &[u8], limits: ParseLimits) -> Result<Value, JsonSyntax
         input,
         pos: 0,
         max_depth: limits.max_depth,
+        members: Vec::new(),
+        items: Vec::new(),
     };
     p.skip_ws();
     let v = p.value(0)?;
@@ -103,6 +105,12 @@ struct Parser<'a> {
     input: &'a [u8],
     pos: usize,
     max_depth: usize,
+    /// Members of the objects being parsed (nested ones above their parent's), with the
+    /// offset of each name: every object is then allocated once, at its exact size (a
+    /// snapshot has 16,384 one-member objects; grown one push at a time, each would hold four).
+    members: Vec<(Name, Value, usize)>,
+    /// Items of the arrays being parsed, likewise.
+    items: Vec<Value>,
 }
 
 impl Parser<'_> {
@@ -153,12 +161,44 @@ impl Parser<'_> {
     fn object(&mut self, depth: usize) -> Result<Value, JsonSyntax> {
         self.enter(depth)?;
         self.pos += 1; // '{'
-        let mut map = Map::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::new()));
         }
+        let base = self.members.len();
+        let result = self.members_until_close(depth);
+        let members = self.members.drain(base..);
+        result?;
+        // Sorted (as every TUF writer writes): taken as they are; else inserted one by one,
+        // which also finds a duplicate name.
+        let mut sorted = Vec::with_capacity(members.len());
+        let mut rest = Vec::new();
+        for (key, v, at) in members {
+            if rest.is_empty()
+                && sorted
+                    .last()
+                    .is_none_or(|(last, _): &(Name, Value)| *last < key)
+            {
+                sorted.push((key, v));
+            } else {
+                rest.push((key, v, at));
+            }
+        }
+        let mut map = Map::from_sorted(sorted);
+        for (key, v, at) in rest {
+            if let Err((key, _)) = map.insert_new(key, v) {
+                return Err(JsonSyntax {
+                    offset: at,
+                    reason: format!("duplicate member name {key:?}"),
+                });
+            }
+        }
+        Ok(Value::Object(map))
+    }
+
+    /// Parses members onto [`Parser::members`] up to and including the closing `}`.
+    fn members_until_close(&mut self, depth: usize) -> Result<(), JsonSyntax> {
         loop {
             self.skip_ws();
             if self.peek() != Some(b'"') {
@@ -173,18 +213,13 @@ impl Parser<'_> {
             self.pos += 1;
             self.skip_ws();
             let v = self.value(depth)?;
-            if let Err((key, _)) = map.insert_new(key, v) {
-                return Err(JsonSyntax {
-                    offset: key_at,
-                    reason: format!("duplicate member name {key:?}"),
-                });
-            }
+            self.members.push((key, v, key_at));
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Value::Object(map));
+                    return Ok(());
                 }
                 _ => return Err(err(self.pos, "expected ',' or '}' in object")),
             }
@@ -194,21 +229,29 @@ impl Parser<'_> {
     fn array(&mut self, depth: usize) -> Result<Value, JsonSyntax> {
         self.enter(depth)?;
         self.pos += 1; // '['
-        let mut items = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(Value::Array(items));
+            return Ok(Value::Array(Vec::new()));
         }
+        let base = self.items.len();
+        let result = self.items_until_close(depth);
+        let items: Vec<Value> = self.items.drain(base..).collect();
+        result.map(|()| Value::Array(items))
+    }
+
+    /// Parses items onto [`Parser::items`] up to and including the closing `]`.
+    fn items_until_close(&mut self, depth: usize) -> Result<(), JsonSyntax> {
         loop {
             self.skip_ws();
-            items.push(self.value(depth)?);
+            let v = self.value(depth)?;
+            self.items.push(v);
             self.skip_ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
-                    return Ok(Value::Array(items));
+                    return Ok(());
                 }
                 _ => return Err(err(self.pos, "expected ',' or ']' in array")),
             }
@@ -357,5 +400,34 @@ impl Parser<'_> {
             c => c,
         };
         char::from_u32(code).ok_or_else(|| err(at, "invalid code point"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_in_any_order_are_sorted_and_duplicates_found_wherever_they_are() {
+        let v = parse(br#"{"b":{"y":[1,{"q":2,"p":3}],"x":[]},"a":2,"c":{}}"#).unwrap();
+        assert_eq!(
+            super::super::write_canonical(&v),
+            br#"{"a":2,"b":{"x":[],"y":[1,{"p":3,"q":2}]},"c":{}}"#
+        );
+        for (input, at) in [
+            (&br#"{"b":1,"a":2,"b":3}"#[..], 13),
+            (br#"{"a":1,"a":2}"#, 7),
+            (br#"{"a":{"c":1,"d":{"c":1},"c":2},"b":1}"#, 24),
+        ] {
+            let e = parse(input).unwrap_err();
+            assert!(e.reason.contains("duplicate member name"), "{e}");
+            assert_eq!(e.offset, at, "{}", String::from_utf8_lossy(input));
+        }
+        // A failure deep inside leaves nothing behind for the next parse.
+        assert!(parse(br#"{"a":[1,{"b":[2,}]}"#).is_err());
+        assert_eq!(
+            parse(br#"{"a":[1]}"#).unwrap(),
+            parse(br#"{ "a" : [ 1 ] }"#).unwrap()
+        );
     }
 }

@@ -124,6 +124,12 @@ impl Map {
         }
     }
 
+    /// A map of `entries` already sorted by name, each name once (the parser checked).
+    pub(crate) fn from_sorted(entries: Vec<(Name, Value)>) -> Map {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        Map { entries }
+    }
+
     /// Adds a member that must not exist yet; gives it back if it does. Appending in sorted
     /// order costs O(1).
     pub(crate) fn insert_new(&mut self, key: Name, value: Value) -> Result<(), (Name, Value)> {
