@@ -99,7 +99,10 @@ pub fn read_regular_file(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8
     let Some(file) = open_regular_file(path)? else {
         return Ok(None);
     };
-    let mut buf = Vec::new();
+    // Sized once from the file's length (one read for a file that is not growing), never
+    // beyond the limit.
+    let len = file.metadata().map_or(0, |m| m.len());
+    let mut buf = Vec::with_capacity(usize::try_from(len.min(max).saturating_add(1)).unwrap_or(0));
     file.take(max.saturating_add(1)).read_to_end(&mut buf)?;
     if buf.len() as u64 > max {
         return Err(std::io::Error::new(
