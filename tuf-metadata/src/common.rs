@@ -110,6 +110,19 @@ pub trait Signed: Sized + Clone + PartialEq {
     /// The JSON form of the `signed` object.
     fn to_value(&self) -> Value;
 
+    /// Whether [`Signed::from_compact`] can read this role (a role whose `signed` object can
+    /// be long).
+    const HAS_COMPACT_READER: bool = false;
+
+    /// Reads the `signed` object in place from its compact canonical bytes (the layout this
+    /// project's writer produces), without building a value tree: `None` when the bytes are
+    /// not of the shape the reader knows, and the general reader
+    /// ([`Signed::from_value`]) is used. Whatever it reads must equal what the general reader
+    /// reads from the same bytes.
+    fn from_compact(_signed: &[u8], _role: &str) -> Option<Result<Self, MetadataError>> {
+        None
+    }
+
     /// `version`.
     fn version(&self) -> u64 {
         self.common().version

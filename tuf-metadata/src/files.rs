@@ -32,7 +32,7 @@ impl Hashes {
         )
     }
 
-    fn sorted(mut pairs: Vec<(String, String)>) -> Hashes {
+    pub(crate) fn sorted(mut pairs: Vec<(String, String)>) -> Hashes {
         pairs.sort_by(|a, b| a.0.cmp(&b.0));
         pairs.dedup_by(|later, earlier| later.0 == earlier.0);
         Hashes(pairs)

@@ -53,6 +53,7 @@ mod files;
 pub mod json;
 mod key;
 mod meta;
+mod meta_compact;
 mod meta_map;
 mod metadata;
 pub mod naming;

@@ -5,7 +5,9 @@ use crate::common::{Common, Signed, decode_signed, encode_signed};
 use crate::expiry::Expiry;
 use crate::fields::Fields;
 use crate::files::MetaFile;
+use crate::json::compact::{literal, string_end, uint_at};
 use crate::json::{Map, Value};
+use crate::meta_compact::read_meta;
 pub use crate::meta_map::MetaMap;
 
 fn decode_meta(f: &mut Fields<'_>) -> Result<MetaMap, MetadataError> {
@@ -126,6 +128,34 @@ impl Signed for Snapshot {
     fn from_value(v: Value, role: &str) -> Result<Snapshot, MetadataError> {
         let (common, meta) = decode_signed(v, role, Self::TYPE, decode_meta)?;
         Ok(Snapshot { common, meta })
+    }
+
+    const HAS_COMPACT_READER: bool = true;
+
+    /// `{"_type":…,"expires":…,"meta":{…},"spec_version":…,"version":N}` exactly: `meta` by
+    /// [`crate::meta_compact`], the header by the general decoder.
+    fn from_compact(b: &[u8], role: &str) -> Option<Result<Snapshot, MetadataError>> {
+        let string = |start: usize, end: usize| {
+            Value::String(String::from_utf8_lossy(&b[start + 1..end - 1]).into_owned())
+        };
+        let t = literal(b, 0, br#"{"_type":"#)?;
+        let t_end = string_end(b, t)?;
+        let e = literal(b, t_end, br#","expires":"#)?;
+        let e_end = string_end(b, e)?;
+        let (meta, m_end) = read_meta(b, literal(b, e_end, br#","meta":"#)?)?;
+        let s = literal(b, m_end, br#","spec_version":"#)?;
+        let s_end = string_end(b, s)?;
+        let (version, v_end) = uint_at(b, literal(b, s_end, br#","version":"#)?)?;
+        if b.get(v_end..) != Some(b"}") {
+            return None;
+        }
+        let mut header = Map::new();
+        header.insert("_type", string(t, t_end));
+        header.insert("expires", string(e, e_end));
+        header.insert("spec_version", string(s, s_end));
+        header.insert("version", version.into());
+        let read = decode_signed(Value::Object(header), role, Self::TYPE, |_| Ok(()));
+        Some(read.map(|(common, ())| Snapshot { common, meta }))
     }
 
     fn to_value(&self) -> Value {

@@ -57,6 +57,33 @@ pub struct Metadata<T> {
     canonical: Option<Vec<u8>>,
 }
 
+/// Decodes the `signatures` array (spec 4.1).
+fn decode_signatures(v: Value, ctx: &Ctx<'_>) -> Result<Vec<Signature>, MetadataError> {
+    let sp = Path::root("signatures");
+    let items = ctx.array(v, &sp)?;
+    let mut signatures = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashSet::with_capacity(items.len());
+    for (i, item) in items.into_iter().enumerate() {
+        let ip = sp.index(i);
+        let mut sf = ctx.fields(item, &ip)?;
+        let keyid = sf.req_string("keyid")?;
+        // Spec 4.2.1 (signatures): a keyid MUST be unique in the signatures array.
+        if !seen.insert(keyid.clone()) {
+            return Err(ctx.fail(
+                &ip.key("keyid"),
+                format!("keyid {keyid} signs twice; keyids must be unique in signatures"),
+            ));
+        }
+        let sig = sf.req_string("sig")?;
+        signatures.push(Signature {
+            keyid,
+            sig,
+            unrecognized: sf.rest(),
+        });
+    }
+    Ok(signatures)
+}
+
 impl<T: Signed> Metadata<T> {
     /// Unsigned metadata around `signed`.
     pub fn new(signed: T) -> Metadata<T> {
@@ -80,10 +107,28 @@ impl<T: Signed> Metadata<T> {
         role_name: &str,
         limits: ParseLimits,
     ) -> Result<Metadata<T>, MetadataError> {
-        let v = json::parse_with(bytes, limits).map_err(|source| MetadataError::Json {
+        let json_err = |source| MetadataError::Json {
             role: role_name.to_owned(),
             source,
-        })?;
+        };
+        // The compact canonical layout (this project's writer's) of a role with a fast reader:
+        // read in place, and the received `signed` bytes are its canonical form.
+        if T::HAS_COMPACT_READER
+            && bytes.len() <= limits.max_bytes
+            && let Some((sigs, signed)) = json::compact::envelope(bytes, limits.max_depth)
+        {
+            let sigs_v = json::parse_with(&bytes[sigs], limits).map_err(json_err)?;
+            let signatures = decode_signatures(sigs_v, &Ctx { role: role_name })?;
+            if let Some(read) = T::from_compact(&bytes[signed.clone()], role_name) {
+                return Ok(Metadata {
+                    signed: read?,
+                    signatures,
+                    unrecognized: Map::new(),
+                    canonical: Some(bytes[signed].to_vec()),
+                });
+            }
+        }
+        let v = json::parse_with(bytes, limits).map_err(json_err)?;
         Self::from_value(v, role_name)
     }
 
@@ -93,28 +138,7 @@ impl<T: Signed> Metadata<T> {
         let top = Path::root("metadata");
         let mut f = ctx.fields(v, &top)?;
         let sigs_v = f.req("signatures")?;
-        let sp = Path::root("signatures");
-        let items = ctx.array(sigs_v, &sp)?;
-        let mut signatures = Vec::with_capacity(items.len());
-        let mut seen = std::collections::HashSet::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            let ip = sp.index(i);
-            let mut sf = ctx.fields(item, &ip)?;
-            let keyid = sf.req_string("keyid")?;
-            // Spec 4.2.1 (signatures): a keyid MUST be unique in the signatures array.
-            if !seen.insert(keyid.clone()) {
-                return Err(ctx.fail(
-                    &ip.key("keyid"),
-                    format!("keyid {keyid} signs twice; keyids must be unique in signatures"),
-                ));
-            }
-            let sig = sf.req_string("sig")?;
-            signatures.push(Signature {
-                keyid,
-                sig,
-                unrecognized: sf.rest(),
-            });
-        }
+        let signatures = decode_signatures(sigs_v, &ctx)?;
         let signed_v = f.req("signed")?;
         // Spec 4.1 / 5.x: signatures cover the canonical form of `signed` as received.
         let canonical = json::write_canonical(&signed_v);

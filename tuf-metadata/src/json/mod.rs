@@ -1,6 +1,7 @@
 //! JSON as TUF needs it: a strict parser, a value type that keeps integers of any size, the
 //! OLPC canonical form that signatures cover, and python-tuf's compact and pretty layouts.
 
+pub(crate) mod compact;
 mod parse;
 mod value;
 mod write;
