@@ -27,7 +27,7 @@ pub(crate) fn read_meta(b: &[u8], pos: usize) -> Option<(MetaMap, usize)> {
         }
         last = Some(key);
         let (file, end) = read_entry(b, literal(b, key_end, b":")?)?;
-        meta.insert(std::str::from_utf8(key).ok()?.to_owned(), file);
+        meta.push_sorted(std::str::from_utf8(key).ok()?.to_owned(), file);
         p = end;
         match *b.get(p)? {
             b',' => p += 1,
@@ -116,7 +116,9 @@ mod tests {
         }
         let bytes = Metadata::new(s.clone()).to_bytes(Layout::Compact);
         let (_, signed) = envelope(&bytes, 512).unwrap();
-        let read = Snapshot::from_compact(&bytes[signed], "snapshot").unwrap().unwrap();
+        let read = Snapshot::from_compact(&bytes[signed], "snapshot")
+            .unwrap()
+            .unwrap();
         assert_eq!(read, s);
         // Pretty-printed: not this reader's.
         let pretty = Metadata::new(s).to_bytes(Layout::Pretty);

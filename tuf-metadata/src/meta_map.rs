@@ -80,6 +80,12 @@ impl MetaMap {
         }
     }
 
+    /// Appends an entry whose name sorts after every name already here (the caller checked).
+    pub(crate) fn push_sorted(&mut self, name: String, file: MetaFile) {
+        debug_assert!(self.entries.last().is_none_or(|(last, _)| *last < name));
+        self.entries.push((name, file));
+    }
+
     /// Removes and returns the entry for `name`.
     pub fn remove(&mut self, name: &str) -> Option<MetaFile> {
         self.find(name).ok().map(|i| self.entries.remove(i).1)

@@ -308,8 +308,11 @@ impl TrustedSet {
             .verify_delegate("snapshot", &new)
             .map_err(|e| UpdaterError::metadata("snapshot", e))?;
         if let Some(old) = &self.snapshot {
+            // Both lists are sorted by name (MetaMap): one pass over the two.
+            let mut news = new.signed().meta.iter().peekable();
             for (file, old_meta) in &old.signed().meta {
-                let Some(new_meta) = new.signed().meta.get(file) else {
+                while news.next_if(|(n, _)| n.as_str() < file.as_str()).is_some() {}
+                let Some((_, new_meta)) = news.next_if(|(n, _)| *n == file) else {
                     return Err(UpdaterError::MetaRemoved { file: file.clone() });
                 };
                 if new_meta.version < old_meta.version {

@@ -342,14 +342,25 @@ fn r5_5_5_no_file_the_trusted_snapshot_lists_goes_back_or_disappears() {
     let mut trusted = sim.snapshot.clone();
     trusted.common.version = 2;
     trusted.meta.insert("targets.json".into(), MetaFile::new(5));
-    trusted.meta.insert("a.json".into(), MetaFile::new(1));
+    for (file, v) in [("a.json", 1), ("c.json", 2), ("e.json", 3)] {
+        trusted.meta.insert(file.into(), MetaFile::new(v));
+    }
     let trusted_bytes = by(&sim, "snapshot", &trusted);
+    // Checked in one pass over both sorted lists: files before, between and after the new
+    // snapshot's own additions.
     for (change, want) in [
         (("targets.json", Some(4)), "rollback"),
-        (("a.json", None), "removed"),
+        (("e.json", Some(2)), "rollback"),
+        (("a.json", None), "removed a.json"),
+        (("c.json", None), "removed c.json"),
+        (("e.json", None), "removed e.json"),
+        (("c.json", Some(3)), "ok"),
     ] {
         let mut new = trusted.clone();
         new.common.version = 3;
+        for added in ["0.json", "b.json", "d.json", "f.json"] {
+            new.meta.insert(added.into(), MetaFile::new(1));
+        }
         match change {
             (file, Some(v)) => {
                 new.meta.insert(file.into(), MetaFile::new(v));
@@ -376,22 +387,27 @@ fn r5_5_5_no_file_the_trusted_snapshot_lists_goes_back_or_disappears() {
                 ..
             })
         ));
+        if want == "ok" {
+            set2.update_snapshot(&new_bytes, false).unwrap();
+            assert_eq!(set2.snapshot().unwrap().signed().version(), 3);
+            continue;
+        }
         let err = set2.update_snapshot(&new_bytes, false).unwrap_err();
-        match want {
-            "rollback" => assert!(
+        match want.strip_prefix("removed ") {
+            None => assert!(
                 matches!(
                     &err,
                     UpdaterError::Rollback {
-                        got: 4,
-                        trusted: 5,
+                        got,
+                        trusted,
                         section: "5.5.5",
                         ..
-                    }
+                    } if *got + 1 == *trusted
                 ),
                 "{err}"
             ),
-            _ => assert!(
-                matches!(&err, UpdaterError::MetaRemoved { file } if file == "a.json"),
+            Some(gone) => assert!(
+                matches!(&err, UpdaterError::MetaRemoved { file } if file == gone),
                 "{err}"
             ),
         }
