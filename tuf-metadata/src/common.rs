@@ -117,8 +117,9 @@ pub trait Signed: Sized + Clone + PartialEq {
     /// Reads the `signed` object in place from its compact canonical bytes (the layout this
     /// project's writer produces), without building a value tree: `None` when the bytes are
     /// not of the shape the reader knows, and the general reader
-    /// ([`Signed::from_value`]) is used. Whatever it reads must equal what the general reader
-    /// reads from the same bytes.
+    /// ([`Signed::from_value`]) is used. It must accept only bytes that are compact canonical
+    /// JSON (they are then taken as the canonical form the signatures cover), and whatever it
+    /// reads must equal what the general reader reads from the same bytes.
     fn from_compact(_signed: &[u8], _role: &str) -> Option<Result<Self, MetadataError>> {
         None
     }

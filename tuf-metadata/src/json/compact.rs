@@ -98,7 +98,10 @@ pub(crate) fn value_end(input: &[u8], pos: usize, depth: usize, max_depth: usize
 }
 
 /// The signed envelope in compact canonical form, exactly
-/// `{"signatures":[...],"signed":{...}}`: the spans of the two values.
+/// `{"signatures":[...],"signed":{...}}`: the spans of the two values. The `signatures` array
+/// is recognized here; the `signed` span is only delimited (what follows `"signed":` up to the
+/// document's closing brace), for the role's compact reader to recognize whole
+/// ([`crate::Signed::from_compact`]) rather than scanning it twice.
 pub(crate) fn envelope(
     input: &[u8],
     max_depth: usize,
@@ -112,8 +115,9 @@ pub(crate) fn envelope(
     if input.get(signed) != Some(&b'{') {
         return None;
     }
-    let signed_end = value_end(input, signed, 1, max_depth)?;
-    (input.get(signed_end..) == Some(b"}")).then_some((sigs..sigs_end, signed..signed_end))
+    let signed_end = input.len().checked_sub(1)?;
+    (signed < signed_end && input[signed_end] == b'}')
+        .then_some((sigs..sigs_end, signed..signed_end))
 }
 
 #[cfg(test)]
@@ -159,9 +163,13 @@ mod tests {
         let (s, d) = envelope(doc, 512).unwrap();
         assert_eq!(&doc[s], br#"[{"keyid":"ab","sig":"cd"}]"#);
         assert_eq!(&doc[d], br#"{"x":1}"#);
+        // The signed span is delimited only: its reader recognizes it.
+        let doc = br#"{"signatures":[],"signed":{"x":1},"z":1}"#;
+        let (_, d) = envelope(doc, 512).unwrap();
+        assert_eq!(&doc[d], br#"{"x":1},"z":1"#);
         for doc in [
-            &br#"{"signatures":[],"signed":{"x":1},"z":1}"#[..],
-            br#"{"signatures":[],"signed":{"x":1}} "#,
+            &br#"{"signatures":[],"signed":{"x":1}} "#[..],
+            br#"{"signatures":[],"signed":}"#,
             br#"{"signatures":{},"signed":{"x":1}}"#,
             br#"{"signed":{"x":1},"signatures":[]}"#,
         ] {
