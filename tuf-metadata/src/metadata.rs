@@ -54,7 +54,9 @@ pub struct Metadata<T> {
     signed: T,
     signatures: Vec<Signature>,
     unrecognized: Map,
-    canonical: Option<Vec<u8>>,
+    /// The canonical bytes of `signed` as received: a slice of the received document when it
+    /// was read in place and shared ([`Metadata::from_shared_named`]).
+    canonical: Option<bytes::Bytes>,
 }
 
 /// Decodes the `signatures` array (spec 4.1).
@@ -107,6 +109,26 @@ impl<T: Signed> Metadata<T> {
         role_name: &str,
         limits: ParseLimits,
     ) -> Result<Metadata<T>, MetadataError> {
+        Self::read(bytes, None, role_name, limits)
+    }
+
+    /// [`Metadata::from_bytes_named`] on a shared buffer: where the document is read in place
+    /// (a snapshot in compact canonical form), the canonical bytes kept are a slice of
+    /// `bytes` rather than a copy (a PyPI-sized snapshot: 0.5 MB less).
+    pub fn from_shared_named(
+        bytes: &bytes::Bytes,
+        role_name: &str,
+        limits: ParseLimits,
+    ) -> Result<Metadata<T>, MetadataError> {
+        Self::read(bytes, Some(bytes), role_name, limits)
+    }
+
+    fn read(
+        bytes: &[u8],
+        shared: Option<&bytes::Bytes>,
+        role_name: &str,
+        limits: ParseLimits,
+    ) -> Result<Metadata<T>, MetadataError> {
         let json_err = |source| MetadataError::Json {
             role: role_name.to_owned(),
             source,
@@ -124,7 +146,10 @@ impl<T: Signed> Metadata<T> {
                     signed: read?,
                     signatures,
                     unrecognized: Map::new(),
-                    canonical: Some(bytes[signed].to_vec()),
+                    canonical: Some(match shared {
+                        Some(b) => b.slice(signed),
+                        None => bytes::Bytes::copy_from_slice(&bytes[signed]),
+                    }),
                 });
             }
         }
@@ -147,7 +172,7 @@ impl<T: Signed> Metadata<T> {
             signed,
             signatures,
             unrecognized: f.rest(),
-            canonical: Some(canonical),
+            canonical: Some(canonical.into()),
         })
     }
 

@@ -74,6 +74,20 @@ fn the_writers_snapshots_read_the_same_both_ways() {
 }
 
 #[test]
+fn a_shared_buffer_is_sliced_not_copied() {
+    let doc = bytes::Bytes::from(document(&[("targets.json".into(), 2, None, false)]));
+    let shared =
+        Metadata::<Snapshot>::from_shared_named(&doc, "snapshot", Default::default()).unwrap();
+    assert_eq!(shared, Metadata::<Snapshot>::from_bytes(&doc).unwrap());
+    let canonical = shared.canonical_signed();
+    let inside = doc.as_ptr_range();
+    assert!(
+        inside.contains(&canonical.as_ptr()),
+        "the canonical bytes were copied"
+    );
+}
+
+#[test]
 fn documents_outside_the_fast_shape_read_as_before() {
     let base = document(&[("targets.json".into(), 1, None, false)]);
     let text = String::from_utf8(base.clone()).unwrap();

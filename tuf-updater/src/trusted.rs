@@ -2,6 +2,7 @@
 //! order, on bytes and a fixed reference time. No network, no disk.
 
 use crate::UpdaterError;
+use bytes::Bytes;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tuf_metadata::{Expiry, MetaFile, Metadata, Root, Signed, Snapshot, Targets, Timestamp};
@@ -200,13 +201,26 @@ impl TrustedSet {
     /// not checked again), for the rollback checks of spec 5.5.5. Refused after a rotation
     /// of the timestamp or snapshot keys (spec 5.3.11).
     pub fn load_local_snapshot(&mut self, bytes: &[u8]) -> Result<(), UpdaterError> {
+        self.refuse_local_after_rotation()?;
+        self.apply_snapshot(bytes, None, true)
+    }
+
+    /// [`TrustedSet::load_local_snapshot`] on a shared buffer: the trusted snapshot keeps a
+    /// slice of it as its canonical bytes instead of a copy.
+    pub fn load_local_snapshot_shared(&mut self, bytes: &Bytes) -> Result<(), UpdaterError> {
+        self.refuse_local_after_rotation()?;
+        self.apply_snapshot(bytes, Some(bytes), true)
+    }
+
+    /// Spec 5.3.11: after a rotation of the timestamp or snapshot keys, no local snapshot.
+    fn refuse_local_after_rotation(&self) -> Result<(), UpdaterError> {
         if self.online_keys_rotated {
             return Err(UpdaterError::State(
                 "timestamp or snapshot keys rotated: the trusted snapshot is deleted (spec 5.3.11)"
                     .into(),
             ));
         }
-        self.update_snapshot(bytes, true)
+        Ok(())
     }
 
     fn expired(&self, role: &str, expires: Expiry, section: &'static str) -> UpdaterError {
@@ -292,6 +306,25 @@ impl TrustedSet {
     /// root's snapshot keys (5.5.3), not drop or roll back any file the trusted snapshot
     /// lists (5.5.5), have the version the timestamp names (5.5.4) and not be expired (5.5.6).
     pub fn update_snapshot(&mut self, bytes: &[u8], trusted: bool) -> Result<(), UpdaterError> {
+        self.apply_snapshot(bytes, None, trusted)
+    }
+
+    /// [`TrustedSet::update_snapshot`] on a shared buffer: the trusted snapshot keeps a slice
+    /// of it as its canonical bytes instead of a copy (a PyPI-sized snapshot: 0.5 MB less).
+    pub fn update_snapshot_shared(
+        &mut self,
+        bytes: &Bytes,
+        trusted: bool,
+    ) -> Result<(), UpdaterError> {
+        self.apply_snapshot(bytes, Some(bytes), trusted)
+    }
+
+    fn apply_snapshot(
+        &mut self,
+        bytes: &[u8],
+        shared: Option<&Bytes>,
+        trusted: bool,
+    ) -> Result<(), UpdaterError> {
         if self.targets.contains_key("targets") {
             return Err(UpdaterError::State(
                 "cannot update snapshot after targets (spec 5.5)".into(),
@@ -302,7 +335,11 @@ impl TrustedSet {
         if !trusted {
             check_hashes(meta, "snapshot", bytes, "5.5.2")?;
         }
-        let new: Metadata<Snapshot> = parse(bytes, "snapshot")?;
+        let new: Metadata<Snapshot> = match shared {
+            Some(b) => Metadata::from_shared_named(b, "snapshot", Default::default())
+                .map_err(|e| UpdaterError::metadata("snapshot", e))?,
+            None => parse(bytes, "snapshot")?,
+        };
         self.root
             .signed()
             .verify_delegate("snapshot", &new)

@@ -275,7 +275,7 @@ impl Updater {
 
         // 5.5: snapshot, from the store if it is still the one the timestamp names.
         let local_ok = match store.read("snapshot")? {
-            Some(local) => trusted.load_local_snapshot(&local).is_ok(),
+            Some(local) => trusted.load_local_snapshot_shared(&local.into()).is_ok(),
             None => false,
         };
         if !local_ok {
@@ -290,7 +290,7 @@ impl Updater {
             };
             let limits = self.limits(meta.length.unwrap_or(self.config.snapshot_max_len));
             let ((), bytes) = Self::fetch_meta(&self.fetcher, &mirrors, &file, limits, |b| {
-                trusted.update_snapshot(b, false)
+                trusted.update_snapshot_shared(b, false)
             })
             .await?;
             store.write("snapshot", &bytes)?;
