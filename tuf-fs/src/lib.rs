@@ -2,7 +2,8 @@
 //! command line, so that none of them borrows another's internals:
 //!
 //! * [`write_atomic`]: replace a file so that a crash leaves the old bytes or the new, never a
-//!   mix (temporary file in the same directory, fsync, rename, directory fsync on Unix).
+//!   mix (temporary file in the same directory, fsync, rename, directory fsync on Unix);
+//!   [`write_replace`]: the same without the fsyncs, for caches whose every read is verified.
 //! * [`open_regular_file`] and [`read_regular_file`]: read only regular files, bounded, and
 //!   never block on a FIFO or a device planted where a file was expected.
 //! * [`DirLock`]: an exclusive advisory lock on `DIR/.lock`, held until dropped.
@@ -28,6 +29,18 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// directory where the system allows one to be opened (Unix). A crash at any point leaves
 /// either the old file or the new one, never a mix; on error the temporary file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes, true)
+}
+
+/// Replaces `path` by `bytes` atomically for every reader (temporary file in the same
+/// directory, then a rename), without the fsyncs of [`write_atomic`]: for caches whose every
+/// read is verified, where a crash may lose the new file (or, on some file systems, leave it
+/// empty) and the next reader then finds it missing or invalid and fetches it again.
+pub fn write_replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    replace(path, bytes, false)
+}
+
+fn replace(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -44,10 +57,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let result = (|| {
         let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
+        if durable {
+            f.sync_all()?;
+        }
         drop(f);
         std::fs::rename(&tmp, path)?;
-        sync_dir(dir)
+        if durable { sync_dir(dir) } else { Ok(()) }
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
@@ -143,12 +158,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.json");
         write_atomic(&path, b"old").unwrap();
-        // A directory where the file should be: the rename fails.
+        // A directory where the file should be: the rename fails, durable or not.
         let blocked = dir.path().join("b.json");
         std::fs::create_dir(&blocked).unwrap();
         std::fs::write(blocked.join("x"), b"x").unwrap();
         assert!(write_atomic(&blocked, b"new").is_err());
+        assert!(write_replace(&blocked, b"new").is_err());
         assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        write_replace(&path, b"newer").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"newer");
         let names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .flatten()

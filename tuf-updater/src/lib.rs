@@ -2,8 +2,10 @@
 //!
 //! * [`TrustedSet`]: the sans-I/O core. Every verification rule, in order, on bytes and one
 //!   reference time; no network and no disk, so other runtimes can reuse it.
-//! * [`MetadataStore`]: trusted metadata under unversioned names, written atomically
-//!   (temporary file, fsync, rename, directory fsync) under an inter-process lock, in a
+//! * [`MetadataStore`]: trusted metadata under unversioned names, written atomically under
+//!   an inter-process lock (the root and timestamp durably: temporary file, fsync, rename,
+//!   directory fsync; the snapshot and targets roles, verified again on every load and fetched
+//!   again when missing, without the fsyncs), in a
 //!   layout where no two roles share a file even on a case-insensitive disk; kept by a
 //!   [`StoreBackend`] (a directory, or memory).
 //! * [`Updater`]: the async I/O around them: the root chain, timestamp, snapshot and targets

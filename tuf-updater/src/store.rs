@@ -102,6 +102,12 @@ pub trait StoreBackend: Send + Sync + std::fmt::Debug {
     fn read(&self, name: &str, max: u64) -> std::io::Result<Option<Vec<u8>>>;
     /// Replaces `name` atomically: a crash leaves the old bytes or the new, never a mix.
     fn write(&self, name: &str, bytes: &[u8]) -> std::io::Result<()>;
+    /// Replaces `name` atomically for every reader, but need not make it durable: for
+    /// metadata that is verified on every load and fetched again when missing or invalid
+    /// (snapshot, targets, delegated roles). By default the same as [`StoreBackend::write`].
+    fn write_cache(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        self.write(name, bytes)
+    }
     /// Removes `name`; absent is fine.
     fn remove(&self, name: &str) -> std::io::Result<()>;
     /// The names of the files directly in the top level of the store.
@@ -139,7 +145,8 @@ fn store_err(path: &str, error: std::io::Error) -> UpdaterError {
     }
 }
 
-/// A directory on disk: files written with [`tuf_fs::write_atomic`], read with
+/// A directory on disk: files written with [`tuf_fs::write_atomic`] (caches with
+/// [`tuf_fs::write_replace`]), read with
 /// [`tuf_fs::read_regular_file`], locked with [`tuf_fs::DirLock`] (`.lock` in the directory).
 #[derive(Debug, Clone)]
 pub struct DirBackend {
@@ -171,6 +178,14 @@ impl StoreBackend for DirBackend {
             std::fs::create_dir_all(parent)?;
         }
         tuf_fs::write_atomic(&path, bytes)
+    }
+
+    fn write_cache(&self, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        tuf_fs::write_replace(&path, bytes)
     }
 
     fn remove(&self, name: &str) -> std::io::Result<()> {
@@ -425,6 +440,18 @@ impl MetadataStore {
         let name = file_name(role);
         self.backend
             .write(&name, bytes)
+            .map_err(|e| store_err(&self.backend.describe(&name), e))
+    }
+
+    /// Stores `bytes` as role `role`, atomically for every reader but not necessarily
+    /// durably ([`StoreBackend::write_cache`]): a crash may lose it, and the next refresh
+    /// fetches it again. For the snapshot, targets and delegated roles; the trusted root and
+    /// timestamp, the anchors of spec 5.3 and of the rollback checks of 5.4.3, are written
+    /// with [`MetadataStore::write`].
+    pub fn write_cache(&self, role: &str, bytes: &[u8]) -> Result<(), UpdaterError> {
+        let name = file_name(role);
+        self.backend
+            .write_cache(&name, bytes)
             .map_err(|e| store_err(&self.backend.describe(&name), e))
     }
 

@@ -293,7 +293,7 @@ impl Updater {
                 trusted.update_snapshot_shared(b, false)
             })
             .await?;
-            store.write("snapshot", &bytes)?;
+            store.write_cache("snapshot", &bytes)?;
             tracing::info!("Verified snapshot version {}", meta.version);
         } else {
             tracing::info!("Snapshot in the local store is current: not downloading it");
@@ -443,7 +443,7 @@ impl Updater {
             Self::admit_delegated(set, b, role, delegator)
         })
         .await?;
-        self.store.write(role, &bytes)?;
+        self.store.write_cache(role, &bytes)?;
         tracing::info!(
             "Verified {role} version {} (delegated by {delegator})",
             meta.version
@@ -565,7 +565,7 @@ impl Updater {
 
     /// Downloads the target `info` describes (spec 5.7): at most its trusted length is
     /// read, length and every listed hash are checked while streaming, and only verified
-    /// bytes reach the target directory (written to a temporary file, fsynced, then renamed).
+    /// bytes reach the target directory (written to a temporary file, then renamed).
     /// A mirror serving bad bytes is skipped for the next one.
     pub async fn download_target(&self, info: &TargetInfo) -> Result<PathBuf, UpdaterError> {
         let (target, info) = (info.path(), info.file());
@@ -612,9 +612,6 @@ impl Updater {
                         path: dest.display().to_string(),
                         error,
                     })?;
-                    if let Ok(d) = std::fs::File::open(dir) {
-                        let _ = d.sync_all();
-                    }
                     return Ok(dest);
                 }
                 Some(Failure::Verify(source)) => {
@@ -654,7 +651,9 @@ enum Failure {
 }
 
 /// Streams a download into `tmp`, checking each chunk against the verifier before it is
-/// written (so no byte past the trusted length is ever stored), and fsyncs.
+/// written (so no byte past the trusted length is ever stored). No fsync: the target
+/// directory is a cache whose every file is verified again before it is used
+/// ([`Updater::find_cached_target`]), so a file a crash damaged is fetched again.
 async fn stream_to_file(
     download: &mut tuf_transport::Download,
     verifier: &mut StreamVerifier,
@@ -666,5 +665,5 @@ async fn stream_to_file(
         verifier.update(&chunk).map_err(Failure::Verify)?;
         file.write_all(&chunk).map_err(local)?;
     }
-    file.sync_all().map_err(local)
+    Ok(())
 }
