@@ -26,7 +26,7 @@ fn decode_meta(f: &mut Fields<'_>) -> Result<MetaMap, MetadataError> {
 fn meta_value(meta: &MetaMap) -> Value {
     Value::Object(
         meta.iter()
-            .map(|(k, v)| (k.clone(), v.to_value()))
+            .map(|(k, v)| (k.to_owned(), v.to_value()))
             .collect(),
     )
 }

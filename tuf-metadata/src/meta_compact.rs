@@ -27,7 +27,7 @@ pub(crate) fn read_meta(b: &[u8], pos: usize) -> Option<(MetaMap, usize)> {
         }
         last = Some(key);
         let (file, end) = read_entry(b, literal(b, key_end, b":")?)?;
-        meta.push_sorted(std::str::from_utf8(key).ok()?.to_owned(), file);
+        meta.push_sorted(std::str::from_utf8(key).ok()?, file);
         p = end;
         match *b.get(p)? {
             b',' => p += 1,

@@ -3,11 +3,11 @@
 use crate::files::MetaFile;
 
 /// `meta` entries by file name (`snapshot.json`, `targets.json`, `bins-0a.json`...), kept in
-/// one vector sorted by name.
+/// one vector sorted by name, the names in one shared buffer.
 ///
 /// A PyPI-sized snapshot lists 16,384 files: read, they arrive sorted and are stored at their
-/// exact size with no tree nodes and no second copy; lookups are binary searches. Inserting in
-/// name order (as a repository builds its bins) appends.
+/// exact size with no tree nodes, no allocation per name and no second copy; lookups are
+/// binary searches. Inserting in name order (as a repository builds its bins) appends.
 ///
 /// ```
 /// use tuf_metadata::{MetaFile, MetaMap};
@@ -18,10 +18,28 @@ use crate::files::MetaFile;
 /// assert_eq!(m.keys().collect::<Vec<_>>(), ["bins.json", "targets.json"]);
 /// assert_eq!(m.get("targets.json").map(|f| f.version), Some(2));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MetaMap {
-    entries: Vec<(String, MetaFile)>,
+    /// Every name ever inserted, one after another (a replaced entry keeps its bytes).
+    names: String,
+    /// Sorted by name: where the name lies in `names`, and the entry.
+    entries: Vec<(Span, MetaFile)>,
 }
+
+/// A name's place in [`MetaMap::names`].
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+impl PartialEq for MetaMap {
+    fn eq(&self, other: &MetaMap) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for MetaMap {}
 
 impl MetaMap {
     /// An empty map.
@@ -32,12 +50,28 @@ impl MetaMap {
     /// An empty map with room for `n` entries.
     pub fn with_capacity(n: usize) -> MetaMap {
         MetaMap {
+            names: String::new(),
             entries: Vec::with_capacity(n),
         }
     }
 
+    fn name(&self, span: Span) -> &str {
+        &self.names[span.start as usize..(span.start + span.len) as usize]
+    }
+
     fn find(&self, name: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(name))
+        self.entries
+            .binary_search_by(|(span, _)| self.name(*span).cmp(name))
+    }
+
+    /// Stores `name`'s bytes; a name that does not fit the 32-bit offsets (4 GiB of names)
+    /// is refused by panicking, as an allocation failure would be.
+    fn span(&mut self, name: &str) -> Span {
+        let start = u32::try_from(self.names.len()).expect("meta names within 4 GiB");
+        let len = u32::try_from(name.len()).expect("meta name within 4 GiB");
+        start.checked_add(len).expect("meta names within 4 GiB");
+        self.names.push_str(name);
+        Span { start, len }
     }
 
     /// The number of entries.
@@ -67,23 +101,33 @@ impl MetaMap {
 
     /// Sets the entry for `name`, returning the one it replaces.
     pub fn insert(&mut self, name: String, file: MetaFile) -> Option<MetaFile> {
-        if self.entries.last().is_none_or(|(last, _)| *last < name) {
-            self.entries.push((name, file));
+        let after_last = self
+            .entries
+            .last()
+            .is_none_or(|(last, _)| self.name(*last) < name.as_str());
+        if after_last {
+            self.push_sorted(&name, file);
             return None;
         }
         match self.find(&name) {
             Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, file)),
             Err(i) => {
-                self.entries.insert(i, (name, file));
+                let span = self.span(&name);
+                self.entries.insert(i, (span, file));
                 None
             }
         }
     }
 
     /// Appends an entry whose name sorts after every name already here (the caller checked).
-    pub(crate) fn push_sorted(&mut self, name: String, file: MetaFile) {
-        debug_assert!(self.entries.last().is_none_or(|(last, _)| *last < name));
-        self.entries.push((name, file));
+    pub(crate) fn push_sorted(&mut self, name: &str, file: MetaFile) {
+        debug_assert!(
+            self.entries
+                .last()
+                .is_none_or(|(last, _)| self.name(*last) < name)
+        );
+        let span = self.span(name);
+        self.entries.push((span, file));
     }
 
     /// Removes and returns the entry for `name`.
@@ -94,23 +138,22 @@ impl MetaMap {
     /// Removes every entry.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.names.clear();
     }
 
     /// The entries in name order.
-    pub fn iter(
-        &self,
-    ) -> impl DoubleEndedIterator<Item = (&String, &MetaFile)> + ExactSizeIterator {
-        self.entries.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&str, &MetaFile)> + ExactSizeIterator {
+        self.entries.iter().map(|(span, f)| (self.name(*span), f))
     }
 
     /// The file names in order.
-    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator {
+        self.entries.iter().map(|(span, _)| self.name(*span))
     }
 
     /// The entries in name order.
     pub fn values(&self) -> impl DoubleEndedIterator<Item = &MetaFile> + ExactSizeIterator {
-        self.entries.iter().map(|(_, v)| v)
+        self.entries.iter().map(|(_, f)| f)
     }
 }
 
@@ -144,18 +187,23 @@ impl IntoIterator for MetaMap {
     type Item = (String, MetaFile);
     type IntoIter = std::vec::IntoIter<(String, MetaFile)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.into_iter()
+        let names = self.names;
+        self.entries
+            .into_iter()
+            .map(|(span, f)| {
+                let name = names[span.start as usize..(span.start + span.len) as usize].to_owned();
+                (name, f)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a MetaMap {
-    type Item = (&'a String, &'a MetaFile);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (String, MetaFile)>,
-        fn(&'a (String, MetaFile)) -> (&'a String, &'a MetaFile),
-    >;
+    type Item = (&'a str, &'a MetaFile);
+    type IntoIter = Box<dyn Iterator<Item = (&'a str, &'a MetaFile)> + 'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k, v))
+        Box::new(self.iter())
     }
 }
 
@@ -169,7 +217,7 @@ mod tests {
         for (name, v) in [("b.json", 1), ("a.json", 2), ("c.json", 3), ("b.json", 4)] {
             m.insert(name.into(), MetaFile::new(v));
         }
-        let got: Vec<_> = m.iter().map(|(k, f)| (k.as_str(), f.version)).collect();
+        let got: Vec<_> = m.iter().map(|(k, f)| (k, f.version)).collect();
         assert_eq!(got, [("a.json", 2), ("b.json", 4), ("c.json", 3)]);
         assert_eq!(m.remove("b.json").map(|f| f.version), Some(4));
         assert!(!m.contains_key("b.json") && m.len() == 2);

@@ -208,6 +208,13 @@ impl<T: Signed> Metadata<T> {
         &self.unrecognized
     }
 
+    /// Lets go of the received canonical bytes of `signed` (or the received document they
+    /// are a slice of): for a copy whose signatures have been checked and that will not be
+    /// checked again. [`Metadata::canonical_signed`] then computes them from the model.
+    pub fn release_received_bytes(&mut self) {
+        self.canonical = None;
+    }
+
     /// The bytes signatures are over: the canonical JSON of `signed`, as received when parsed,
     /// otherwise computed from the model.
     pub fn canonical_signed(&self) -> Cow<'_, [u8]> {

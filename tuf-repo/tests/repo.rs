@@ -192,7 +192,7 @@ fn an_incremental_publish_touches_only_what_changed() {
     );
     assert_eq!(&report.signed[1..], ["snapshot", "timestamp"]);
     let after = snapshot(dir.path());
-    let changed: Vec<&String> = after
+    let changed: Vec<&str> = after
         .meta
         .iter()
         .filter(|(k, m)| before.meta[*k].version != m.version)

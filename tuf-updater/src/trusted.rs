@@ -335,7 +335,7 @@ impl TrustedSet {
         if !trusted {
             check_hashes(meta, "snapshot", bytes, "5.5.2")?;
         }
-        let new: Metadata<Snapshot> = match shared {
+        let mut new: Metadata<Snapshot> = match shared {
             Some(b) => Metadata::from_shared_named(b, "snapshot", Default::default())
                 .map_err(|e| UpdaterError::metadata("snapshot", e))?,
             None => parse(bytes, "snapshot")?,
@@ -344,17 +344,21 @@ impl TrustedSet {
             .signed()
             .verify_delegate("snapshot", &new)
             .map_err(|e| UpdaterError::metadata("snapshot", e))?;
+        // Verified: the received bytes (half a megabyte for PyPI) are not needed again.
+        new.release_received_bytes();
         if let Some(old) = &self.snapshot {
             // Both lists are sorted by name (MetaMap): one pass over the two.
             let mut news = new.signed().meta.iter().peekable();
             for (file, old_meta) in &old.signed().meta {
-                while news.next_if(|(n, _)| n.as_str() < file.as_str()).is_some() {}
+                while news.next_if(|(n, _)| *n < file).is_some() {}
                 let Some((_, new_meta)) = news.next_if(|(n, _)| *n == file) else {
-                    return Err(UpdaterError::MetaRemoved { file: file.clone() });
+                    return Err(UpdaterError::MetaRemoved {
+                        file: file.to_owned(),
+                    });
                 };
                 if new_meta.version < old_meta.version {
                     return Err(UpdaterError::Rollback {
-                        role: file.clone(),
+                        role: file.to_owned(),
                         got: new_meta.version,
                         trusted: old_meta.version,
                         section: "5.5.5",
