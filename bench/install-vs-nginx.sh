@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# pip and uv through `tuf-cli install` (TUF-verified, in the default sandbox) against the same
+# installer reading the same files from nginx (a plain PEP 503 index, the Debian package,
+# started here on 127.0.0.1): PROJECTS independent small wheels into a fresh --target,
+#   cold: every cache empty (tuf-cli: a new --cache-dir, so the TUF metadata too; the
+#         installer: a new cache directory),
+#   warm: the caches of an earlier run (tuf-cli: its --cache-dir, TUF metadata and the
+#         installer's private cache in it; the installer: its cache directory).
+# Median of RUNS runs each, runs of the two interleaved.
+# Usage: bench/install-vs-nginx.sh [PROJECTS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+projects=${1:-60}
+runs=${2:-5}
+command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
+nginx=$(command -v nginx || echo /usr/sbin/nginx)
+py=$(./scripts/python-env.sh | tail -n 1)
+uv=$(dirname "$py")/uv
+cargo build -q -j2 --release -p tuf-cli
+cli=$PWD/target/release/tuf-cli
+mkdir -p target/bench-work
+work=$(mktemp -d "$PWD/target/bench-work/install-vs-nginx.XXXXXX")
+cleanup() { kill "${tuf_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+reqs=()
+for i in $(seq 0 $((projects - 1))); do
+  "$py" scripts/py/make_wheel.py "$work/dists" "n$i" 1.0 >/dev/null
+  reqs+=("n$i")
+done
+"$cli" repo --repo "$work/repo" init --bins 256 >/dev/null
+"$cli" repo --repo "$work/repo" add-dists "$work/dists" >/dev/null
+"$cli" repo --repo "$work/repo" serve --addr 127.0.0.1:0 > "$work/tuf.log" 2>&1 &
+tuf_pid=$!
+nport=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$work/nginx-tmp"
+cat > "$work/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-tmp/body;
+  proxy_temp_path $work/nginx-tmp/proxy;
+  fastcgi_temp_path $work/nginx-tmp/fastcgi;
+  uwsgi_temp_path $work/nginx-tmp/uwsgi;
+  scgi_temp_path $work/nginx-tmp/scgi;
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_timeout 65;
+  server {
+    listen 127.0.0.1:$nport;
+    root $work/repo/dists-tree;
+    index index.html;
+  }
+}
+CONF
+"$nginx" -c "$work/nginx.conf" -p "$work" &
+nginx_pid=$!
+sleep 1
+port=$(sed -n 's#.*http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/tuf.log" | head -n 1)
+curl -fsS "http://127.0.0.1:$nport/simple/n0/" >/dev/null
+tuf=("$cli" install --mirror "http://127.0.0.1:$port/" --root "$work/repo/metadata/1.root.json" --python "$py" --uv "$uv")
+plain_uv=("$uv" pip install --no-config --python "$py" --index-url "http://127.0.0.1:$nport/simple/")
+plain_pip=("$py" -m pip install --disable-pip-version-check --no-input --index-url "http://127.0.0.1:$nport/simple/")
+# Warm caches, filled once.
+"${tuf[@]}" --cache-dir "$work/warm-tuf-uv" --installer uv "${reqs[@]}" -- --target "$work/w0" >/dev/null 2>&1
+"${tuf[@]}" --cache-dir "$work/warm-tuf-pip" --installer pip "${reqs[@]}" -- --target "$work/w1" >/dev/null 2>&1
+"${plain_uv[@]}" --cache-dir "$work/warm-uv" --target "$work/w2" "${reqs[@]}" >/dev/null 2>&1
+"${plain_pip[@]}" --cache-dir "$work/warm-pip" --target "$work/w3" "${reqs[@]}" >/dev/null 2>&1
+echo "== $projects independent projects into a fresh --target, median of $runs runs"
+"$py" - "$runs" "$work" "${#reqs[@]}" "${reqs[@]}" -- "${tuf[@]}" -- "${plain_uv[@]}" -- "${plain_pip[@]}" <<'PY'
+import statistics, subprocess, sys, time
+runs, work, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+reqs = sys.argv[4:4 + n]
+rest = sys.argv[4 + n + 1:]
+cut = [i for i, a in enumerate(rest) if a == "--"]
+tuf, plain_uv, plain_pip = rest[:cut[0]], rest[cut[0] + 1:cut[1]], rest[cut[1] + 1:]
+counter = iter(range(10**6))
+def cmds(installer, path):
+    k = next(counter)
+    t = f"{work}/t{k}"
+    if path == "cold":
+        tc, ic = [f"--cache-dir={work}/c{k}-tuf"], [f"--cache-dir={work}/c{k}-plain"]
+    else:
+        tc, ic = [f"--cache-dir={work}/warm-tuf-{installer}"], [f"--cache-dir={work}/warm-{installer}"]
+    through = tuf + tc + ["--installer", installer] + reqs + ["--", "--target", t + "-tuf"]
+    plain = (plain_uv if installer == "uv" else plain_pip) + ic + ["--target", t + "-plain"] + reqs
+    return through, plain
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t
+print(f"{'installer':9} {'path':5} {'nginx s':>8} {'tuf-cli s':>10} {'ratio':>6}")
+for installer in ("uv", "pip"):
+    for path in ("cold", "warm"):
+        a, b = [], []
+        for _ in range(runs):
+            through, plain = cmds(installer, path)
+            b.append(timed(plain))
+            a.append(timed(through))
+        p, t = statistics.median(b), statistics.median(a)
+        print(f"{installer:9} {path:5} {p:8.3f} {t:10.3f} {t / p:6.2f}")
+PY
