@@ -21,9 +21,10 @@ pub enum InstallerKind {
     Uv,
 }
 
-/// Where the TUF-secured mirror is and how to trust it (shared by `install` and `download`).
+/// Where the TUF-secured mirror is and how to trust it (shared by `install`, `download` and
+/// `serve`).
 #[derive(Debug, Args)]
-pub struct MirrorArgs {
+pub struct SourceArgs {
     /// Interposition rules (JSON); without it, `--mirror` and `--root` describe one mirror.
     #[arg(long, conflicts_with_all = ["mirror", "root"])]
     rules: Option<PathBuf>,
@@ -36,14 +37,21 @@ pub struct MirrorArgs {
     /// PEM file of extra CA certificates for an HTTPS mirror.
     #[arg(long)]
     ca_file: Option<PathBuf>,
-    /// The Python whose pip installs, or whose environment uv installs into (default:
-    /// python3 on PATH).
-    #[arg(long, default_value = "python3")]
-    python: PathBuf,
     /// Where trusted metadata and verified files are kept (default: a per-mirror directory
     /// under $XDG_CACHE_HOME/tuf-rs or ~/.cache/tuf-rs).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+}
+
+/// The mirror and how the installer runs (shared by `install` and `download`).
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    /// The Python whose pip installs, or whose environment uv installs into (default:
+    /// python3 on PATH).
+    #[arg(long, default_value = "python3")]
+    python: PathBuf,
     /// Index mode only: do not also point the installer's HTTP(S) proxy at the verifying
     /// proxy. Guard mode (the default) intercepts direct URLs to covered hosts and refuses
     /// every other host.
@@ -224,6 +232,13 @@ impl MirrorArgs {
 
     /// The interposition rules these arguments describe.
     fn spec(&self) -> Result<RulesSpec, String> {
+        self.source.spec()
+    }
+}
+
+impl SourceArgs {
+    /// The interposition rules these arguments describe.
+    pub fn spec(&self) -> Result<RulesSpec, String> {
         match (&self.rules, &self.mirror) {
             (Some(path), _) => RulesSpec::load(path).map_err(|e| e.to_string()),
             (None, Some(mirror)) => {

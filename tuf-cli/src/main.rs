@@ -7,6 +7,7 @@ mod conformance;
 mod demo;
 mod install;
 mod repo;
+mod serve;
 mod stats;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,10 @@ enum Command {
     /// Download distribution files with the unmodified `pip download`, every page and file
     /// verified by TUF, into a directory (for air-gapped use).
     Download(install::DownloadArgs),
+    /// A long-running verifying index for many machines' installers (pip, uv, poetry, pdm:
+    /// `--index-url http://ADDR/simple/`): every page and file TUF-verified, the metadata
+    /// refreshed on an interval and on expiry, `/metrics` for Prometheus; stops on SIGTERM.
+    Serve(serve::ServeArgs),
     /// The whole system on the spot: a PyPI-style mirror made TUF-secured, served over HTTPS,
     /// installed from with pip through TUF, a new release, an attack, and the overhead table.
     Demo(demo::DemoArgs),
@@ -82,6 +87,7 @@ fn main() -> ExitCode {
         Command::Repo(args) => runtime.block_on(repo::run(args)).map(|()| 0),
         Command::Install(args) => runtime.block_on(install::run(args)),
         Command::Download(args) => runtime.block_on(install::download(args)),
+        Command::Serve(args) => runtime.block_on(serve::run(args)).map(|()| 0),
         Command::Demo(args) => runtime.block_on(demo::run(args)).map(|()| 0),
         Command::Conformance(args) => runtime.block_on(conformance::run(args)),
         Command::SandboxInside(args) => runtime.block_on(install::sandbox_inside(args)),

@@ -28,6 +28,17 @@ pub enum InterposeError {
     /// The TUF client failed.
     #[error(transparent)]
     Updater(#[from] tuf_updater::UpdaterError),
+    /// The repository's trusted metadata has expired and no refresh has replaced it: nothing
+    /// is served from it (spec 5.4.4, 5.5.6, 5.6.5 applied to a long-running client).
+    #[error(
+        "the TUF metadata of repository {repository} expired at {expires} and could not be refreshed: nothing is served from it"
+    )]
+    Expired {
+        /// The repository.
+        repository: String,
+        /// The earliest expiry among its trusted metadata.
+        expires: tuf_metadata::Expiry,
+    },
     /// The proxy could not start.
     #[error("proxy: {0}")]
     Proxy(String),

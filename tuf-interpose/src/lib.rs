@@ -12,7 +12,12 @@
 //! writing into a staged view ([`stage`], [`overlay`]) that replaces the target only after
 //! the proof ([`proof`]) and the file-by-file trace ([`trace`]); without any namespace a
 //! virtual environment is staged whole and its new scripts moved back ([`relocate`]).
+//!
+//! [`service`] runs the proxy as a long-running index for many machines' installers, its
+//! metadata refreshed on an interval and on expiry, with Prometheus metrics.
 
+mod clients;
+mod counters;
 mod error;
 mod guard;
 mod installer;
@@ -24,10 +29,13 @@ pub mod relocate;
 pub mod requirements;
 mod rules;
 pub mod sandbox;
+pub mod service;
 pub mod stage;
 pub mod trace;
 pub mod world;
 
+pub use clients::RefreshStatus;
+pub use counters::{CounterValues, Counters, Refusal};
 pub use error::InterposeError;
 pub use guard::Guard;
 pub use installer::{Action, Installer, Outcome, Session, SessionOptions};

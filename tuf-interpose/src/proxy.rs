@@ -2,6 +2,8 @@
 //! file requests with TUF-verified targets only.
 
 use crate::InterposeError;
+use crate::clients::{RefreshStatus, RepoClient};
+use crate::counters::{Counters, Refusal};
 use crate::guard::Guard;
 use crate::rules::{Mapped, Rules, RulesSpec};
 use bytes::Bytes;
@@ -13,10 +15,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 use tuf_pypi::normalize_name;
-use tuf_transport::Metrics;
-use tuf_updater::{Updater, UpdaterError};
+use tuf_transport::{Metrics, Totals};
+use tuf_updater::UpdaterError;
 
-type Body = BoxBody<Bytes, std::io::Error>;
+pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 /// At most this many refused requests and missing projects are recorded for the report.
 const RECORDED_MAX: usize = 256;
@@ -28,8 +30,15 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30
 pub struct Interposer {
     rules: Rules,
     proxy_addr: std::sync::OnceLock<SocketAddr>,
-    updaters: BTreeMap<String, Updater>,
-    metrics: Vec<Metrics>,
+    /// What links to covered hosts in pages are rewritten to start with (then
+    /// `/_host/<host>/`): the proxy's own `http://ADDR` for an installer on this machine,
+    /// empty (root-relative links) for a service reached by other names.
+    link_base: std::sync::OnceLock<String>,
+    clients: BTreeMap<String, RepoClient>,
+    /// Whether every target served is recorded (for the proof after an install; a
+    /// long-running service records none, so that its memory stays bounded).
+    record: bool,
+    counters: Counters,
     /// Projects whose index page no TUF repository lists (asked for, refused).
     missing: std::sync::Mutex<BTreeSet<String>>,
     /// Requests refused because no TUF repository covers their host.
@@ -74,38 +83,66 @@ impl Interposer {
     /// metadata directory has none) and refreshes each: nothing is served before that works.
     pub async fn start(spec: &RulesSpec) -> Result<Interposer, InterposeError> {
         let rules = Rules::compile(spec)?;
-        let mut updaters = BTreeMap::new();
-        let mut metrics = Vec::new();
+        let mut clients = BTreeMap::new();
         for (name, r) in &spec.repositories {
-            // The root file is read only the first time: later the stored, updated root is
-            // used even if the file is gone.
-            let mut builder = Updater::builder(&r.metadata_dir).target_dir(&r.targets_dir);
-            if let Some(root) = &r.root {
-                builder = builder.trusted_root_file(root);
-            }
-            for u in &r.metadata_urls {
-                builder = builder.metadata_url(u);
-            }
-            for u in &r.targets_urls {
-                builder = builder.targets_url(u);
-            }
-            if let Some(ca) = &r.ca_file {
-                builder = builder.ca_file(ca);
-            }
-            tracing::info!("Refreshing TUF metadata of repository {name}");
-            let updater = builder.build().await?;
-            metrics.push(updater.metrics().clone());
-            updaters.insert(name.clone(), updater);
+            clients.insert(name.clone(), RepoClient::start(name, r).await?);
         }
         Ok(Interposer {
             rules,
             proxy_addr: std::sync::OnceLock::new(),
-            updaters,
-            metrics,
+            link_base: std::sync::OnceLock::new(),
+            clients,
+            record: true,
+            counters: Counters::default(),
             missing: Default::default(),
             uncovered: Default::default(),
             served: Default::default(),
         })
+    }
+
+    /// As [`Interposer::start`], for a long-running service ([`crate::service`]): no record
+    /// of the targets served is kept, and pages link to covered hosts by root-relative URLs
+    /// (`/_host/<host>/...`), which resolve against whatever name the clients reach the
+    /// service by.
+    pub async fn start_service(spec: &RulesSpec) -> Result<Interposer, InterposeError> {
+        let mut me = Interposer::start(spec).await?;
+        me.record = false;
+        let _ = me.link_base.set(String::new());
+        Ok(me)
+    }
+
+    /// Refreshes every repository's metadata (spec 5.3–5.6) into a new client that replaces
+    /// the old one when it is ready; a repository whose refresh fails keeps its client until
+    /// that client's metadata expires. Returns the failures, by repository.
+    pub async fn refresh(&self) -> Vec<(String, InterposeError)> {
+        let mut failed = Vec::new();
+        for (name, client) in &self.clients {
+            if let Err(e) = client.refresh().await {
+                tracing::warn!("refresh of repository {name} failed: {e}");
+                failed.push((name.clone(), e));
+            }
+        }
+        failed
+    }
+
+    /// How each repository's refreshes went, and when its metadata expires.
+    pub fn refresh_status(&self) -> Vec<RefreshStatus> {
+        self.clients.values().map(RepoClient::status).collect()
+    }
+
+    /// The fetch totals of each repository's clients since the start, by repository; the
+    /// per-fetch records are folded into the totals (a service calls this now and then to
+    /// keep its memory bounded).
+    pub fn drain_fetches(&self) -> Vec<(String, Totals)> {
+        self.clients
+            .iter()
+            .map(|(n, c)| (n.clone(), c.drain_fetches()))
+            .collect()
+    }
+
+    /// What the proxy answered so far.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
     }
 
     /// Projects the installer asked for whose index page the metadata does not list
@@ -150,6 +187,8 @@ impl Interposer {
     }
 
     fn refuse_uncovered(&self, what: String) -> Response<Body> {
+        self.counters.request();
+        self.counters.refused(Refusal::Uncovered);
         tracing::error!(
             "refused {what}: no TUF repository covers this host, so nothing is fetched from it"
         );
@@ -166,7 +205,7 @@ impl Interposer {
 
     /// Answers one request on the proxy's own port: `CONNECT` (guard mode), a proxy request
     /// in absolute form, or an index request.
-    async fn dispatch(
+    pub(crate) async fn dispatch(
         self: Arc<Self>,
         guard: Option<Arc<Guard>>,
         req: Request<hyper::body::Incoming>,
@@ -180,6 +219,7 @@ impl Interposer {
             let Some(guard) = guard.filter(|_| self.covers(&host)) else {
                 return self.refuse_uncovered(format!("CONNECT {authority}"));
             };
+            self.counters.request();
             tracing::info!("Intercepting CONNECT {authority}: served from TUF targets");
             let me = self.clone();
             tokio::spawn(async move {
@@ -233,18 +273,22 @@ impl Interposer {
         self.handle(req, None).await
     }
 
-    /// The fetch records of every repository's client.
+    /// The fetch records of every repository's client in use.
     pub fn metrics(&self) -> Vec<Metrics> {
-        self.metrics.clone()
+        self.clients
+            .values()
+            .map(|c| c.updater().metrics().clone())
+            .collect()
     }
 
     /// Finds, downloads if needed, and verifies `mapped`; returns the local file.
     async fn verified(&self, mapped: &Mapped) -> Result<std::path::PathBuf, InterposeError> {
-        let updater = self.updaters.get(&mapped.repository).ok_or_else(|| {
+        let client = self.clients.get(&mapped.repository).ok_or_else(|| {
             InterposeError::Rules(format!("unknown repository {}", mapped.repository))
         })?;
-        // No lock here: the updater verifies concurrent requests concurrently.
-        let u = updater;
+        // No lock here: the updater verifies concurrent requests concurrently; this request
+        // keeps the client it starts with, even if a refresh replaces it meanwhile.
+        let u = client.fresh_updater()?;
         let info = u.target_info(&mapped.target).await?;
         let path = match u.find_cached_target(&info).await? {
             Some(p) => {
@@ -262,6 +306,9 @@ impl Interposer {
                 hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&bytes))
             }
         };
+        if !self.record {
+            return Ok(path);
+        }
         if let Ok(mut s) = self.served.lock() {
             s.insert(
                 (mapped.repository.clone(), mapped.target.clone()),
@@ -284,8 +331,29 @@ impl Interposer {
         req: Request<hyper::body::Incoming>,
         host: Option<&str>,
     ) -> Response<Body> {
+        self.counters.request();
         let head = req.method() == hyper::Method::HEAD;
+        let response = self.answer(req, host, head).await;
+        if response.status() == StatusCode::OK && !head {
+            let len = response
+                .headers()
+                .get(hyper::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(0);
+            self.counters.served(len);
+        }
+        response
+    }
+
+    /// The answer to a GET or HEAD of a covered URL.
+    async fn answer(
+        &self,
+        req: Request<hyper::body::Incoming>,
+        host: Option<&str>,
+        head: bool,
+    ) -> Response<Body> {
         if req.method() != hyper::Method::GET && !head {
+            self.counters.refused(Refusal::Method);
             return text(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "only GET and HEAD are served".into(),
@@ -307,6 +375,7 @@ impl Interposer {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!("{e}");
+                self.counters.refused(Refusal::NoRule);
                 return text(StatusCode::NOT_FOUND, e.to_string());
             }
         };
@@ -359,9 +428,17 @@ impl Interposer {
                         {
                             m.insert(normalize_name(name));
                         }
+                        self.counters.refused(Refusal::NotFound);
                         StatusCode::NOT_FOUND
                     }
-                    _ => StatusCode::BAD_GATEWAY,
+                    InterposeError::Expired { .. } => {
+                        self.counters.refused(Refusal::Expired);
+                        StatusCode::SERVICE_UNAVAILABLE
+                    }
+                    _ => {
+                        self.counters.refused(Refusal::Verification);
+                        StatusCode::BAD_GATEWAY
+                    }
                 };
                 tracing::warn!("refused {path}: {e}");
                 text(status, format!("TUF verification refused {path}: {e}\n"))
@@ -384,12 +461,12 @@ impl Interposer {
             Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
         let mut page = String::from_utf8_lossy(&bytes).into_owned();
-        if let Some(addr) = self.proxy_addr.get() {
+        if let Some(base) = self.link_base.get() {
             for host in self.rules.hosts() {
                 for scheme in ["https", "http"] {
                     page = page.replace(
                         &format!("{scheme}://{host}/"),
-                        &format!("http://{addr}/_host/{host}/"),
+                        &format!("{base}/_host/{host}/"),
                     );
                 }
             }
@@ -405,7 +482,7 @@ impl Interposer {
 }
 
 /// A body held in memory.
-fn full(bytes: Bytes) -> Body {
+pub(crate) fn full(bytes: Bytes) -> Body {
     Full::new(bytes).map_err(|never| match never {}).boxed()
 }
 
@@ -426,7 +503,7 @@ fn with_headers(body: Body, content_type: &'static str, len: Option<u64>) -> Res
     r
 }
 
-fn text(status: StatusCode, body: String) -> Response<Body> {
+pub(crate) fn text(status: StatusCode, body: String) -> Response<Body> {
     let mut r = with_headers(full(Bytes::from(body)), "text/plain; charset=utf-8", None);
     *r.status_mut() = status;
     r
@@ -511,6 +588,7 @@ pub async fn start_guarded(
         .local_addr()
         .map_err(|e| InterposeError::Proxy(e.to_string()))?;
     let _ = interposer.proxy_addr.set(addr);
+    let _ = interposer.link_base.set(format!("http://{addr}"));
     let task = tokio::spawn(async move {
         loop {
             let Ok((sock, _)) = listener.accept().await else {

@@ -46,6 +46,9 @@ pub struct TrustedSet {
     timestamp: Option<Metadata<Timestamp>>,
     snapshot: Option<Arc<Metadata<Snapshot>>>,
     targets: HashMap<String, Delegated>,
+    /// The earliest expiry of the targets roles admitted so far (kept as they are admitted,
+    /// so that [`TrustedSet::expires`] does not walk thousands of bins).
+    targets_expire: Option<Expiry>,
     online_keys_rotated: bool,
 }
 
@@ -102,6 +105,7 @@ impl TrustedSet {
             timestamp: None,
             snapshot: None,
             targets: HashMap::new(),
+            targets_expire: None,
             online_keys_rotated: false,
         })
     }
@@ -109,6 +113,23 @@ impl TrustedSet {
     /// The reference time (spec 5.1).
     pub fn reference_time(&self) -> Expiry {
         self.reference
+    }
+
+    /// The earliest expiry of everything trusted: the root, timestamp, snapshot and every
+    /// targets role admitted. Each passed the expiry checks of spec 5.3.10, 5.4.4, 5.5.6 and
+    /// 5.6.5 at [`TrustedSet::reference_time`]; a long-running client compares this with
+    /// the clock to know when what it serves stops being valid and it must refresh.
+    pub fn expires(&self) -> Expiry {
+        let mut earliest = self.root.signed().expires();
+        let others = [
+            self.timestamp.as_ref().map(|t| t.signed().expires()),
+            self.snapshot.as_ref().map(|s| s.signed().expires()),
+            self.targets_expire,
+        ];
+        for e in others.into_iter().flatten() {
+            earliest = earliest.min(e);
+        }
+        earliest
     }
 
     /// The trusted root.
@@ -430,6 +451,8 @@ impl TrustedSet {
         if new.signed().is_expired_at(self.reference) {
             return Err(self.expired(role, new.signed().expires(), "5.6.5"));
         }
+        let expires = new.signed().expires();
+        self.targets_expire = Some(self.targets_expire.map_or(expires, |e| e.min(expires)));
         self.targets.insert(
             role.to_owned(),
             Delegated {
