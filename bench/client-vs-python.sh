@@ -8,7 +8,8 @@
 #   update: the metadata a run left in the state before one new release (a new timestamp,
 #           snapshot and bin, the looked-up project's).
 # Reports median time per process, the harness's own cost (/bin/true) taken off both, peak RSS,
-# and the ratio python-tuf / ours.
+# and the ratio python-tuf / ours; beside them the floor: a process copying the snapshot, and one
+# sha256 and one sha512 pass over it.
 # Usage: bench/client-vs-python.sh [PROJECTS] [RUNS] [BINS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -66,4 +67,13 @@ echo "== snapshot: $(stat -c %s "$work/seed-warm/snapshot.json") B, timestamp $(
 echo "== $runs runs per path and client, interleaved"
 "$py" bench/py/client_runs.py "$work" "$runs" \
   "python-tuf=$py bench/py/ngclient_download.py {md} $murl $turl {td} $target" \
-  "ours=$ours --metadata-dir {md} --metadata-url $murl --target-name $target --target-base-url $turl --target-dir {td} download"
+  "ours=$ours --metadata-dir {md} --metadata-url $murl --target-name $target --target-base-url $turl --target-dir {td} download" \
+  "cp-snapshot=cp $work/seed-warm/snapshot.json {td}/snapshot.json"
+# The floor: a process that only copies the snapshot's bytes (above, `cp-snapshot`), and one
+# pass of each hash a refresh needs over them (sha256 for the timestamp's hash of the
+# snapshot, sha512 inside ed25519's signature check).
+size=$(stat -c %s "$work/seed-warm/snapshot.json")
+echo "== the floor: hashing the $size-byte snapshot once (openssl speed, this machine)"
+openssl speed -bytes "$size" -seconds 1 sha256 sha512 2>/dev/null |
+  awk -v n="$size" '/^(sha256|sha512) / { kb = $2; sub(/k$/, "", kb); printf "%s: %.2f ms\n", $1, n / (kb * 1000) * 1000 }'
+

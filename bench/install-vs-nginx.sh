@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 projects=${1:-60}
 runs=${2:-5}
 command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
+./scripts/system-deps.sh   # bubblewrap: tuf-cli install runs in its sandbox, as users get it
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 py=$(./scripts/python-env.sh | tail -n 1)
 uv=$(dirname "$py")/uv
@@ -20,6 +21,8 @@ cargo build -q -j2 --release -p tuf-cli
 cli=$PWD/target/release/tuf-cli
 mkdir -p target/bench-work
 work=$(mktemp -d "$PWD/target/bench-work/install-vs-nginx.XXXXXX")
+# nginx's workers run as an unprivileged user when it is started as root: let them read.
+chmod 755 "$work"
 cleanup() { kill "${tuf_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 reqs=()

@@ -5,6 +5,7 @@ use crate::install::SourceArgs;
 use clap::Args;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tuf_interpose::Interposer;
@@ -27,6 +28,14 @@ pub struct ServeArgs {
     /// Most client connections at once (further clients wait in the listen queue).
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     max_connections: u64,
+    /// PEM certificate chain: serve over HTTPS (give the installers its CA, e.g. pip
+    /// `--cert`, uv `SSL_CERT_FILE`), so that nobody between them and this index can alter
+    /// what it verified.
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// PEM private key of `--cert`.
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
 }
 
 /// Resolves once SIGTERM or SIGINT (Ctrl-C) arrives. The SIGTERM handler is installed at
@@ -50,6 +59,13 @@ fn stop_signal() -> impl std::future::Future<Output = ()> {
 /// `tuf-cli serve`.
 pub async fn run(args: ServeArgs) -> Result<(), String> {
     let spec = args.source.spec()?;
+    let tls = match (&args.cert, &args.key) {
+        (Some(cert), Some(key)) => {
+            Some(tuf_repo::serve::tls_acceptor(cert, key).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let interposer = Arc::new(
         Interposer::start_service(&spec)
             .await
@@ -69,11 +85,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
-            "tuf-cli serve: index http://{addr}/simple/ (metrics at http://{addr}/metrics)"
+            "tuf-cli serve: index {scheme}://{addr}/simple/ (metrics at {scheme}://{addr}/metrics)"
         );
         let _ = out.flush();
     }
-    service::run(listener, interposer, options, stop)
+    service::run(listener, tls, interposer, options, stop)
         .await
         .map_err(|e| e.to_string())?;
     eprintln!("tuf-cli serve: stopped");

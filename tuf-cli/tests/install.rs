@@ -2233,3 +2233,90 @@ fn without_a_sandbox_a_virtual_environment_is_staged_whole() {
         assert!(left.is_empty(), "{label}: left behind: {left:?}");
     }
 }
+
+/// `tuf-cli serve` over HTTPS as the index URL of the plain pip and uv (as a team's
+/// machines would use it): a tampered wheel on the mirror is refused, the original installs.
+#[test]
+fn pip_and_uv_install_from_tuf_cli_serve_over_https() {
+    let m = mirror();
+    let w = m.work.path();
+    let mut serve = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--mirror", &m.url])
+        .args(["--root", "r/metadata/1.root.json", "--ca-file", "ca.pem"])
+        .args([
+            "--cache-dir",
+            "serve-cache",
+            "--cert",
+            "cert.pem",
+            "--key",
+            "key.pem",
+        ])
+        .current_dir(w)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let index = line
+        .split_whitespace()
+        .find(|s| s.starts_with("https://"))
+        .unwrap_or_else(|| panic!("no index URL in {line:?}"))
+        .to_owned();
+    let ca = w.join("ca.pem").display().to_string();
+    let pip = |site: &str| {
+        let site = PathBuf::from(m.site(site));
+        let (ok, out) = run(Command::new(python())
+            .args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
+            .args([
+                "--disable-pip-version-check",
+                "--no-input",
+                "--index-url",
+                &index,
+            ])
+            .args(["--cert", &ca, "--target"])
+            .arg(&site)
+            .arg("alpha")
+            // requests prefers these to pip's --cert.
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE"));
+        (ok, out, site)
+    };
+    let uv = python().with_file_name("uv");
+    let uv_install = |site: &str| {
+        let site = PathBuf::from(m.site(site));
+        let (ok, out) = run(Command::new(&uv)
+            .args(["pip", "install", "--no-config", "--no-cache", "--python"])
+            .arg(python())
+            .args(["--index-url", &index, "--target"])
+            .arg(&site)
+            .arg("alpha")
+            .env("SSL_CERT_FILE", &ca)
+            .env_remove("UV_INDEX_URL")
+            .env_remove("UV_EXTRA_INDEX_URL")
+            .env_remove("UV_FIND_LINKS"));
+        (ok, out, site)
+    };
+    // The mirror serves a tampered gamma wheel: neither installer gets it.
+    let (served_wheel, original) = m.tamper_gamma();
+    let (ok, out, site) = pip("site-pip-bad");
+    assert!(!ok, "pip installed through a tampered wheel: {out}");
+    assert!(out.contains("502"), "refused for another reason: {out}");
+    assert!(!site.join("gamma").exists(), "{out}");
+    let (ok, out, site) = uv_install("site-uv-bad");
+    assert!(!ok, "uv installed through a tampered wheel: {out}");
+    assert!(out.contains("502"), "refused for another reason: {out}");
+    assert!(!site.join("gamma").exists(), "{out}");
+    // The mirror serves the signed wheel again: both install everything.
+    std::fs::write(&served_wheel, &original).unwrap();
+    let (ok, out, site) = pip("site-pip");
+    assert!(ok, "{out}");
+    assert_eq!(installed(&site), ["alpha", "beta_pkg", "gamma"], "{out}");
+    let (ok, out, site) = uv_install("site-uv");
+    assert!(ok, "{out}");
+    assert_eq!(installed(&site), ["alpha", "beta_pkg", "gamma"], "{out}");
+    let _ = serve.kill();
+    let _ = serve.wait();
+}

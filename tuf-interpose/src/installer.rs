@@ -269,6 +269,8 @@ impl Session {
         requirements: &[String],
         extra: &[String],
     ) -> Result<Outcome, InterposeError> {
+        let started = std::time::Instant::now();
+        let phase = |what: &str| tracing::debug!("session: {what} after {:?}", started.elapsed());
         let given: Vec<String> = requirements.iter().chain(extra).cloned().collect();
         let covers = |h: &str| self.interposer.covers(h);
         let policy = crate::requirements::Policy {
@@ -291,6 +293,7 @@ impl Session {
             Installer::Pip { python } | Installer::Uv { python, .. } => python,
         };
         let paths = python_paths(python).await?;
+        phase("interpreter paths read");
         let world = matches!(
             &self.options.sandbox,
             Some(crate::sandbox::Sandbox {
@@ -475,10 +478,12 @@ impl Session {
             cmd.stdout(Stdio::null()).stderr(Stdio::null());
         }
         let program = installer.program().display().to_string();
+        phase("staged, starting the installer");
         let child = cmd
             .spawn()
             .map_err(|e| InterposeError::Proxy(format!("cannot run {program}: {e}")))?;
         let code = wait(child).await?;
+        phase("installer exited");
         // Overlays become trees (hard links and the run's changes) for the proof to read.
         let mut made = Ok(());
         for stage in &mut stages {
@@ -486,6 +491,7 @@ impl Session {
                 made = Err(e);
             }
         }
+        phase("staged results made");
         let served = self.interposer.served();
         let allow_local = self.options.allow_local;
         let (mut built, mut unverified): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
@@ -588,6 +594,7 @@ impl Session {
                 }
             }
         }
+        phase("proof and trace done");
         // The gate: only a successful, wholly proven run changes anything.
         let staged_dirs: Vec<PathBuf> = stages.iter().map(|s| s.dest().to_owned()).collect();
         let committed = code == 0 && unverified.is_empty();
@@ -598,6 +605,7 @@ impl Session {
                     .map_err(io("committing the staged install"))?;
             }
         }
+        phase("committed");
         Ok(Outcome {
             code,
             refused: self.interposer.uncovered_requests(),

@@ -195,11 +195,13 @@ pub fn metrics_text(interposer: &Interposer, open_connections: usize) -> String 
     out
 }
 
-/// Serves `interposer` on `listener` until `shutdown` completes, then stops accepting, lets
-/// the answers in progress finish (at most [`ServiceOptions::shutdown_grace`]) and returns.
-/// The refresher runs meanwhile (see [`ServiceOptions`]).
+/// Serves `interposer` on `listener` (over HTTPS with `tls`) until `shutdown` completes,
+/// then stops accepting, lets the answers in progress finish (at most
+/// [`ServiceOptions::shutdown_grace`]) and returns. The refresher runs meanwhile (see
+/// [`ServiceOptions`]).
 pub async fn run(
     listener: tokio::net::TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     interposer: Arc<Interposer>,
     options: ServiceOptions,
     shutdown: impl Future<Output = ()>,
@@ -248,29 +250,27 @@ pub async fn run(
             () = &mut shutdown => break,
         };
         let _ = sock.set_nodelay(true);
-        let (interposer, slots_now, mut stop) =
-            (interposer.clone(), slots.clone(), stop_rx.clone());
-        let header_timeout = options.header_timeout;
+        let conn = Connection {
+            interposer: interposer.clone(),
+            slots: slots.clone(),
+            max,
+            stop: stop_rx.clone(),
+            header_timeout: options.header_timeout,
+        };
+        let tls = tls.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                let (interposer, slots) = (interposer.clone(), slots_now.clone());
-                async move {
-                    let open = max - slots.available_permits();
-                    Ok::<_, std::convert::Infallible>(answer(interposer, req, open).await)
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .max_buf_size(64 * 1024)
-                .serve_connection(hyper_util::rt::TokioIo::new(sock), service);
-            tokio::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stop.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+            match tls {
+                None => conn.serve(sock).await,
+                Some(acceptor) => {
+                    // The handshake is bounded like a request head.
+                    let handshake =
+                        tokio::time::timeout(conn.header_timeout, acceptor.accept(sock));
+                    match handshake.await {
+                        Ok(Ok(tls)) => conn.serve(tls).await,
+                        Ok(Err(e)) => tracing::debug!("TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!("no TLS handshake in time"),
+                    }
                 }
             }
         });
@@ -290,6 +290,52 @@ pub async fn run(
         );
     }
     Ok(())
+}
+
+/// What one client connection needs.
+struct Connection {
+    interposer: Arc<Interposer>,
+    slots: Arc<Semaphore>,
+    max: usize,
+    stop: watch::Receiver<bool>,
+    header_timeout: Duration,
+}
+
+impl Connection {
+    /// Answers requests on `io` until the client closes, times out, or the service stops
+    /// (then the answer in progress is finished first).
+    async fn serve<IO>(self, io: IO)
+    where
+        IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            interposer,
+            slots,
+            max,
+            mut stop,
+            header_timeout,
+        } = self;
+        let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+            let (interposer, slots) = (interposer.clone(), slots.clone());
+            async move {
+                let open = max - slots.available_permits();
+                Ok::<_, std::convert::Infallible>(answer(interposer, req, open).await)
+            }
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .max_buf_size(64 * 1024)
+            .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+        tokio::pin!(conn);
+        tokio::select! {
+            _ = conn.as_mut() => {}
+            _ = stop.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+            }
+        }
+    }
 }
 
 /// One request: `/metrics`, else the proxy's answer.
