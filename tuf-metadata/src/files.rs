@@ -103,51 +103,145 @@ fn verify_data(what: &str, data: &[u8], length: u64, hashes: &Hashes) -> Result<
 }
 
 /// A `meta` entry of timestamp or snapshot: the version of a metadata file, and optionally
-/// its length and hashes (spec 4.4, 4.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// its length, hashes and fields this implementation does not know (spec 4.4, 4.5).
+///
+/// Sixteen bytes when only the version is listed, as in nearly every entry of a PyPI-sized
+/// snapshot (16,384 bins): the optional parts are kept apart, allocated only when present.
+///
+/// ```
+/// use tuf_metadata::MetaFile;
+///
+/// let mut f = MetaFile::new(3);
+/// assert_eq!((f.version, f.length(), f.hashes()), (3, None, None));
+/// f.set_length(Some(120));
+/// assert_eq!(f.length(), Some(120));
+/// ```
+#[derive(Debug, Clone)]
 pub struct MetaFile {
     /// `version`, at least 1.
     pub version: u64,
-    /// `length` in bytes, if listed.
-    pub length: Option<u64>,
-    /// `hashes`, if listed (never empty).
-    pub hashes: Option<Hashes>,
-    /// Unrecognized fields.
-    pub unrecognized: Map,
+    /// `length`, `hashes` and unrecognized fields; `None` when none is listed.
+    more: Option<Box<MetaMore>>,
 }
+
+/// The optional parts of a [`MetaFile`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct MetaMore {
+    length: Option<u64>,
+    hashes: Option<Hashes>,
+    unrecognized: Map,
+}
+
+impl PartialEq for MetaFile {
+    /// Equal when every part is: an entry whose optional parts were set and then removed
+    /// equals one that never had them.
+    fn eq(&self, other: &MetaFile) -> bool {
+        self.version == other.version
+            && self.length() == other.length()
+            && self.hashes() == other.hashes()
+            && self.unrecognized() == other.unrecognized()
+    }
+}
+
+impl Eq for MetaFile {}
+
+/// What [`MetaFile::unrecognized`] answers for an entry without unrecognized fields.
+static NO_FIELDS: Map = Map::new();
 
 impl MetaFile {
     /// An entry with only a version.
     pub fn new(version: u64) -> MetaFile {
         MetaFile {
             version,
-            length: None,
-            hashes: None,
-            unrecognized: Map::new(),
+            more: None,
         }
+    }
+
+    /// An entry of each part.
+    pub fn with_parts(
+        version: u64,
+        length: Option<u64>,
+        hashes: Option<Hashes>,
+        unrecognized: Map,
+    ) -> MetaFile {
+        let more = (length.is_some() || hashes.is_some() || !unrecognized.is_empty()).then(|| {
+            Box::new(MetaMore {
+                length,
+                hashes,
+                unrecognized,
+            })
+        });
+        MetaFile { version, more }
     }
 
     /// An entry for `data`, listing its length and its digests with `algorithms`.
     pub fn of(version: u64, data: &[u8], algorithms: &[HashAlgorithm]) -> MetaFile {
-        MetaFile {
+        MetaFile::with_parts(
             version,
-            length: Some(data.len() as u64),
-            hashes: (!algorithms.is_empty()).then(|| Hashes::of(data, algorithms)),
-            unrecognized: Map::new(),
+            Some(data.len() as u64),
+            (!algorithms.is_empty()).then(|| Hashes::of(data, algorithms)),
+            Map::new(),
+        )
+    }
+
+    /// `length` in bytes, if listed.
+    pub fn length(&self) -> Option<u64> {
+        self.more.as_ref().and_then(|m| m.length)
+    }
+
+    /// `hashes`, if listed (never empty).
+    pub fn hashes(&self) -> Option<&Hashes> {
+        self.more.as_ref().and_then(|m| m.hashes.as_ref())
+    }
+
+    /// Unrecognized fields (kept for the canonical form).
+    pub fn unrecognized(&self) -> &Map {
+        self.more.as_ref().map_or(&NO_FIELDS, |m| &m.unrecognized)
+    }
+
+    fn more_mut(&mut self) -> &mut MetaMore {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Drops the optional parts' allocation when none is left.
+    fn tidy(&mut self) {
+        if self
+            .more
+            .as_deref()
+            .is_some_and(|m| *m == MetaMore::default())
+        {
+            self.more = None;
         }
+    }
+
+    /// Sets or removes `length`.
+    pub fn set_length(&mut self, length: Option<u64>) {
+        self.more_mut().length = length;
+        self.tidy();
+    }
+
+    /// Sets or removes `hashes`.
+    pub fn set_hashes(&mut self, hashes: Option<Hashes>) {
+        self.more_mut().hashes = hashes;
+        self.tidy();
+    }
+
+    /// The unrecognized fields, to edit.
+    pub fn unrecognized_mut(&mut self) -> &mut Map {
+        &mut self.more_mut().unrecognized
     }
 
     /// Checks `data` against the listed length and hashes, where listed (spec 5.5.2, 5.6.2).
     pub fn verify_data(&self, what: &str, data: &[u8]) -> Result<(), CryptoError> {
         let len = data.len() as u64;
-        if let Some(expected) = self.length.filter(|&l| l != len) {
+        if let Some(expected) = self.length().filter(|&l| l != len) {
             return Err(CryptoError::LengthMismatch {
                 what: what.to_owned(),
                 expected,
                 actual: len,
             });
         }
-        match &self.hashes {
+        match self.hashes() {
             Some(h) => verify_data(what, data, len, h),
             None => Ok(()),
         }
@@ -171,25 +265,20 @@ impl MetaFile {
             Some(h) => Some(Hashes::decode(h, &path.key("hashes"), ctx)?),
             None => None,
         };
-        Ok(MetaFile {
-            version,
-            length,
-            hashes,
-            unrecognized: f.rest(),
-        })
+        Ok(MetaFile::with_parts(version, length, hashes, f.rest()))
     }
 
     /// The JSON form.
     pub fn to_value(&self) -> Value {
         let mut m = Map::new();
         m.insert("version", self.version.into());
-        if let Some(l) = self.length {
+        if let Some(l) = self.length() {
             m.insert("length", l.into());
         }
-        if let Some(h) = &self.hashes {
+        if let Some(h) = self.hashes() {
             m.insert("hashes", h.to_value());
         }
-        with_rest(m, &self.unrecognized)
+        with_rest(m, self.unrecognized())
     }
 }
 

@@ -58,12 +58,7 @@ fn read_entry(b: &[u8], pos: usize) -> Option<(MetaFile, usize)> {
         return None;
     }
     let end = literal(b, end, b"}")?;
-    let file = MetaFile {
-        version,
-        length,
-        hashes,
-        unrecognized: Map::new(),
-    };
+    let file = MetaFile::with_parts(version, length, hashes, Map::new());
     Some((file, end))
 }
 
@@ -109,8 +104,8 @@ mod tests {
         for i in 0..50u64 {
             let mut f = MetaFile::new(i + 1);
             if i % 2 == 0 {
-                f.length = Some(i * 100);
-                f.hashes = Some(Hashes::of(b"x", &[tuf_crypto::HashAlgorithm::Sha256]));
+                f.set_length(Some(i * 100));
+                f.set_hashes(Some(Hashes::of(b"x", &[tuf_crypto::HashAlgorithm::Sha256])));
             }
             s.meta.insert(format!("bin-{i:02}.json"), f);
         }

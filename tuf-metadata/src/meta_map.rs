@@ -212,6 +212,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_entry_of_a_snapshot_costs_twenty_four_bytes() {
+        // 16,384 bins: 393 KB of entries instead of 1.3 MB with the optional parts inline.
+        assert_eq!(std::mem::size_of::<MetaFile>(), 16);
+        assert_eq!(std::mem::size_of::<(Span, MetaFile)>(), 24);
+        let mut f = MetaFile::new(2);
+        f.set_length(Some(5));
+        f.set_length(None);
+        assert_eq!(f, MetaFile::new(2));
+        f.unrecognized_mut().insert("x", true.into());
+        assert_ne!(f, MetaFile::new(2));
+    }
+
+    #[test]
     fn entries_stay_sorted_and_unique_in_any_insertion_order() {
         let mut m = MetaMap::new();
         for (name, v) in [("b.json", 1), ("a.json", 2), ("c.json", 3), ("b.json", 4)] {

@@ -30,15 +30,15 @@ fn document(entries: &[(String, u64, Option<u64>, bool)]) -> Vec<u8> {
     s.common.version = 7;
     for (name, version, length, hashed) in entries {
         let mut f = MetaFile::new(*version);
-        f.length = *length;
+        f.set_length(*length);
         if *hashed {
-            f.hashes = Some(Hashes::of(
+            f.set_hashes(Some(Hashes::of(
                 name.as_bytes(),
                 &[
                     tuf_crypto::HashAlgorithm::Sha256,
                     tuf_crypto::HashAlgorithm::Sha512,
                 ],
-            ));
+            )));
         }
         s.meta.insert(name.clone(), f);
     }

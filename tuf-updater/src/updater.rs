@@ -288,7 +288,7 @@ impl Updater {
             } else {
                 "snapshot.json".to_owned()
             };
-            let limits = self.limits(meta.length.unwrap_or(self.config.snapshot_max_len));
+            let limits = self.limits(meta.length().unwrap_or(self.config.snapshot_max_len));
             let ((), bytes) = Self::fetch_meta(&self.fetcher, &mirrors, &file, limits, |b| {
                 trusted.update_snapshot_shared(b, false)
             })
@@ -437,7 +437,7 @@ impl Updater {
             )));
         }
         let file = naming::metadata_file(role, consistent.then_some(meta.version));
-        let limits = self.limits(meta.length.unwrap_or(self.config.targets_max_len));
+        let limits = self.limits(meta.length().unwrap_or(self.config.targets_max_len));
         let mirrors = &self.config.metadata_mirrors;
         let ((), bytes) = Self::fetch_meta(&self.fetcher, mirrors, &file, limits, |b| {
             Self::admit_delegated(set, b, role, delegator)

@@ -79,8 +79,10 @@ pub(crate) fn known_name(s: &str) -> Option<&'static str> {
 
 impl Map {
     /// An empty object.
-    pub fn new() -> Map {
-        Map::default()
+    pub const fn new() -> Map {
+        Map {
+            entries: Vec::new(),
+        }
     }
 
     /// Number of members.
