@@ -280,6 +280,8 @@ impl Session {
         let cwd = std::env::current_dir().map_err(io("current directory"))?;
         let canonical = crate::requirements::canonicalize(&policy, &given, &cwd)?;
         let mut local = canonical.local.clone();
+        // The pages of the projects asked for are verified while the installer starts.
+        let _prefetch = self.interposer.prefetch_pages(canonical.project_names());
         let isolation = self.isolation();
         isolation.prepare().map_err(io("installer cache"))?;
         let scratch = tempfile::Builder::new()

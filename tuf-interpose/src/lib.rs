@@ -39,5 +39,5 @@ pub use counters::{CounterValues, Counters, Refusal};
 pub use error::InterposeError;
 pub use guard::Guard;
 pub use installer::{Action, Installer, Outcome, Session, SessionOptions};
-pub use proxy::{Interposer, Proxy, Served, start, start_guarded};
+pub use proxy::{Interposer, Prefetch, Proxy, Served, start, start_guarded};
 pub use rules::{HostSpec, Mapped, RepositorySpec, RuleSpec, Rules, RulesSpec};

@@ -281,8 +281,47 @@ impl Interposer {
             .collect()
     }
 
-    /// Finds, downloads if needed, and verifies `mapped`; returns the local file.
-    async fn verified(&self, mapped: &Mapped) -> Result<std::path::PathBuf, InterposeError> {
+    /// Verifies the index pages of `projects` (PEP 691 JSON, else HTML), fetching what the
+    /// cache lacks, a few at a time, ahead of the installer's requests for them: the TUF work
+    /// (the hash bins the pages are listed in, the pages themselves) then overlaps the
+    /// installer's start instead of following it. Nothing is recorded as served and nothing
+    /// is answered; a page that fails here fails again, and is reported, when the installer
+    /// asks for it. The task stops when the handle is dropped.
+    pub fn prefetch_pages(self: &Arc<Self>, projects: Vec<String>) -> Prefetch {
+        use futures_util::StreamExt;
+        let me = self.clone();
+        Prefetch(tokio::spawn(async move {
+            let pages = projects.into_iter().filter_map(|p| {
+                let html = me.rules.map(None, &format!("/simple/{p}/")).ok()?;
+                let json = html.target.strip_suffix("/index.html").map(|base| Mapped {
+                    repository: html.repository.clone(),
+                    target: format!("{base}/index.json"),
+                });
+                Some((json, html))
+            });
+            futures_util::stream::iter(pages)
+                .for_each_concurrent(8, |(json, html)| {
+                    let me = &me;
+                    async move {
+                        let json_ok = match &json {
+                            Some(j) => me.fetch_verified(j).await.is_ok(),
+                            None => false,
+                        };
+                        if !json_ok {
+                            let _ = me.fetch_verified(&html).await;
+                        }
+                    }
+                })
+                .await;
+        }))
+    }
+
+    /// Finds, downloads if needed, and verifies `mapped`; returns the local file and what
+    /// the metadata says of it.
+    async fn fetch_verified(
+        &self,
+        mapped: &Mapped,
+    ) -> Result<(std::path::PathBuf, tuf_updater::TargetInfo), InterposeError> {
         let client = self.clients.get(&mapped.repository).ok_or_else(|| {
             InterposeError::Rules(format!("unknown repository {}", mapped.repository))
         })?;
@@ -297,6 +336,12 @@ impl Interposer {
             }
             None => u.download_target(&info).await?,
         };
+        Ok((path, info))
+    }
+
+    /// [`Interposer::fetch_verified`], recorded as served.
+    async fn verified(&self, mapped: &Mapped) -> Result<std::path::PathBuf, InterposeError> {
+        let (path, info) = self.fetch_verified(mapped).await?;
         let sha256 = match info.hash("sha256") {
             Some(h) => h.to_ascii_lowercase(),
             None => {
@@ -538,6 +583,16 @@ async fn file_response(
         BodyExt::boxed(StreamBody::new(stream))
     };
     with_headers(body, content_type, Some(len))
+}
+
+/// The task of [`Interposer::prefetch_pages`]; stops when dropped.
+#[derive(Debug)]
+pub struct Prefetch(tokio::task::JoinHandle<()>);
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// A running proxy; stops when dropped.

@@ -101,6 +101,27 @@ pub struct Canonical {
 }
 
 impl Canonical {
+    /// The normalized project names of the requirement lines that name a project (not
+    /// local paths), in order, without repeats.
+    pub fn project_names(&self) -> Vec<String> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut names: Vec<String> = Vec::new();
+        for line in &self.requirements {
+            let end = line
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+                .unwrap_or(line.len());
+            let name = &line[..end];
+            if name.is_empty() || name.starts_with(['-', '.', '_']) {
+                continue;
+            }
+            let name = tuf_pypi::normalize_name(name);
+            if seen.insert(name.clone()) {
+                names.push(name);
+            }
+        }
+        names
+    }
+
     /// Writes `requirements.txt` (and `constraints.txt` if there are constraints) into
     /// `dir`, and returns the installer arguments that name them, then the options.
     pub fn write(&self, dir: &Path) -> std::io::Result<Vec<String>> {

@@ -306,3 +306,22 @@ fn what_is_written_reads_back_the_same() {
         assert!(cli(&[bad]).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn the_projects_named_are_listed_once_normalized_for_the_page_prefetch() {
+    let c = cli(&[
+        "Friendly.Bard__Tools==1.0",
+        "Requests[socks] >= 2.32",
+        "idna ; sys_platform == 'linux'",
+        "friendly-bard-tools<2",
+    ])
+    .unwrap();
+    assert_eq!(
+        c.project_names(),
+        ["friendly-bard-tools", "requests", "idna"]
+    );
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("own-1.0-py3-none-any.whl"), b"").unwrap();
+    let c = cli_in(local.path(), &["./own-1.0-py3-none-any.whl", "zeta"], true).unwrap();
+    assert_eq!(c.project_names(), ["zeta"]);
+}
