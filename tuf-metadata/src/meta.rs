@@ -133,7 +133,7 @@ impl Signed for Snapshot {
     const HAS_COMPACT_READER: bool = true;
 
     /// `{"_type":…,"expires":…,"meta":{…},"spec_version":…,"version":N}` exactly: `meta` by
-    /// [`crate::meta_compact`], the header by the general decoder.
+    /// the compact reader of this crate (`meta_compact`), the header by the general decoder.
     fn from_compact(b: &[u8], role: &str) -> Option<Result<Snapshot, MetadataError>> {
         let string = |start: usize, end: usize| {
             Value::String(String::from_utf8_lossy(&b[start + 1..end - 1]).into_owned())
