@@ -12,8 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 projects=${1:-60}
 runs=${2:-5}
-command -v nginx >/dev/null || { apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; }
-./scripts/system-deps.sh   # bubblewrap: tuf-cli install runs in its sandbox, as users get it
+./scripts/system-deps.sh   # nginx, and bubblewrap: tuf-cli install runs in its sandbox, as users get it
 nginx=$(command -v nginx || echo /usr/sbin/nginx)
 py=$(./scripts/python-env.sh | tail -n 1)
 uv=$(dirname "$py")/uv

@@ -2320,3 +2320,156 @@ fn pip_and_uv_install_from_tuf_cli_serve_over_https() {
     let _ = serve.kill();
     let _ = serve.wait();
 }
+
+/// nginx, the Debian package started here on 127.0.0.1, serving the repository with the shipped
+/// locations (`docs/nginx/tuf-locations.conf`); stopped when dropped.
+struct Nginx {
+    process: Child,
+    port: u16,
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn nginx_binary() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join("nginx"))
+            .find(|c| c.is_file())
+    });
+    on_path.or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.is_file()))
+}
+
+/// Starts nginx on a free port with `root` as the repository directory.
+fn nginx(work: &Path, root: &Path) -> Option<Nginx> {
+    let binary = nginx_binary()?;
+    let locations = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/nginx/tuf-locations.conf");
+    let dir = work.join("nginx");
+    std::fs::create_dir_all(&dir).unwrap();
+    // nginx started as root serves from unprivileged workers: they must reach the tree.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(work, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = dir.display();
+    let conf = format!(
+        "worker_processes 1;\ndaemon off;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/body;\n  proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fastcgi;\n  uwsgi_temp_path {d}/uwsgi;\n  scgi_temp_path {d}/scgi;\n\
+         types {{ application/json json; }}\n  sendfile on;\n\
+         server {{\n    listen 127.0.0.1:{port};\n    root {};\n    include {};\n  }}\n}}\n",
+        root.display(),
+        locations.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let process = Command::new(binary)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-p")
+        .arg(&dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Nginx { process, port };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(server);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!(
+        "nginx did not listen: {}",
+        std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+    );
+}
+
+/// One GET with `Accept-Encoding: gzip` to 127.0.0.1:`port`: (status line, headers lowercased).
+fn head_of(port: u16, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    s.read_to_end(&mut answer).unwrap();
+    let text = String::from_utf8_lossy(&answer);
+    let head = text
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let status = head.lines().next().unwrap_or("").to_owned();
+    (status, head)
+}
+
+#[test]
+fn pip_installs_through_tuf_from_nginx_with_the_shipped_configuration() {
+    let m = mirror();
+    let w = m.work.path();
+    let Some(server) = nginx(w, &w.join("r")) else {
+        eprintln!("skipped: no nginx here (scripts/test installs it)");
+        return;
+    };
+    let port = server.port;
+    // What the shipped locations promise: metadata gzipped where accepted; the timestamp
+    // revalidated, versioned metadata and targets immutable; the missing next root never
+    // cached; nothing else of the repository (keys, configuration) served.
+    let (status, head) = head_of(port, "/metadata/timestamp.json");
+    assert!(status.contains(" 200"), "{head}");
+    assert!(head.contains("content-encoding: gzip"), "{head}");
+    assert!(head.contains("cache-control: no-cache"), "{head}");
+    let (status, head) = head_of(port, "/metadata/1.root.json");
+    assert!(
+        status.contains(" 200") && head.contains("immutable"),
+        "{head}"
+    );
+    let (status, head) = head_of(port, "/metadata/2.root.json");
+    assert!(
+        status.contains(" 404") && head.contains("cache-control: no-store"),
+        "{head}"
+    );
+    for private in ["/repo.json", "/keys/", "/r/repo.json"] {
+        let (status, head) = head_of(port, private);
+        assert!(status.contains(" 404"), "{private}: {head}");
+    }
+    // pip through tuf-cli install, the mirror behind nginx.
+    let site = w.join("site-nginx");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["install", "--mirror", &format!("http://127.0.0.1:{port}/")])
+        .args([
+            "--root",
+            "r/metadata/1.root.json",
+            "--cache-dir",
+            "cache-nginx",
+            "--stats",
+        ])
+        .arg("--python")
+        .arg(python())
+        .args(["alpha", "--", "--target"])
+        .arg(&site)
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert_eq!(installed(&site), ["alpha", "beta_pkg", "gamma"], "{out}");
+    // The snapshot came gzipped: fewer bytes on the wire than decoded.
+    let line = out
+        .lines()
+        .find(|l| l.ends_with(".snapshot.json"))
+        .unwrap_or_else(|| panic!("no snapshot fetch in {out}"));
+    let f: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(2)
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert!(f[0] < f[1], "not gzipped: {line}");
+}
