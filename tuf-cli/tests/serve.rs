@@ -173,8 +173,17 @@ async fn sixty_four_installers_at_once_get_verified_bytes_and_sigterm_lets_a_dow
     }
     let secs = started.elapsed().as_secs_f64();
     all.sort();
+    // The service's own peak memory (its process alone: the mirror runs in this one).
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id().unwrap()))
+        .unwrap_or_default();
+    let peak = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .unwrap_or("?")
+        .trim()
+        .to_owned();
     println!(
-        "tuf-cli serve load: {CLIENTS} clients, {} requests, {:.1} MiB verified in {secs:.2} s ({:.0} requests/s); latency p50 {:.1} ms, p99 {:.1} ms",
+        "tuf-cli serve load: {CLIENTS} clients, {} requests, {:.1} MiB verified in {secs:.2} s ({:.0} requests/s); latency p50 {:.1} ms, p99 {:.1} ms; peak RSS of tuf-cli serve {peak}",
         all.len(),
         bytes as f64 / 1048576.0,
         all.len() as f64 / secs,
