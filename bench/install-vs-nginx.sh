@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # pip and uv through `tuf-cli install` (TUF-verified, in the default sandbox) against the same
 # installer reading the same files from nginx (a plain PEP 503 index, the Debian package,
-# started here on 127.0.0.1): PROJECTS independent small wheels into a fresh --target,
+# started here on 127.0.0.1); the TUF repository is served by the same nginx, with the shipped
+# docs/nginx/tuf-locations.conf: PROJECTS independent small wheels into a fresh --target,
 #   cold: every cache empty (tuf-cli: a new --cache-dir, so the TUF metadata too; the
 #         installer: a new cache directory),
 #   warm: the caches of an earlier run (tuf-cli: its --cache-dir, TUF metadata and the
@@ -22,7 +23,7 @@ mkdir -p target/bench-work
 work=$(mktemp -d "$PWD/target/bench-work/install-vs-nginx.XXXXXX")
 # nginx's workers run as an unprivileged user when it is started as root: let them read.
 chmod 755 "$work"
-cleanup() { kill "${tuf_pid:-}" "${nginx_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() { kill "${nginx_pid:-}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 reqs=()
 for i in $(seq 0 $((projects - 1))); do
@@ -31,9 +32,9 @@ for i in $(seq 0 $((projects - 1))); do
 done
 "$cli" repo --repo "$work/repo" init --bins 256 >/dev/null
 "$cli" repo --repo "$work/repo" add-dists "$work/dists" >/dev/null
-"$cli" repo --repo "$work/repo" serve --addr 127.0.0.1:0 > "$work/tuf.log" 2>&1 &
-tuf_pid=$!
-nport=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+nport=$(free_port)
+port=$(free_port)
 mkdir -p "$work/nginx-tmp"
 cat > "$work/nginx.conf" <<CONF
 worker_processes 2;
@@ -57,13 +58,18 @@ http {
     root $work/repo/dists-tree;
     index index.html;
   }
+  server {
+    listen 127.0.0.1:$port;
+    root $work/repo;
+    include $PWD/docs/nginx/tuf-locations.conf;
+  }
 }
 CONF
 "$nginx" -c "$work/nginx.conf" -p "$work" &
 nginx_pid=$!
 sleep 1
-port=$(sed -n 's#.*http://127.0.0.1:\([0-9]*\)/.*#\1#p' "$work/tuf.log" | head -n 1)
 curl -fsS "http://127.0.0.1:$nport/simple/n0/" >/dev/null
+curl -fsS "http://127.0.0.1:$port/metadata/timestamp.json" >/dev/null
 tuf=("$cli" install --mirror "http://127.0.0.1:$port/" --root "$work/repo/metadata/1.root.json" --python "$py" --uv "$uv")
 plain_uv=("$uv" pip install --no-config --python "$py" --index-url "http://127.0.0.1:$nport/simple/")
 plain_pip=("$py" -m pip install --disable-pip-version-check --no-input --index-url "http://127.0.0.1:$nport/simple/")

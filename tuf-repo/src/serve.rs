@@ -1,13 +1,17 @@
 //! `repo serve`: a small static server for a repository's `metadata/` and `targets/`, on
 //! 127.0.0.1, over HTTP or HTTPS, sending the precompressed `.json.gz` copy of metadata when
-//! the client accepts gzip. For tests, demos and small mirrors; a production mirror can put
-//! nginx (with `gzip_static on`) in front of the same directories.
+//! the client accepts gzip, with keep-alive (hyper). For tests, demos and small mirrors; a
+//! production mirror can put nginx in front of the same directories
+//! (`docs/nginx/tuf-locations.conf`).
 
 use crate::{RepoError, Result};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::Frame;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
@@ -95,9 +99,11 @@ pub fn tls_acceptor(cert_pem: &Path, key_pem: &Path) -> Result<TlsAcceptor> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves the repository in `repo` on `addr` (use port 0 for an ephemeral port).
+/// Serves the repository in `repo` on `addr` (use port 0 for an ephemeral port), HTTP/1.1
+/// with keep-alive; a client has [`HEAD_TIMEOUT`] to send each request head (and no longer
+/// to sit idle between requests), and the TLS handshake is bounded the same way.
 pub async fn serve(repo: &Path, addr: SocketAddr, tls: Option<TlsAcceptor>) -> Result<Served> {
-    let root = repo.canonicalize().map_err(|e| RepoError::io(repo, e))?;
+    let root = Arc::new(repo.canonicalize().map_err(|e| RepoError::io(repo, e))?);
     let listener = TcpListener::bind(addr).await.map_err(|e| RepoError::Io {
         path: addr.to_string(),
         source: e,
@@ -110,19 +116,22 @@ pub async fn serve(repo: &Path, addr: SocketAddr, tls: Option<TlsAcceptor>) -> R
     let task = tokio::spawn(async move {
         loop {
             let Ok((sock, _)) = listener.accept().await else {
+                // Out of file descriptors and the like: wait, do not spin.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             };
-            // Headers and body go out in separate writes: no Nagle delay between them.
+            // Small answers must not wait for the peer's delayed ACK (Nagle).
             let _ = sock.set_nodelay(true);
             let (root, tls) = (root.clone(), tls.clone());
             tokio::spawn(async move {
                 match tls {
                     Some(acceptor) => {
-                        if let Ok(s) = acceptor.accept(sock).await {
-                            handle(s, &root).await;
+                        let handshake = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(sock));
+                        if let Ok(Ok(s)) = handshake.await {
+                            connection(s, root).await;
                         }
                     }
-                    None => handle(sock, &root).await,
+                    None => connection(sock, root).await,
                 }
             });
         }
@@ -130,35 +139,32 @@ pub async fn serve(repo: &Path, addr: SocketAddr, tls: Option<TlsAcceptor>) -> R
     Ok(Served { addr, scheme, task })
 }
 
-struct Request {
-    method: String,
-    path: String,
-    gzip: bool,
+/// How long a client has to send a request head, or may stay idle between requests.
+pub const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// Answers the requests of one connection until the client closes it or times out.
+async fn connection<S>(io: S, root: Arc<PathBuf>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+        let root = root.clone();
+        async move { Ok::<_, std::convert::Infallible>(answer(&root, &req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEAD_TIMEOUT)
+        .max_buf_size(16 * 1024)
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
+        .await;
 }
 
-async fn read_request<S: AsyncRead + Unpin>(s: &mut S) -> Option<Request> {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf))
-            .await
-            .ok()?
-            .ok()?;
-        if n == 0 || head.len() > 16 * 1024 {
-            return None;
-        }
-        head.extend_from_slice(&buf[..n]);
-    }
-    let text = String::from_utf8_lossy(&head);
-    let mut lines = text.split("\r\n");
-    let mut first = lines.next()?.split_whitespace();
-    let method = first.next()?.to_owned();
-    let path = first.next()?.to_owned();
-    let gzip = lines.any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("accept-encoding:") && l.contains("gzip")
-    });
-    Some(Request { method, path, gzip })
+fn status(code: hyper::StatusCode) -> hyper::Response<Body> {
+    let mut r = hyper::Response::new(Full::new(Bytes::new()).map_err(|n| match n {}).boxed());
+    *r.status_mut() = code;
+    r
 }
 
 /// The file for a URL path: under `metadata/` or `targets/`, no dot segments, no symlinks.
@@ -189,45 +195,65 @@ fn resolve(root: &Path, url_path: &str) -> Option<PathBuf> {
     cur.is_file().then_some(cur)
 }
 
-async fn handle<S: AsyncRead + AsyncWrite + Unpin>(mut s: S, root: &Path) {
-    let Some(req) = read_request(&mut s).await else {
-        return;
-    };
-    let reply = |status: &str| {
-        format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-    };
-    if req.method != "GET" && req.method != "HEAD" {
-        let _ = s
-            .write_all(reply("405 Method Not Allowed").as_bytes())
-            .await;
-        return;
+/// One answer: the file (its `.gz` copy for metadata when the client accepts gzip), 404, or
+/// 405 for anything but GET and HEAD.
+async fn answer(root: &Path, req: &hyper::Request<hyper::body::Incoming>) -> hyper::Response<Body> {
+    use hyper::{Method, StatusCode, header};
+    let head = req.method() == Method::HEAD;
+    if req.method() != Method::GET && !head {
+        return status(StatusCode::METHOD_NOT_ALLOWED);
     }
-    let Some(path) = resolve(root, &req.path) else {
-        let _ = s.write_all(reply("404 Not Found").as_bytes()).await;
-        return;
+    let Some(path) = resolve(root, req.uri().path()) else {
+        return status(StatusCode::NOT_FOUND);
     };
+    let gzip = req
+        .headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("gzip"))
+        });
     let gz = path.with_file_name(format!(
         "{}.gz",
         path.file_name()
             .and_then(|n| n.to_str())
             .unwrap_or_default()
     ));
-    let (file, encoding) =
-        if req.gzip && path.extension().is_some_and(|e| e == "json") && gz.is_file() {
-            (gz, "Content-Encoding: gzip\r\n")
-        } else {
-            (path, "")
-        };
-    let Ok(mut f) = tokio::fs::File::open(&file).await else {
-        let _ = s.write_all(reply("404 Not Found").as_bytes()).await;
-        return;
+    let (file, gzipped) = if gzip && path.extension().is_some_and(|e| e == "json") && gz.is_file() {
+        (gz, true)
+    } else {
+        (path, false)
+    };
+    let Ok(f) = tokio::fs::File::open(&file).await else {
+        return status(StatusCode::NOT_FOUND);
     };
     let len = f.metadata().await.map(|m| m.len()).unwrap_or(0);
-    let head =
-        format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n{encoding}Connection: close\r\n\r\n");
-    if s.write_all(head.as_bytes()).await.is_err() || req.method == "HEAD" {
-        return;
+    let body: Body = if head {
+        Full::new(Bytes::new()).map_err(|n| match n {}).boxed()
+    } else {
+        let chunks = futures_util::stream::unfold(Some(f), |state| async move {
+            let mut f = state?;
+            let mut buf = vec![0u8; 64 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok(Frame::data(Bytes::from(buf))), Some(f)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        BodyExt::boxed(StreamBody::new(chunks))
+    };
+    let mut r = hyper::Response::new(body);
+    r.headers_mut()
+        .insert(header::CONTENT_LENGTH, header::HeaderValue::from(len));
+    if gzipped {
+        r.headers_mut().insert(
+            header::CONTENT_ENCODING,
+            header::HeaderValue::from_static("gzip"),
+        );
     }
-    let _ = tokio::io::copy(&mut f, &mut s).await;
-    let _ = s.shutdown().await;
+    r
 }

@@ -543,6 +543,57 @@ async fn serve_sends_gzip_metadata_over_http_and_https() {
     }
 }
 
+/// Writes `requests` on one connection to `addr` and reads until the server closes it.
+async fn raw(addr: std::net::SocketAddr, requests: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(requests.as_bytes()).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(20), s.read_to_end(&mut out))
+        .await
+        .expect("the server neither answered nor closed")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_keeps_connections_alive_and_serves_nothing_but_metadata_and_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(3);
+    Repository::init(dir.path(), config(16))
+        .unwrap()
+        .sync(t.path())
+        .unwrap();
+    let served = tuf_repo::serve::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
+    // Two requests on one connection: both answered (keep-alive), then closed as asked.
+    let both = raw(
+        served.addr,
+        "GET /metadata/timestamp.json HTTP/1.1\r\nHost: x\r\n\r\n\
+         GET /metadata/1.root.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(both.matches("HTTP/1.1 200 OK").count(), 2, "{both}");
+    for (request, status) in [
+        ("GET /repo.json", "404"),
+        ("GET /keys/online/timestamp.pem", "404"),
+        ("GET /metadata/../repo.json", "404"),
+        ("GET /metadata/%2e%2e/repo.json", "404"),
+        ("POST /metadata/timestamp.json", "405"),
+    ] {
+        let answer = raw(
+            served.addr,
+            &format!("{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        )
+        .await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{request}: {answer}"
+        );
+    }
+}
+
 #[test]
 fn sync_reads_only_files_whose_size_or_time_changed() {
     let dir = tempfile::tempdir().unwrap();
