@@ -294,7 +294,7 @@ impl Session {
         let python = match installer {
             Installer::Pip { python } | Installer::Uv { python, .. } => python,
         };
-        let paths = python_paths(python).await?;
+        let paths = python_paths_recorded(python, &self.options.private_dir).await?;
         phase("interpreter paths read");
         let world = matches!(
             &self.options.sandbox,
@@ -698,6 +698,94 @@ impl PythonPaths {
     }
 }
 
+/// What identifies an interpreter's answer to [`python_paths`]: the path as given, the file
+/// it is (and the link, if it is one), and the `pyvenv.cfg` Python looks for beside it and
+/// one directory up, each by length, modification time and (on Unix) inode. `None` for a
+/// path that names no file from here (a bare `python3` found on `PATH`).
+fn interpreter_key(python: &std::path::Path) -> Option<String> {
+    fn stamp(m: std::io::Result<std::fs::Metadata>) -> String {
+        let Ok(m) = m else {
+            return "-".into();
+        };
+        let modified = m
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let inode = 0;
+        format!("{}:{modified}:{inode}", m.len())
+    }
+    if !python.is_absolute() || !python.is_file() {
+        return None;
+    }
+    let dir = python.parent()?;
+    let mut key = python.display().to_string();
+    for m in [
+        std::fs::symlink_metadata(python),
+        std::fs::metadata(python),
+        std::fs::metadata(dir.join("pyvenv.cfg")),
+        std::fs::metadata(dir.parent().unwrap_or(dir).join("pyvenv.cfg")),
+    ] {
+        key.push('|');
+        key.push_str(&stamp(m));
+    }
+    Some(key)
+}
+
+/// [`python_paths`], answered from a record of an earlier answer while the interpreter is
+/// unchanged ([`interpreter_key`]). The records are kept beside `private_dir`, never in it:
+/// the installer's sandbox sees and writes `private_dir`, and must not be able to change what
+/// the next run stages and binds.
+async fn python_paths_recorded(
+    python: &std::path::Path,
+    private_dir: &std::path::Path,
+) -> Result<PythonPaths, InterposeError> {
+    let Some(key) = interpreter_key(python) else {
+        return python_paths(python).await;
+    };
+    let records = private_dir.with_file_name("interpreters");
+    let record = records.join(format!(
+        "{}.json",
+        hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(key.as_bytes()))
+    ));
+    if let Ok(bytes) = std::fs::read(&record)
+        && let Ok((k, [prefix, base_prefix, executable, purelib, platlib, scripts])) =
+            serde_json::from_slice::<(String, [PathBuf; 6])>(&bytes)
+        && k == key
+    {
+        return Ok(PythonPaths {
+            prefix,
+            base_prefix,
+            executable,
+            purelib,
+            platlib,
+            scripts,
+        });
+    }
+    let p = python_paths(python).await?;
+    let answer = (
+        &key,
+        [
+            &p.prefix,
+            &p.base_prefix,
+            &p.executable,
+            &p.purelib,
+            &p.platlib,
+            &p.scripts,
+        ],
+    );
+    // A record that cannot be written only means asking again next time.
+    if let Ok(bytes) = serde_json::to_vec(&answer)
+        && std::fs::create_dir_all(&records).is_ok()
+    {
+        let _ = tuf_fs::write_replace(&record, &bytes);
+    }
+    Ok(p)
+}
+
 /// Asks `python` where it lives and installs (`sys`, `sysconfig`).
 async fn python_paths(python: &std::path::Path) -> Result<PythonPaths, InterposeError> {
     let code = "import json, sys, sysconfig\n\
@@ -839,4 +927,75 @@ fn exit_code(status: std::process::ExitStatus) -> i32 {
         }
     }
     status.code().unwrap_or(1)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// An "interpreter" that answers with `prefix` and counts its runs in `runs`.
+    fn fake_python(dir: &std::path::Path, prefix: &str) -> PathBuf {
+        let python = dir.join("bin/python");
+        std::fs::create_dir_all(python.parent().unwrap()).unwrap();
+        let runs = dir.join("runs");
+        std::fs::write(
+            &python,
+            format!(
+                "#!/bin/sh\necho run >> {}\necho '[\"{prefix}\", \"/usr\", \"{prefix}/bin/python\", \"{prefix}/lib\", \"{prefix}/lib\", \"{prefix}/bin\"]'\n",
+                runs.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&python, std::fs::Permissions::from_mode(0o755)).unwrap();
+        python
+    }
+
+    fn runs(dir: &std::path::Path) -> usize {
+        std::fs::read_to_string(dir.join("runs"))
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn interpreter_paths_are_asked_once_per_unchanged_interpreter_and_kept_out_of_the_sandbox()
+     {
+        let env = tempfile::tempdir().unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let private = cache.path().join("installer");
+        let python = fake_python(env.path(), "/venv-a");
+        let first = python_paths_recorded(&python, &private).await.unwrap();
+        let second = python_paths_recorded(&python, &private).await.unwrap();
+        assert_eq!(
+            runs(env.path()),
+            1,
+            "the second answer came from the record"
+        );
+        assert_eq!(
+            (first.prefix, second.prefix),
+            ("/venv-a".into(), "/venv-a".into())
+        );
+        // The record lives beside the installer's private directory, not in it.
+        assert!(cache.path().join("interpreters").is_dir());
+        assert!(!private.exists());
+        // A new pyvenv.cfg (the environment made again) is a new interpreter: asked again.
+        std::fs::write(env.path().join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+        let third = python_paths_recorded(&python, &private).await.unwrap();
+        assert_eq!(runs(env.path()), 2);
+        assert_eq!(third.prefix, PathBuf::from("/venv-a"));
+        // A changed interpreter file too.
+        std::fs::remove_file(&python).unwrap();
+        let python = fake_python(env.path(), "/venv-b");
+        let fourth = python_paths_recorded(&python, &private).await.unwrap();
+        assert_eq!(fourth.prefix, PathBuf::from("/venv-b"));
+        // A record whose key is not this interpreter's is not used.
+        let records = cache.path().join("interpreters");
+        for e in std::fs::read_dir(&records).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            std::fs::write(&p, text.replace("/venv-b", "/evil").replacen('|', "#", 1)).unwrap();
+        }
+        let fifth = python_paths_recorded(&python, &private).await.unwrap();
+        assert_eq!(fifth.prefix, PathBuf::from("/venv-b"));
+    }
 }
