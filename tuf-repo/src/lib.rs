@@ -24,9 +24,12 @@ mod config;
 mod error;
 pub mod keys;
 pub mod layout;
+mod policy;
 mod repo;
 pub mod serve;
 mod verify;
+mod walk;
+mod write;
 
 pub use config::{RepoConfig, RolePolicy};
 pub use error::{RepoError, Result};

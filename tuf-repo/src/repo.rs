@@ -4,6 +4,9 @@
 use crate::config::RepoConfig;
 use crate::keys::{self, KeyRing, OFFLINE_ROLES};
 use crate::layout::{self, Bins};
+use crate::policy::Delegator;
+use crate::walk::{target_path, walk};
+use crate::write::{GZIP_MIN, gzip, make_durable, write_atomic, write_unsynced};
 use crate::{RepoError, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -1153,13 +1156,6 @@ struct IndexEntry {
     digest: String,
 }
 
-fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
-    meta.modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos() as i128)
-}
-
 /// A bin role signed and serialized, ready to be written.
 struct SignedBin {
     name: String,
@@ -1167,203 +1163,6 @@ struct SignedBin {
     file: String,
     bytes: Vec<u8>,
     packed: Option<Vec<u8>>,
-}
-
-/// Bins smaller than this many bytes get no `.json.gz` copy (a static server sends the
-/// plain file instead).
-const GZIP_MIN: usize = 1024;
-
-fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, bytes)?;
-    gz.finish()
-}
-
-/// Writes a new versioned file in place, without flushing (see `write_bins`): no published
-/// metadata refers to it yet, so nothing can read it half-written.
-/// [`tuf_fs::write_atomic`], with the error naming the file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    tuf_fs::write_atomic(path, bytes).map_err(|e| RepoError::io(path, e))
-}
-
-fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| RepoError::io(path, e))
-}
-
-/// Makes `files`, new in `dir`, durable: one `syncfs` of the file system where the system
-/// has it (Linux, Android), else each file flushed and then the directory (where a
-/// directory can be opened for that: Unix).
-fn make_durable(dir: &Path, files: &[PathBuf]) -> Result<()> {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        let _ = files;
-        let d = std::fs::File::open(dir).map_err(|e| RepoError::io(dir, e))?;
-        rustix::fs::syncfs(&d).map_err(|e| RepoError::io(dir, e.into()))
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        for f in files {
-            std::fs::File::open(f)
-                .and_then(|h| h.sync_all())
-                .map_err(|e| RepoError::io(f, e))?;
-        }
-        #[cfg(unix)]
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| RepoError::io(dir, e))?;
-        #[cfg(not(unix))]
-        let _ = dir;
-        Ok(())
-    }
-}
-
-/// What a role is delegated by, for checking signatures before anything is written.
-trait Delegator {
-    fn check<T: Signed>(&self, role: &str, md: &Metadata<T>, threshold: u64) -> Result<()>;
-}
-
-fn policy_err(role: &str, e: impl std::fmt::Display) -> RepoError {
-    RepoError::Policy {
-        role: role.to_owned(),
-        rule: e.to_string(),
-    }
-}
-
-impl Delegator for Root {
-    fn check<T: Signed>(&self, role: &str, md: &Metadata<T>, threshold: u64) -> Result<()> {
-        let r = self
-            .role(role)
-            .ok_or_else(|| policy_err(role, "not a top-level role"))?;
-        md.verify(role, &r.keyids, r.threshold.max(threshold), &self.keys)
-            .map(|_| ())
-            .map_err(|e| policy_err(role, e))
-    }
-}
-
-impl Delegator for Targets {
-    fn check<T: Signed>(&self, role: &str, md: &Metadata<T>, threshold: u64) -> Result<()> {
-        let d = self
-            .delegations
-            .as_ref()
-            .ok_or_else(|| policy_err(role, "no delegations"))?;
-        let (keyids, t) = d
-            .role_keys(role)
-            .ok_or_else(|| policy_err(role, "not delegated"))?;
-        md.verify(role, keyids, t.max(threshold), &d.keys)
-            .map(|_| ())
-            .map_err(|e| policy_err(role, e))
-    }
-}
-
-/// The target path of `file` below `tree` (canonical): relative, `/`-separated, UTF-8, NFC,
-/// with no symbolic link anywhere on the way.
-fn target_path(tree: &Path, file: &Path) -> Result<String> {
-    let bad = |reason: &str| RepoError::BadTarget {
-        path: file.display().to_string(),
-        reason: reason.to_owned(),
-    };
-    let abs = if file.is_absolute() {
-        file.to_owned()
-    } else {
-        tree.join(file)
-    };
-    let rel = abs
-        .strip_prefix(tree)
-        .map_err(|_| bad("not inside the tree"))?;
-    let mut parts = Vec::new();
-    let mut cur = tree.to_owned();
-    for c in rel.components() {
-        let std::path::Component::Normal(part) = c else {
-            return Err(bad("`..`, `.` or a root in the path"));
-        };
-        let name = part.to_str().ok_or_else(|| bad("file name is not UTF-8"))?;
-        cur.push(part);
-        let meta = std::fs::symlink_metadata(&cur).map_err(|e| RepoError::io(&cur, e))?;
-        if meta.file_type().is_symlink() {
-            return Err(bad(
-                "symbolic links are not followed (they could escape the tree)",
-            ));
-        }
-        parts.push(name.nfc().collect::<String>());
-    }
-    if !std::fs::symlink_metadata(&cur)
-        .map(|m| m.is_file())
-        .unwrap_or(false)
-    {
-        return Err(bad("not a regular file"));
-    }
-    Ok(parts.join("/"))
-}
-
-/// A regular file found by [`walk`].
-struct Walked {
-    /// Its path on disk.
-    path: PathBuf,
-    /// Its target path (see [`target_path`]).
-    target: String,
-    length: u64,
-    mtime_ns: i128,
-}
-
-/// Every regular file below `tree` (canonical) with its target path, size and modification
-/// time; symbolic links and non-UTF-8 names are refused. Directories of one level are read in
-/// parallel; the walk never follows a link (it uses each entry's own type), so no file found
-/// here lies outside the tree.
-fn walk(tree: &Path) -> Result<Vec<Walked>> {
-    let mut out = Vec::new();
-    let mut level = vec![(tree.to_owned(), String::new())];
-    while !level.is_empty() {
-        let read: Vec<Listing> = level
-            .par_iter()
-            .map(|(dir, prefix)| read_dir_entries(dir, prefix))
-            .collect::<Result<_>>()?;
-        level = Vec::new();
-        for (files, dirs) in read {
-            out.extend(files);
-            level.extend(dirs);
-        }
-    }
-    out.sort_unstable_by(|a, b| a.target.cmp(&b.target));
-    Ok(out)
-}
-
-/// What [`read_dir_entries`] finds in one directory: its regular files, and its
-/// subdirectories with their target path prefixes.
-type Listing = (Vec<Walked>, Vec<(PathBuf, String)>);
-
-/// One directory of [`walk`].
-fn read_dir_entries(dir: &Path, prefix: &str) -> Result<Listing> {
-    let mut files = Vec::new();
-    let mut dirs = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|e| RepoError::io(dir, e))? {
-        let e = e.map_err(|e| RepoError::io(dir, e))?;
-        let path = e.path();
-        let ft = e.file_type().map_err(|err| RepoError::io(&path, err))?;
-        let bad = |reason: &str| RepoError::BadTarget {
-            path: path.display().to_string(),
-            reason: reason.to_owned(),
-        };
-        if ft.is_symlink() {
-            return Err(bad(
-                "symbolic links are not followed (they could escape the tree)",
-            ));
-        }
-        let name = e.file_name();
-        let name = name.to_str().ok_or_else(|| bad("file name is not UTF-8"))?;
-        let target = format!("{prefix}{}", name.nfc().collect::<String>());
-        if ft.is_dir() {
-            dirs.push((path, format!("{target}/")));
-        } else if ft.is_file() {
-            let meta = e.metadata().map_err(|err| RepoError::io(&path, err))?;
-            files.push(Walked {
-                length: meta.len(),
-                mtime_ns: mtime_ns(&meta),
-                path,
-                target,
-            });
-        }
-    }
-    Ok((files, dirs))
 }
 
 /// Verifies a file against a target description (used by `verify`).
