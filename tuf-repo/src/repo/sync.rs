@@ -1,0 +1,123 @@
+//! Sync: the repository's targets made to match a tree, reading only the files whose size
+//! or modification time changed since the last sync.
+
+use super::*;
+
+impl Repository {
+    fn index_path(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("index.json")
+    }
+
+    /// Makes the repository's targets match a PyPI-style tree: new and changed files are
+    /// added, files gone from the tree are removed, then everything is published. A file
+    /// whose size and modification time are those recorded at the last sync, and whose digest
+    /// then matches the published one, is not read again: at PyPI scale a sync reads only
+    /// what changed.
+    pub fn sync(&self, tree: &Path) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let files = walk(&canon)?;
+        let state = self.load_state()?;
+        let bins = self.bins(&state);
+        // Current targets, read from every bin in parallel.
+        let names: Vec<String> = bins.names().collect();
+        let current: BTreeMap<String, TargetFile> = names
+            .par_iter()
+            .map(|n| self.load_bin(&state.snapshot, n).map(|t| t.targets))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let index: BTreeMap<String, IndexEntry> = std::fs::read(self.index_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let mut new_index: BTreeMap<String, IndexEntry> = BTreeMap::new();
+        let mut stamps: HashMap<String, (u64, i128)> = HashMap::new();
+        let mut wanted: BTreeSet<String> = BTreeSet::new();
+        let mut to_add = Vec::new();
+        for f in files {
+            if !wanted.insert(f.target.clone()) {
+                return Err(RepoError::BadTarget {
+                    path: f.path.display().to_string(),
+                    reason: "another file has the same target path after Unicode NFC normalization"
+                        .into(),
+                });
+            }
+            let stamp = (f.length, f.mtime_ns);
+            let known = match (current.get(&f.target), index.get(&f.target)) {
+                (Some(t), Some(e)) if (e.length, e.mtime_ns) == stamp && t.length == e.length => {
+                    t.hashes.get(&e.algorithm) == Some(e.digest.as_str())
+                }
+                _ => false,
+            };
+            if known {
+                let entry = index[&f.target].clone();
+                new_index.insert(f.target, entry);
+            } else {
+                stamps.insert(f.target.clone(), stamp);
+                to_add.push((f.target, f.path));
+            }
+        }
+        let mut changes = self.staged()?;
+        for c in self.store_targets(&to_add)? {
+            if let Change::Add {
+                path,
+                length,
+                hashes,
+            } = &c
+                && let (Some((alg, digest)), Some((_, mtime))) =
+                    (hashes.iter().next(), stamps.get(path))
+            {
+                new_index.insert(
+                    path.clone(),
+                    IndexEntry {
+                        length: *length,
+                        mtime_ns: *mtime,
+                        algorithm: alg.clone(),
+                        digest: digest.clone(),
+                    },
+                );
+            }
+            // A file unchanged in content (touched, or first seen since the index) is no change.
+            let same = match &c {
+                Change::Add {
+                    path,
+                    length,
+                    hashes,
+                } => current.get(path).is_some_and(|t| {
+                    t.length == *length
+                        && hashes
+                            .iter()
+                            .all(|(a, d)| t.hashes.get(a) == Some(d.as_str()))
+                }),
+                Change::Remove { .. } => false,
+            };
+            if !same {
+                changes.push(c);
+            }
+        }
+        // The list of project names is the repository's own target, not the tree's.
+        changes.extend(
+            current
+                .keys()
+                .filter(|t| !wanted.contains(*t) && *t != layout::PROJECT_NAMES_TARGET)
+                .map(|t| Change::Remove { path: t.clone() }),
+        );
+        // Staged first: if the publish is interrupted, the next publish picks the changes up.
+        self.save_staged(&changes)?;
+        let report = self.publish_state(state, changes, &[], false)?;
+        let text = serde_json::to_vec(&new_index).map_err(|e| RepoError::State(e.to_string()))?;
+        write_atomic(&self.index_path(), &text)?;
+        Ok(report)
+    }
+}
+
+/// What the last sync saw of a file: enough to know it has not changed without reading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct IndexEntry {
+    length: u64,
+    mtime_ns: i128,
+    algorithm: String,
+    digest: String,
+}
