@@ -88,7 +88,12 @@ impl Repository {
 
     /// Moves the old key files of a rotation to `keys/retired/` and the staged new ones into
     /// their place.
-    fn install_keys(&self, files: &[PathBuf], staged_dir: &Path, stamp: i64) -> Result<()> {
+    pub(super) fn install_keys(
+        &self,
+        files: &[PathBuf],
+        staged_dir: &Path,
+        stamp: i64,
+    ) -> Result<()> {
         let retired = self.dir.join("keys").join("retired");
         std::fs::create_dir_all(&retired).map_err(|e| RepoError::io(&retired, e))?;
         for f in files {
@@ -105,7 +110,7 @@ impl Repository {
 
     /// The rotation's metadata work, with the new keys already in the ring (`previous`: what
     /// the ring held before). The error says whether a new root was written.
-    fn rotate_with(
+    pub(super) fn rotate_with(
         &self,
         role: &str,
         state: State,

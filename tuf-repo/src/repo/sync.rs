@@ -4,7 +4,7 @@
 use super::*;
 
 impl Repository {
-    fn index_path(&self) -> PathBuf {
+    pub(super) fn index_path(&self) -> PathBuf {
         layout::state_dir(&self.dir).join("index.json")
     }
 

@@ -1,0 +1,204 @@
+//! Publishing: the staged changes signed into the bins they fall in, then `bins` or
+//! `targets` where asked, the snapshot, and the timestamp last; and re-signing what expires.
+
+use super::*;
+
+impl Repository {
+    /// Publishes the staged changes: the bins they touch are re-signed (in parallel), then
+    /// `bins` and `targets` only if their own content changed (never for target changes),
+    /// then the snapshot, then the timestamp — last, so that a crash at any point leaves the
+    /// previously published state whole (consistent snapshots keep the old versions).
+    pub fn publish(&self) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        self.publish_locked(self.staged()?, &[])
+    }
+
+    pub(super) fn publish_locked(
+        &self,
+        changes: Vec<Change>,
+        also: &[&str],
+    ) -> Result<PublishReport> {
+        let state = self.load_state()?;
+        self.publish_state(state, changes, also, false)
+    }
+
+    /// The one publishing path. `changes` go into the bins they hash to; `also` names roles to
+    /// re-sign even without content changes (`bins`, `targets`, and `bin-n` for every bin
+    /// past half its lifetime); `all_bins` re-signs every bin (after an online key rotation).
+    /// Order: bins, then `bins`/`targets`, then snapshot, then timestamp.
+    pub(super) fn publish_state(
+        &self,
+        mut state: State,
+        changes: Vec<Change>,
+        also: &[&str],
+        all_bins: bool,
+    ) -> Result<PublishReport> {
+        let bins = self.bins(&state);
+        let mut report = PublishReport::default();
+        let (changes, names) = self.with_project_names(changes)?;
+        let mut by_bin: BTreeMap<String, Vec<Change>> = BTreeMap::new();
+        for c in changes {
+            let path = match &c {
+                Change::Add { path, .. } | Change::Remove { path } => path.clone(),
+            };
+            by_bin.entry(bins.role_for(&path)).or_default().push(c);
+        }
+        let soon = now().after(Duration::from_secs(self.config.bin_n.expiry_seconds / 2));
+        let refresh_bins = also.contains(&"bin-n");
+        let mut touched: Vec<(String, Targets)> = Vec::new();
+        let candidates: Vec<String> = if all_bins || refresh_bins {
+            bins.names().collect()
+        } else {
+            by_bin.keys().cloned().collect()
+        };
+        for name in candidates {
+            let mut t = self.load_bin(&state.snapshot, &name)?;
+            let before = t.targets.clone();
+            for c in by_bin.remove(&name).unwrap_or_default() {
+                match c {
+                    Change::Add {
+                        path,
+                        length,
+                        hashes,
+                    } => {
+                        let h = Hashes::from_hex(hashes).ok_or_else(|| RepoError::BadTarget {
+                            path: path.clone(),
+                            reason: "staged hashes are not hex".into(),
+                        })?;
+                        t.add_target(
+                            &path,
+                            TargetFile {
+                                length,
+                                hashes: h,
+                                custom: None,
+                                unrecognized: Default::default(),
+                            },
+                        );
+                        report.added += 1;
+                    }
+                    Change::Remove { path } => {
+                        if t.remove_target(&path).is_some() {
+                            report.removed += 1;
+                        }
+                    }
+                }
+            }
+            if all_bins || t.targets != before || (refresh_bins && t.expires() <= soon) {
+                t.bump_version()
+                    .map_err(|e| RepoError::metadata(&name, e))?;
+                t.set_expires(expiry_for(&self.config, "bin-n"));
+                touched.push((name, t));
+            }
+        }
+        for (name, version, len) in self.write_bins(&touched, &state.bins)? {
+            state
+                .snapshot
+                .meta
+                .insert(meta_name(&name), MetaFile::new(version));
+            report.signed.push(name);
+            report.bytes_written += len;
+        }
+        if also.contains(&"bins") {
+            state
+                .bins
+                .bump_version()
+                .map_err(|e| RepoError::metadata("bins", e))?;
+            state.bins.set_expires(expiry_for(&self.config, "bins"));
+            let file = format!("{}.bins.json", state.bins.version());
+            let b = self.write_role("bins", &file, &state.bins, &state.targets)?;
+            state
+                .snapshot
+                .meta
+                .insert(meta_name("bins"), MetaFile::new(state.bins.version()));
+            report.signed.push("bins".into());
+            report.bytes_written += b.len() as u64;
+        }
+        if also.contains(&"targets") {
+            state
+                .targets
+                .bump_version()
+                .map_err(|e| RepoError::metadata("targets", e))?;
+            state
+                .targets
+                .set_expires(expiry_for(&self.config, "targets"));
+            let file = format!("{}.targets.json", state.targets.version());
+            let b = self.write_role("targets", &file, &state.targets, &state.root)?;
+            state
+                .snapshot
+                .meta
+                .insert(meta_name("targets"), MetaFile::new(state.targets.version()));
+            report.signed.push("targets".into());
+            report.bytes_written += b.len() as u64;
+        }
+        state
+            .snapshot
+            .bump_version()
+            .map_err(|e| RepoError::metadata("snapshot", e))?;
+        state
+            .snapshot
+            .set_expires(expiry_for(&self.config, "snapshot"));
+        let sv = state.snapshot.version();
+        let snap = self.write_role(
+            "snapshot",
+            &format!("{sv}.snapshot.json"),
+            &state.snapshot,
+            &state.root,
+        )?;
+        report.signed.push("snapshot".into());
+        report.bytes_written += snap.len() as u64;
+        state.timestamp.snapshot_meta = MetaFile::of(sv, &snap, &[HashAlgorithm::Sha256]);
+        self.publish_timestamp(&mut state, &mut report)?;
+        // Recorded before the staged changes are cleared: an interruption in between replays
+        // the same changes, which give the same names.
+        if let Some(names) = names {
+            let text = serde_json::to_vec(&names).map_err(|e| RepoError::State(e.to_string()))?;
+            write_atomic(&self.names_path(), &text)?;
+        }
+        self.save_staged(&[])?;
+        Ok(report)
+    }
+
+    pub(super) fn publish_timestamp(
+        &self,
+        state: &mut State,
+        report: &mut PublishReport,
+    ) -> Result<()> {
+        state
+            .timestamp
+            .bump_version()
+            .map_err(|e| RepoError::metadata("timestamp", e))?;
+        state
+            .timestamp
+            .set_expires(expiry_for(&self.config, "timestamp"));
+        let ts = self.write_role("timestamp", "timestamp.json", &state.timestamp, &state.root)?;
+        report.signed.push("timestamp".into());
+        report.bytes_written += ts.len() as u64;
+        Ok(())
+    }
+
+    /// Re-signs the timestamp with a new expiry (for cron), pointing at the same snapshot.
+    pub fn refresh_timestamp(&self) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let mut state = self.load_state()?;
+        let mut report = PublishReport::default();
+        self.publish_timestamp(&mut state, &mut report)?;
+        Ok(report)
+    }
+
+    /// Re-signs every role that expires within `within` (bins, `bins`, `targets` with the
+    /// offline keys if present), then snapshot and timestamp. Root is never re-signed here.
+    pub fn refresh_expiring(&self, within: Duration) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let state = self.load_state()?;
+        let soon = now().after(within);
+        let mut also = vec!["bin-n"];
+        if state.bins.expires() <= soon {
+            also.push("bins");
+        }
+        if state.targets.expires() <= soon {
+            also.push("targets");
+        }
+        drop(state);
+        self.publish_locked(self.staged()?, &also)
+    }
+}

@@ -1,0 +1,189 @@
+//! Staging: files added and targets removed are recorded (and target files stored under
+//! their hash-prefixed names) until the next publish.
+
+use super::*;
+
+impl Repository {
+    pub(super) fn staged_path(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("staged.json")
+    }
+
+    /// The changes staged for the next publish.
+    pub fn staged(&self) -> Result<Vec<Change>> {
+        let path = self.staged_path();
+        match std::fs::read(&path) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| RepoError::State(format!("{}: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Err(e) => Err(RepoError::io(&path, e)),
+        }
+    }
+
+    pub(super) fn save_staged(&self, changes: &[Change]) -> Result<()> {
+        let text = serde_json::to_vec(changes).map_err(|e| RepoError::State(e.to_string()))?;
+        write_atomic(&self.staged_path(), &text)
+    }
+
+    /// Stages `files` (below `tree`) as targets named by their path relative to `tree`
+    /// (NFC-normalized): hashes them (in parallel) and stores them under their hashed names.
+    pub fn add(&self, tree: &Path, files: &[PathBuf]) -> Result<usize> {
+        let _lock = self.lock()?;
+        let changes = self.stage_files(tree, files)?;
+        let n = changes.len();
+        let mut staged = self.staged()?;
+        staged.extend(changes);
+        self.save_staged(&staged)?;
+        Ok(n)
+    }
+
+    /// Hashes and stores `files` (relative to `tree`), returning the changes to stage.
+    pub(super) fn stage_files(&self, tree: &Path, files: &[PathBuf]) -> Result<Vec<Change>> {
+        let tree_abs = std::path::absolute(tree).map_err(|e| RepoError::io(tree, e))?;
+        let tree = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        let mut planned = Vec::with_capacity(files.len());
+        for f in files {
+            // Relative file names are relative to the working directory, as on a command line.
+            let abs = std::path::absolute(f).map_err(|e| RepoError::io(f, e))?;
+            let inside = if abs.starts_with(&tree) {
+                abs
+            } else {
+                tree.join(abs.strip_prefix(&tree_abs).unwrap_or(&abs))
+            };
+            let target = target_path(&tree, &inside)?;
+            if let Some(other) = seen.insert(target.clone(), f.clone()) {
+                return Err(RepoError::BadTarget {
+                    path: f.display().to_string(),
+                    reason: format!(
+                        "same target path as {} after Unicode NFC normalization",
+                        other.display()
+                    ),
+                });
+            }
+            planned.push((target, f.clone()));
+        }
+        self.store_targets(&planned)
+    }
+
+    /// Hashes and stores planned (target path, file) pairs in parallel.
+    pub(super) fn store_targets(&self, planned: &[(String, PathBuf)]) -> Result<Vec<Change>> {
+        // Directories first, once each, so the parallel part only reads, hashes and writes.
+        let dirs: BTreeSet<PathBuf> = planned
+            .iter()
+            .filter_map(|(target, _)| {
+                layout::targets_dir(&self.dir)
+                    .join(target)
+                    .parent()
+                    .map(Path::to_path_buf)
+            })
+            .collect();
+        for d in &dirs {
+            std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
+        }
+        planned
+            .par_iter()
+            .map(|(target, file)| self.store_target(target, file))
+            .collect()
+    }
+
+    /// Hashes `file` and places it at its hashed name(s) under `targets/`.
+    pub(super) fn store_target(&self, target: &str, file: &Path) -> Result<Change> {
+        let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
+        self.store_data(target, &data)
+    }
+
+    /// Hashes `data` and places it at its hashed name(s) under `targets/`.
+    pub(super) fn store_data(&self, target: &str, data: &[u8]) -> Result<Change> {
+        let mut hashes = BTreeMap::new();
+        for alg in &self.config.hash_algorithms {
+            let a = HashAlgorithm::from_name(alg)
+                .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+            hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(data)));
+        }
+        // A copy, not a hard link: a tree edited in place later must never change what was
+        // published. The name is the content's hash, so an existing file is already right.
+        // Written through a temporary name but not flushed one by one: the publish that first
+        // refers to it flushes the whole file system (syncfs) before writing the snapshot.
+        for digest in hashes.values() {
+            let dest = layout::targets_dir(&self.dir).join(naming::hash_prefixed(target, digest));
+            if !dest.exists() {
+                let tmp = dest.with_file_name(format!(
+                    ".{}.tmp",
+                    dest.file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or("target")
+                ));
+                std::fs::write(&tmp, data).map_err(|e| RepoError::io(&tmp, e))?;
+                std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
+            }
+        }
+        Ok(Change::Add {
+            path: target.to_owned(),
+            length: data.len() as u64,
+            hashes,
+        })
+    }
+
+    pub(super) fn names_path(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("project-names.json")
+    }
+
+    /// Keeps the signed list of project names ([`layout::PROJECT_NAMES_TARGET`]) in step
+    /// with the changes: a project is a `simple/<name>/index.html` target. Returns the
+    /// changes (with the list's new version added if it changed) and the new set of names,
+    /// to be recorded once the publish is done.
+    pub(super) fn with_project_names(
+        &self,
+        mut changes: Vec<Change>,
+    ) -> Result<(Vec<Change>, Option<BTreeSet<String>>)> {
+        let project = |path: &str| {
+            path.strip_prefix("simple/")
+                .and_then(|r| r.strip_suffix("/index.html"))
+                .filter(|n| !n.is_empty() && !n.contains('/'))
+                .map(str::to_owned)
+        };
+        if !changes.iter().any(|c| match c {
+            Change::Add { path, .. } | Change::Remove { path } => project(path).is_some(),
+        }) {
+            return Ok((changes, None));
+        }
+        let mut names: BTreeSet<String> = std::fs::read(self.names_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let before = names.clone();
+        for c in &changes {
+            match c {
+                Change::Add { path, .. } => {
+                    if let Some(n) = project(path) {
+                        names.insert(n);
+                    }
+                }
+                Change::Remove { path } => {
+                    if let Some(n) = project(path) {
+                        names.remove(&n);
+                    }
+                }
+            }
+        }
+        if names == before {
+            return Ok((changes, None));
+        }
+        let text: String = names.iter().map(|n| format!("{n}\n")).collect();
+        let dir = layout::targets_dir(&self.dir).join("simple");
+        std::fs::create_dir_all(&dir).map_err(|e| RepoError::io(&dir, e))?;
+        changes.push(self.store_data(layout::PROJECT_NAMES_TARGET, text.as_bytes())?);
+        Ok((changes, Some(names)))
+    }
+
+    /// Stages the removal of targets.
+    pub fn remove(&self, targets: &[String]) -> Result<usize> {
+        let _lock = self.lock()?;
+        let mut staged = self.staged()?;
+        staged.extend(targets.iter().map(|t| Change::Remove {
+            path: t.nfc().collect(),
+        }));
+        self.save_staged(&staged)?;
+        Ok(targets.len())
+    }
+}
