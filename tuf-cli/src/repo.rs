@@ -56,8 +56,10 @@ enum RepoCommand {
         dir: PathBuf,
     },
     /// Make the repository match TREE (add new and changed files, remove gone ones), then publish.
+    /// A bandersnatch mirror (a directory with `web/simple/`) is read as bandersnatch writes
+    /// it: its pages and files are signed, its JSON API and statistics are not.
     Sync {
-        /// A PyPI-style tree (simple/ and packages/).
+        /// A PyPI-style tree (simple/ and packages/), or a bandersnatch mirror directory.
         tree: PathBuf,
     },
     /// Re-sign the timestamp with a fresh expiry.
@@ -186,12 +188,25 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             );
         }
         RepoCommand::Sync { tree } => {
-            let pb = spinner(&format!("syncing with {}", tree.display()));
-            let r = Repository::open(&args.repo)
-                .map_err(e)?
-                .sync(&tree)
-                .map_err(e)?;
-            pb.finish_and_clear();
+            let repo = Repository::open(&args.repo).map_err(e)?;
+            let r = match tuf_pypi::bandersnatch::web_dir(&tree) {
+                Some(web) => {
+                    let pb = spinner(&format!(
+                        "syncing with the bandersnatch mirror {}",
+                        tree.display()
+                    ));
+                    let r = repo.sync_mapped(&web, &tuf_pypi::bandersnatch::target_of);
+                    pb.finish_and_clear();
+                    r
+                }
+                None => {
+                    let pb = spinner(&format!("syncing with {}", tree.display()));
+                    let r = repo.sync(&tree);
+                    pb.finish_and_clear();
+                    r
+                }
+            }
+            .map_err(e)?;
             summary("Synced", &r, started);
         }
         RepoCommand::RefreshTimestamp => {

@@ -2473,3 +2473,122 @@ fn pip_installs_through_tuf_from_nginx_with_the_shipped_configuration() {
         .collect();
     assert!(f[0] < f[1], "not gzipped: {line}");
 }
+
+/// Copies the directory `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_from_it() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let dists = w.join("dists");
+    wheel(&dists, &["alpha", "1.0", "--requires", "gamma"]);
+    wheel(&dists, &["gamma", "2.1"]);
+    // bandersnatch's layout, from the pages tuf-pypi makes: web/simple/<name>/ with
+    // index.html, index.v1_html and index.v1_json; web/packages/ with each file's .metadata;
+    // and beside them the legacy JSON API and last-modified, which are not signed.
+    let tree = w.join("tree");
+    tuf_pypi::build_tree(&dists, &tree).unwrap();
+    let web = w.join("mirror/web");
+    copy_dir(&tree.join("packages"), &web.join("packages"));
+    for e in std::fs::read_dir(tree.join("simple")).unwrap() {
+        let e = e.unwrap();
+        let (from, to) = if e.file_type().unwrap().is_dir() {
+            (e.path(), web.join("simple").join(e.file_name()))
+        } else {
+            continue;
+        };
+        std::fs::create_dir_all(&to).unwrap();
+        std::fs::copy(from.join("index.html"), to.join("index.html")).unwrap();
+        std::fs::copy(from.join("index.html"), to.join("index.v1_html")).unwrap();
+        std::fs::copy(from.join("index.json"), to.join("index.v1_json")).unwrap();
+        let name = e.file_name().into_string().unwrap();
+        std::fs::create_dir_all(web.join("pypi").join(&name)).unwrap();
+        std::fs::write(web.join("pypi").join(&name).join("json"), "{}").unwrap();
+        std::fs::create_dir_all(web.join("json")).unwrap();
+        std::fs::write(web.join("json").join(&name), "{}").unwrap();
+    }
+    std::fs::copy(
+        tree.join("simple/index.html"),
+        web.join("simple/index.html"),
+    )
+    .unwrap();
+    std::fs::write(web.join("last-modified"), "20261205T00:00:00\n").unwrap();
+
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "init", "--bins", "16"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "sync", "mirror"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    // Pages (HTML and PEP 691 JSON), files and core metadata are targets; nothing else is.
+    let targets = w.join("r/targets");
+    let listed = |dir: &str| -> Vec<String> {
+        std::fs::read_dir(targets.join(dir))
+            .map(|d| {
+                d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(
+        listed("simple/alpha")
+            .iter()
+            .any(|f| f.ends_with(".index.json"))
+    );
+    assert!(
+        listed("simple/alpha")
+            .iter()
+            .any(|f| f.ends_with(".index.html"))
+    );
+    assert!(!listed("simple/alpha").iter().any(|f| f.contains("v1_")));
+    assert!(listed("json").is_empty() && listed("pypi").is_empty());
+    assert!(!listed("").iter().any(|f| f.contains("last-modified")));
+    let mut server = Command::new(BIN)
+        .args(["repo", "--repo", "r", "serve", "--addr", "127.0.0.1:0"])
+        .current_dir(w)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|s| s.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches("metadata/")
+        .to_owned();
+    let site = w.join("site");
+    let (ok, out) = run(Command::new(BIN)
+        .args([
+            "install",
+            "--mirror",
+            &url,
+            "--root",
+            "r/metadata/1.root.json",
+        ])
+        .args(["--cache-dir", "cache", "--python"])
+        .arg(python())
+        .args(["alpha", "--", "--target"])
+        .arg(&site)
+        .current_dir(w));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(ok, "{out}");
+    assert_eq!(installed(&site), ["alpha", "gamma"], "{out}");
+}

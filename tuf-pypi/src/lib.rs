@@ -17,6 +17,7 @@
 //! assert_eq!(layout::project_page(&name), "simple/friendly-bard-tools/index.html");
 //! ```
 
+pub mod bandersnatch;
 mod error;
 pub mod layout;
 mod name;

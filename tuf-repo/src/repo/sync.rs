@@ -2,6 +2,7 @@
 //! or modification time changed since the last sync.
 
 use super::*;
+use crate::walk::Walked;
 
 impl Repository {
     pub(super) fn index_path(&self) -> PathBuf {
@@ -14,9 +15,27 @@ impl Repository {
     /// then matches the published one, is not read again: at PyPI scale a sync reads only
     /// what changed.
     pub fn sync(&self, tree: &Path) -> Result<PublishReport> {
+        self.sync_mapped(tree, &|path| Some(path.to_owned()))
+    }
+
+    /// [`Repository::sync`] with a tree laid out otherwise: `map` names the target of each
+    /// file from its path below `tree` (`/`-separated, NFC), or `None` for a file that is not
+    /// signed (as `tuf_pypi::bandersnatch::target_of` does for a bandersnatch mirror).
+    pub fn sync_mapped(
+        &self,
+        tree: &Path,
+        map: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<PublishReport> {
         let _lock = self.lock()?;
         let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
-        let files = walk(&canon)?;
+        let mut files: Vec<Walked> = walk(&canon)?
+            .into_iter()
+            .filter_map(|mut f| {
+                f.target = map(&f.target)?;
+                Some(f)
+            })
+            .collect();
+        files.sort_unstable_by(|a, b| a.target.cmp(&b.target));
         let state = self.load_state()?;
         let bins = self.bins(&state);
         // Current targets, read from every bin in parallel.
