@@ -46,6 +46,22 @@ fn wheel(dir: &Path, args: &[&str]) {
     assert!(ok, "{out}");
 }
 
+/// Starts `cmd` (a server that prints where it listens on its first line) and returns it with
+/// the first word of that line starting with `scheme`.
+fn spawn_listening(cmd: &mut Command, scheme: &str) -> (Child, String) {
+    let mut child = cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|s| s.starts_with(scheme))
+        .unwrap_or_else(|| panic!("no {scheme} URL in {line:?}"))
+        .to_owned();
+    (child, url)
+}
+
 struct Mirror {
     work: tempfile::TempDir,
     server: Child,
@@ -93,32 +109,13 @@ fn mirror() -> Mirror {
         .current_dir(w));
     assert!(ok && out.contains("3 project(s)"), "{out}");
     tuf_repo::serve::ephemeral_pki(w).unwrap();
-    let mut server = Command::new(BIN)
-        .args([
-            "repo",
-            "--repo",
-            "r",
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--cert",
-            "cert.pem",
-            "--key",
-            "key.pem",
-        ])
-        .current_dir(w)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let meta = line
-        .split_whitespace()
-        .find(|s| s.starts_with("https://"))
-        .unwrap()
-        .to_owned();
+    let (server, meta) = spawn_listening(
+        Command::new(BIN)
+            .args(["repo", "--repo", "r", "serve", "--addr", "127.0.0.1:0"])
+            .args(["--cert", "cert.pem", "--key", "key.pem"])
+            .current_dir(w),
+        "https://",
+    );
     let url = meta.trim_end_matches("metadata/").to_owned();
     Mirror { work, server, url }
 }
@@ -2240,31 +2237,22 @@ fn without_a_sandbox_a_virtual_environment_is_staged_whole() {
 fn pip_and_uv_install_from_tuf_cli_serve_over_https() {
     let m = mirror();
     let w = m.work.path();
-    let mut serve = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--mirror", &m.url])
-        .args(["--root", "r/metadata/1.root.json", "--ca-file", "ca.pem"])
-        .args([
-            "--cache-dir",
-            "serve-cache",
-            "--cert",
-            "cert.pem",
-            "--key",
-            "key.pem",
-        ])
-        .current_dir(w)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let index = line
-        .split_whitespace()
-        .find(|s| s.starts_with("https://"))
-        .unwrap_or_else(|| panic!("no index URL in {line:?}"))
-        .to_owned();
+    let (mut serve, index) = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--mirror", &m.url])
+            .args(["--root", "r/metadata/1.root.json", "--ca-file", "ca.pem"])
+            .args([
+                "--cache-dir",
+                "serve-cache",
+                "--cert",
+                "cert.pem",
+                "--key",
+                "key.pem",
+            ])
+            .current_dir(w)
+            .stderr(Stdio::null()),
+        "https://",
+    );
     let ca = w.join("ca.pem").display().to_string();
     let pip = |site: &str| {
         let site = PathBuf::from(m.site(site));
@@ -2557,22 +2545,13 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     assert!(!listed("simple/alpha").iter().any(|f| f.contains("v1_")));
     assert!(listed("json").is_empty() && listed("pypi").is_empty());
     assert!(!listed("").iter().any(|f| f.contains("last-modified")));
-    let mut server = Command::new(BIN)
-        .args(["repo", "--repo", "r", "serve", "--addr", "127.0.0.1:0"])
-        .current_dir(w)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .split_whitespace()
-        .find(|s| s.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .trim_end_matches("metadata/")
-        .to_owned();
+    let (mut server, meta) = spawn_listening(
+        Command::new(BIN)
+            .args(["repo", "--repo", "r", "serve", "--addr", "127.0.0.1:0"])
+            .current_dir(w),
+        "http://",
+    );
+    let url = meta.trim_end_matches("metadata/").to_owned();
     let site = w.join("site");
     let (ok, out) = run(Command::new(BIN)
         .args([

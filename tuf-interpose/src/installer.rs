@@ -698,6 +698,21 @@ impl PythonPaths {
     }
 }
 
+impl From<[PathBuf; 6]> for PythonPaths {
+    /// The interpreter's answer, in the order [`python_paths`] asks: prefix, base prefix,
+    /// executable, purelib, platlib, scripts.
+    fn from([prefix, base_prefix, executable, purelib, platlib, scripts]: [PathBuf; 6]) -> Self {
+        PythonPaths {
+            prefix,
+            base_prefix,
+            executable,
+            purelib,
+            platlib,
+            scripts,
+        }
+    }
+}
+
 /// What identifies an interpreter's answer to [`python_paths`]: the path as given, the file
 /// it is (and the link, if it is one), and the `pyvenv.cfg` Python looks for beside it and
 /// one directory up, each by length, modification time and (on Unix) inode. `None` for a
@@ -752,18 +767,10 @@ async fn python_paths_recorded(
         hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(key.as_bytes()))
     ));
     if let Ok(bytes) = std::fs::read(&record)
-        && let Ok((k, [prefix, base_prefix, executable, purelib, platlib, scripts])) =
-            serde_json::from_slice::<(String, [PathBuf; 6])>(&bytes)
+        && let Ok((k, answer)) = serde_json::from_slice::<(String, [PathBuf; 6])>(&bytes)
         && k == key
     {
-        return Ok(PythonPaths {
-            prefix,
-            base_prefix,
-            executable,
-            purelib,
-            platlib,
-            scripts,
-        });
+        return Ok(PythonPaths::from(answer));
     }
     let p = python_paths(python).await?;
     let answer = (
@@ -807,14 +814,7 @@ async fn python_paths(python: &std::path::Path) -> Result<PythonPaths, Interpose
         ))
     })?;
     match <[PathBuf; 6]>::try_from(v) {
-        Ok([prefix, base_prefix, executable, purelib, platlib, scripts]) => Ok(PythonPaths {
-            prefix,
-            base_prefix,
-            executable,
-            purelib,
-            platlib,
-            scripts,
-        }),
+        Ok(answer) => Ok(PythonPaths::from(answer)),
         Err(_) => Err(InterposeError::Proxy(format!(
             "{} did not say where it lives",
             python.display()

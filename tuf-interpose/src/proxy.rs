@@ -13,7 +13,6 @@ use hyper::{Request, Response, StatusCode};
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::AsyncReadExt;
 use tuf_pypi::normalize_name;
 use tuf_transport::{Metrics, Totals};
 use tuf_updater::UpdaterError;
@@ -568,18 +567,10 @@ async fn file_response(
     let body: Body = if head {
         full(Bytes::new())
     } else {
-        let stream = futures_util::stream::unfold(Some(file), |state| async move {
-            let mut f = state?;
-            let mut buf = vec![0u8; 64 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(Frame::data(Bytes::from(buf))), Some(f)))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
-        });
+        let stream = futures_util::TryStreamExt::map_ok(
+            tokio_util::io::ReaderStream::with_capacity(file, 64 * 1024),
+            Frame::data,
+        );
         BodyExt::boxed(StreamBody::new(stream))
     };
     with_headers(body, content_type, Some(len))

@@ -6,12 +6,13 @@
 
 use crate::{RepoError, Result};
 use bytes::Bytes;
+use futures_util::TryStreamExt;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Frame;
 use std::net::SocketAddr;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
@@ -232,18 +233,7 @@ async fn answer(root: &Path, req: &hyper::Request<hyper::body::Incoming>) -> hyp
     let body: Body = if head {
         Full::new(Bytes::new()).map_err(|n| match n {}).boxed()
     } else {
-        let chunks = futures_util::stream::unfold(Some(f), |state| async move {
-            let mut f = state?;
-            let mut buf = vec![0u8; 64 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok(Frame::data(Bytes::from(buf))), Some(f)))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
-        });
+        let chunks = tokio_util::io::ReaderStream::with_capacity(f, 64 * 1024).map_ok(Frame::data);
         BodyExt::boxed(StreamBody::new(chunks))
     };
     let mut r = hyper::Response::new(body);
