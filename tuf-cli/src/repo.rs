@@ -62,6 +62,15 @@ enum RepoCommand {
         /// A PyPI-style tree (simple/ and packages/), or a bandersnatch mirror directory.
         tree: PathBuf,
     },
+    /// Publish exactly the files a bandersnatch run changed, as listed in its diff file (one
+    /// absolute path a line): changed and new files are signed, gone ones removed.
+    ApplyDiff {
+        /// The bandersnatch mirror directory (holding `web/`).
+        #[arg(long)]
+        mirror: PathBuf,
+        /// The diff file bandersnatch wrote (`diff-file` in its configuration).
+        diff_file: PathBuf,
+    },
     /// Re-sign the timestamp with a fresh expiry.
     RefreshTimestamp,
     /// Re-sign every role expiring within the given time, then snapshot and timestamp.
@@ -208,6 +217,27 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             }
             .map_err(e)?;
             summary("Synced", &r, started);
+        }
+        RepoCommand::ApplyDiff { mirror, diff_file } => {
+            let web = tuf_pypi::bandersnatch::web_dir(&mirror).ok_or_else(|| {
+                format!(
+                    "{}: not a bandersnatch mirror (no web/simple/)",
+                    mirror.display()
+                )
+            })?;
+            let text = std::fs::read_to_string(&diff_file)
+                .map_err(|err| format!("{}: {err}", diff_file.display()))?;
+            let paths: Vec<PathBuf> = text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(PathBuf::from)
+                .collect();
+            let r = Repository::open(&args.repo)
+                .map_err(e)?
+                .apply_changes(&web, &paths, &tuf_pypi::bandersnatch::target_of)
+                .map_err(e)?;
+            summary("Applied", &r, started);
         }
         RepoCommand::RefreshTimestamp => {
             let r = Repository::open(&args.repo)

@@ -2552,22 +2552,90 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
         "http://",
     );
     let url = meta.trim_end_matches("metadata/").to_owned();
-    let site = w.join("site");
-    let (ok, out) = run(Command::new(BIN)
-        .args([
-            "install",
-            "--mirror",
-            &url,
-            "--root",
-            "r/metadata/1.root.json",
-        ])
-        .args(["--cache-dir", "cache", "--python"])
-        .arg(python())
-        .args(["alpha", "--", "--target"])
-        .arg(&site)
-        .current_dir(w));
-    let _ = server.kill();
-    let _ = server.wait();
+    let install = |req: &str, site: &str| {
+        let site = w.join(site);
+        let (ok, out) = run(Command::new(BIN)
+            .args([
+                "install",
+                "--mirror",
+                &url,
+                "--root",
+                "r/metadata/1.root.json",
+            ])
+            .args(["--cache-dir", "cache", "--python"])
+            .arg(python())
+            .args([req, "--", "--target"])
+            .arg(&site)
+            .current_dir(w));
+        (ok, out, site)
+    };
+    let (ok, out, site) = install("alpha", "site");
     assert!(ok, "{out}");
     assert_eq!(installed(&site), ["alpha", "gamma"], "{out}");
+
+    // bandersnatch's next runs, as its diff files list them: the files and pages of alpha
+    // rebuilt from `dists` into the mirror; `gone` files deleted first.
+    let next_run = |n: u32, gone: &[&str]| -> PathBuf {
+        let mut listed: Vec<PathBuf> = Vec::new();
+        for g in gone {
+            let p = web.join("packages").join(g);
+            std::fs::remove_file(&p).unwrap();
+            listed.push(p);
+        }
+        let tree = w.join(format!("tree{n}"));
+        tuf_pypi::build_tree(&dists, &tree).unwrap();
+        for e in std::fs::read_dir(tree.join("packages")).unwrap() {
+            let e = e.unwrap();
+            let dest = web.join("packages").join(e.file_name());
+            if !dest.exists() {
+                std::fs::copy(e.path(), &dest).unwrap();
+                listed.push(dest);
+            }
+        }
+        let page = web.join("simple/alpha");
+        for (from, to) in [
+            ("index.html", "index.html"),
+            ("index.html", "index.v1_html"),
+            ("index.json", "index.v1_json"),
+        ] {
+            std::fs::copy(tree.join("simple/alpha").join(from), page.join(to)).unwrap();
+            listed.push(page.join(to));
+        }
+        listed.push(web.join("json/alpha"));
+        listed.push(web.join("last-modified"));
+        let diff = w.join(format!("mirror/diff-{n}"));
+        let text: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
+        std::fs::write(&diff, text.join("\n") + "\n").unwrap();
+        diff
+    };
+    let apply = |diff: &Path| {
+        run(Command::new(BIN)
+            .args(["repo", "--repo", "r", "apply-diff", "--mirror", "mirror"])
+            .arg(diff)
+            .current_dir(w))
+    };
+    // A new release: signed by applying the diff, installed.
+    wheel(&dists, &["alpha", "2.0", "--requires", "gamma"]);
+    let (ok, out) = apply(&next_run(1, &[]));
+    assert!(ok && out.contains("Applied"), "{out}");
+    let (ok, out, site) = install("alpha==2.0", "site-2");
+    assert!(ok, "{out}");
+    assert!(site.join("alpha-2.0.dist-info").is_dir(), "{out}");
+    // Release 1.0 deleted upstream: its files are no longer targets, its page lists it no more.
+    std::fs::remove_file(dists.join("alpha-1.0-py3-none-any.whl")).unwrap();
+    let gone = [
+        "alpha-1.0-py3-none-any.whl",
+        "alpha-1.0-py3-none-any.whl.metadata",
+    ];
+    let (ok, out) = apply(&next_run(2, &gone));
+    assert!(ok, "{out}");
+    let (ok, out, site) = install("alpha==1.0", "site-3");
+    assert!(!ok, "a deleted release was installed: {out}");
+    assert!(!site.join("alpha").exists(), "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "verify"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -132,6 +132,64 @@ impl Repository {
     }
 }
 
+impl Repository {
+    /// Publishes the changes of the files `paths` below `tree` (a mirror tool's list of what
+    /// it changed): each file that exists is staged under the target `map` names for its path
+    /// below `tree`, each that is gone is removed, files `map` does not sign and paths outside
+    /// `tree` are skipped; then everything staged is published. The work is proportional to
+    /// the list, not to the tree.
+    pub fn apply_changes(
+        &self,
+        tree: &Path,
+        paths: &[PathBuf],
+        map: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<PublishReport> {
+        let _lock = self.lock()?;
+        let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+        let mut planned = Vec::new();
+        let mut changes = Vec::new();
+        let mut seen = BTreeSet::new();
+        for p in paths {
+            let Ok(rel) = p.strip_prefix(&canon).or_else(|_| p.strip_prefix(tree)) else {
+                continue;
+            };
+            let mut parts = Vec::new();
+            for c in rel.components() {
+                let std::path::Component::Normal(part) = c else {
+                    return Err(RepoError::BadTarget {
+                        path: p.display().to_string(),
+                        reason: "`..`, `.` or a root in the path".into(),
+                    });
+                };
+                let name = part.to_str().ok_or_else(|| RepoError::BadTarget {
+                    path: p.display().to_string(),
+                    reason: "file name is not UTF-8".into(),
+                })?;
+                parts.push(name.nfc().collect::<String>());
+            }
+            let Some(target) = map(&parts.join("/")) else {
+                continue;
+            };
+            if !seen.insert(target.clone()) {
+                continue;
+            }
+            let file = canon.join(rel);
+            if std::fs::symlink_metadata(&file).is_ok() {
+                // The same checks as a sync: a regular file, no link on the way.
+                target_path(&canon, &file)?;
+                planned.push((target, file));
+            } else {
+                changes.push(Change::Remove { path: target });
+            }
+        }
+        let mut staged = self.staged()?;
+        staged.extend(self.store_targets(&planned)?);
+        staged.extend(changes);
+        self.save_staged(&staged)?;
+        self.publish_locked(staged, &[])
+    }
+}
+
 /// What the last sync saw of a file: enough to know it has not changed without reading it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct IndexEntry {
