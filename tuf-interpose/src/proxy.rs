@@ -292,11 +292,7 @@ impl Interposer {
         Prefetch(tokio::spawn(async move {
             let pages = projects.into_iter().filter_map(|p| {
                 let html = me.rules.map(None, &format!("/simple/{p}/")).ok()?;
-                let json = html.target.strip_suffix("/index.html").map(|base| Mapped {
-                    repository: html.repository.clone(),
-                    target: format!("{base}/index.json"),
-                });
-                Some((json, html))
+                Some((json_variant(&html), html))
             });
             futures_util::stream::iter(pages)
                 .for_each_concurrent(8, |(json, html)| {
@@ -425,15 +421,10 @@ impl Interposer {
         };
         tracing::info!("Interposing for {path}: target {}", mapped.target);
         // PEP 691: JSON when the installer prefers it and the mirror signed a JSON page.
-        let json_variant = mapped
-            .target
-            .strip_suffix("/index.html")
+        let json_page = Some(&mapped)
             .filter(|_| accept.contains("application/vnd.pypi.simple.v1+json"))
-            .map(|base| Mapped {
-                repository: mapped.repository.clone(),
-                target: format!("{base}/index.json"),
-            });
-        let (file, content_type) = match json_variant {
+            .and_then(json_variant);
+        let (file, content_type) = match json_page {
             Some(j) => match self.verified(&j).await {
                 Ok(f) => (Ok(f), "application/vnd.pypi.simple.v1+json"),
                 // Only a repository that signed no JSON page gets the HTML one instead; a
@@ -523,6 +514,15 @@ impl Interposer {
         };
         with_headers(full(body), content_type, Some(len))
     }
+}
+
+/// The PEP 691 JSON page signed beside an HTML index page (`…/index.html` → `…/index.json`,
+/// in the same repository); `None` for any other target.
+fn json_variant(html: &Mapped) -> Option<Mapped> {
+    html.target.strip_suffix("/index.html").map(|base| Mapped {
+        repository: html.repository.clone(),
+        target: format!("{base}/index.json"),
+    })
 }
 
 /// A body held in memory.
