@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the installer's sandbox (bubblewrap world) and staging cost: the same install through
-# `tuf-cli install` with `--sandbox off` (staging only for --target) and `--sandbox auto`
+# `tuf-cli install` with `--sandbox off` (a venv staged whole as a copy), `--sandbox network`
+# (a network namespace; a venv staged whole as an overlay) and `--sandbox auto`
 # (the bubblewrap world; an environment install stages purelib, platlib and scripts), for pip
 # and uv, into --target and into a fresh virtual environment. PROJECTS independent small
 # wheels, median of RUNS runs each, all in one run on the same mirror.
@@ -48,10 +49,10 @@ tuf=("$cli" install --mirror "http://127.0.0.1:$port/" --root "$work/repo/metada
 "${tuf[@]}" --cache-dir "$work/tuf" --python "$py" q0 -- --target "$work/warm" >/dev/null 2>&1
 echo "== $projects independent projects, $runs runs each"
 for installer in uv pip; do
-  for sandbox in off auto; do
+  for sandbox in off network auto; do
     measure "$installer --target, --sandbox $sandbox" "${tuf[@]}" --cache-dir "$work/tuf" --installer "$installer" --uv "$uv" --python "$py" --sandbox "$sandbox" "${reqs[@]}" -- --target "$work/t-$installer-$sandbox-{i}"
   done
-  for sandbox in off auto; do
+  for sandbox in off network auto; do
     for i in $(seq 0 $((runs - 1))); do cp -a "$work/venv-base" "$work/v-$installer-$sandbox-$i"; done
     measure "$installer into a venv, --sandbox $sandbox" "${tuf[@]}" --cache-dir "$work/tuf" --installer "$installer" --uv "$uv" --python "$work/v-$installer-$sandbox-{i}/bin/python" --sandbox "$sandbox" "${reqs[@]}"
   done

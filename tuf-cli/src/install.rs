@@ -412,6 +412,11 @@ pub async fn through_tuf(
     requirements: &[String],
     extra: &[String],
 ) -> Result<Outcome, String> {
+    let mut options = options;
+    // Asked where it lives while the repositories refresh.
+    options.python = Some(match installer {
+        Installer::Pip { python } | Installer::Uv { python, .. } => python.clone(),
+    });
     let session = Session::start(spec, options)
         .await
         .map_err(|e| e.to_string())?;

@@ -832,7 +832,7 @@ fn killing_tuf_cli_kills_the_installer() {
             &fake,
             format!(
                 "#!/bin/sh
-case \"$*\" in *sysconfig*) echo '[\"{e}\", \"/usr\", \"{e}/bin/python\", \"{e}/site\", \"{e}/site\", \"{e}/bin\"]'; exit 0;; esac\nexec sleep {mark}\n"
+case \"$*\" in *sysconfig*) printf '%s\\0' {e} /usr {e}/bin/python {e}/site {e}/site; printf '%s' {e}/bin; exit 0;; esac\nexec sleep {mark}\n"
             ),
         )
         .unwrap();

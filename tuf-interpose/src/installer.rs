@@ -87,6 +87,10 @@ pub struct SessionOptions {
     pub allow_local: bool,
     /// The sandbox ([`crate::sandbox`], [`crate::world`]). `None`: no sandbox.
     pub sandbox: Option<crate::sandbox::Sandbox>,
+    /// The interpreter the runs will use, when it is known before the session starts: it is
+    /// asked where it lives (and whether overlays can be mounted is tried) while the
+    /// repositories refresh, instead of after.
+    pub python: Option<PathBuf>,
 }
 
 impl SessionOptions {
@@ -98,6 +102,7 @@ impl SessionOptions {
             quiet: false,
             allow_local: false,
             sandbox: None,
+            python: None,
         }
     }
 }
@@ -132,6 +137,20 @@ pub struct Session {
     /// With the sandbox: the directory of the proxy's Unix socket.
     socket_dir: Option<tempfile::TempDir>,
     options: SessionOptions,
+    /// What was begun before the refresh, for the first run to take.
+    early: std::sync::Mutex<Early>,
+}
+
+/// Answers asked for when the session started ([`SessionOptions::python`]).
+#[derive(Default)]
+struct Early {
+    /// The interpreter, and its answer being made.
+    paths: Option<(
+        PathBuf,
+        tokio::task::JoinHandle<Result<PythonPaths, InterposeError>>,
+    )>,
+    /// Whether overlays can be mounted ([`crate::overlay::available`]), being tried.
+    overlay: Option<tokio::task::JoinHandle<bool>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -155,6 +174,20 @@ impl Session {
         spec: &RulesSpec,
         options: SessionOptions,
     ) -> Result<Session, InterposeError> {
+        // Asked while the repositories refresh; taken by the first run.
+        let early = Early {
+            paths: options.python.clone().map(|python| {
+                let private_dir = options.private_dir.clone();
+                let asked = python.clone();
+                let task =
+                    tokio::spawn(async move { python_paths_recorded(&asked, &private_dir).await });
+                (python, task)
+            }),
+            overlay: options
+                .sandbox
+                .as_ref()
+                .map(|_| tokio::task::spawn_blocking(crate::overlay::available)),
+        };
         let interposer = Arc::new(Interposer::start(spec).await?);
         let guard = if options.guard {
             let hosts: Vec<String> = spec.hosts.keys().cloned().collect();
@@ -191,6 +224,7 @@ impl Session {
             ca_file,
             socket_dir,
             options,
+            early: std::sync::Mutex::new(early),
         })
     }
 
@@ -294,7 +328,18 @@ impl Session {
         let python = match installer {
             Installer::Pip { python } | Installer::Uv { python, .. } => python,
         };
-        let paths = python_paths_recorded(python, &self.options.private_dir).await?;
+        let early = std::mem::take(
+            &mut *self
+                .early
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let paths = match early.paths {
+            Some((asked, task)) if asked == *python => task
+                .await
+                .map_err(|e| InterposeError::Proxy(format!("{}: {e}", python.display())))??,
+            _ => python_paths_recorded(python, &self.options.private_dir).await?,
+        };
         phase("interpreter paths read");
         let world = matches!(
             &self.options.sandbox,
@@ -314,7 +359,10 @@ impl Session {
         // cost follows what changes); downloads, and elsewhere, as a copy.
         let overlay = (world || network_only)
             && matches!(action, Action::Install)
-            && crate::overlay::available();
+            && match early.overlay {
+                Some(trial) => trial.await.unwrap_or(false),
+                None => crate::overlay::available(),
+            };
         // The environment itself can be staged where its staged view can be seen at its own
         // path: in the world, or in the network-only sandbox's mount namespace.
         let env_staged = world || (network_only && overlay);
@@ -800,9 +848,11 @@ async fn python_paths_recorded(
 
 /// Asks `python` where it lives and installs (`sys`, `sysconfig`).
 async fn python_paths(python: &std::path::Path) -> Result<PythonPaths, InterposeError> {
-    let code = "import json, sys, sysconfig\n\
+    // The paths as the file system's bytes, NUL-separated (no path holds a NUL), and no
+    // `json` import: it costs more than the interpreter's own start.
+    let code = "import os, sys, sysconfig\n\
                 p = sysconfig.get_paths()\n\
-                print(json.dumps([sys.prefix, sys.base_prefix, sys.executable, p['purelib'], p['platlib'], p['scripts']]))";
+                sys.stdout.buffer.write(b'\\0'.join(os.fsencode(x) for x in [sys.prefix, sys.base_prefix, sys.executable, p['purelib'], p['platlib'], p['scripts']]))";
     let mut cmd = tokio::process::Command::new(python);
     cmd.args(["-I", "-c", code])
         .env_clear()
@@ -812,18 +862,37 @@ async fn python_paths(python: &std::path::Path) -> Result<PythonPaths, Interpose
         .await
         .map_err(|_| InterposeError::Proxy(format!("{}: no answer in 30 s", python.display())))?
         .map_err(|e| InterposeError::Proxy(format!("{}: {e}", python.display())))?;
-    let v: Vec<PathBuf> = serde_json::from_slice(&out.stdout).map_err(|e| {
-        InterposeError::Proxy(format!(
-            "{} did not say where it lives: {e}",
-            python.display()
-        ))
-    })?;
+    let v: Vec<PathBuf> = out
+        .stdout
+        .split(|b| *b == 0)
+        .map(path_from_bytes)
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            InterposeError::Proxy(format!("{} did not say where it lives", python.display()))
+        })?;
     match <[PathBuf; 6]>::try_from(v) {
         Ok(answer) => Ok(PythonPaths::from(answer)),
         Err(_) => Err(InterposeError::Proxy(format!(
             "{} did not say where it lives",
             python.display()
         ))),
+    }
+}
+
+/// A path as the interpreter wrote it (`os.fsencode`): the bytes themselves on Unix, UTF-8
+/// elsewhere. `None`: empty, or not a path here.
+fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    if bytes.is_empty() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(bytes).ok().map(PathBuf::from)
     }
 }
 
@@ -947,7 +1016,7 @@ mod tests {
         std::fs::write(
             &python,
             format!(
-                "#!/bin/sh\necho run >> {}\necho '[\"{prefix}\", \"/usr\", \"{prefix}/bin/python\", \"{prefix}/lib\", \"{prefix}/lib\", \"{prefix}/bin\"]'\n",
+                "#!/bin/sh\necho run >> {}\nprintf '%s\\0' {prefix} /usr {prefix}/bin/python {prefix}/lib {prefix}/lib\nprintf '%s' {prefix}/bin\n",
                 runs.display()
             ),
         )
@@ -962,6 +1031,46 @@ mod tests {
             .unwrap_or(0)
     }
 
+    /// A real interpreter reached through a directory whose name is not UTF-8: its answer is
+    /// the file system's bytes, not a text encoding of them.
+    #[tokio::test]
+    async fn an_interpreter_answers_with_the_bytes_of_its_paths() {
+        use std::os::unix::ffi::OsStrExt;
+        let Some(real) = ["/usr/bin/python3", "/usr/local/bin/python3"]
+            .into_iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file())
+        else {
+            return; // No system Python here.
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let odd = dir
+            .path()
+            .join(std::ffi::OsStr::from_bytes(b"py-\xff-\n-dir"));
+        std::fs::create_dir(&odd).unwrap();
+        let python = odd.join("python3");
+        std::os::unix::fs::symlink(&real, &python).unwrap();
+        let paths = python_paths(&python).await.unwrap();
+        assert_eq!(paths.executable, python);
+        assert!(paths.purelib.is_absolute() && paths.scripts.is_absolute());
+        assert_eq!(paths.prefix, paths.base_prefix, "not a virtual environment");
+    }
+
+    /// [`python_paths_recorded`], tried again while the fake interpreter just written is
+    /// "busy": another test's process, forked between the write and its own exec, can still
+    /// hold it open (ETXTBSY).
+    async fn recorded(python: &std::path::Path, private: &std::path::Path) -> PythonPaths {
+        for _ in 0..100 {
+            match python_paths_recorded(python, private).await {
+                Err(e) if e.to_string().contains("Text file busy") => {
+                    tokio::time::sleep(Duration::from_millis(10)).await
+                }
+                r => return r.unwrap(),
+            }
+        }
+        panic!("{}: busy for a second", python.display())
+    }
+
     #[tokio::test]
     async fn interpreter_paths_are_asked_once_per_unchanged_interpreter_and_kept_out_of_the_sandbox()
      {
@@ -969,8 +1078,8 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         let private = cache.path().join("installer");
         let python = fake_python(env.path(), "/venv-a");
-        let first = python_paths_recorded(&python, &private).await.unwrap();
-        let second = python_paths_recorded(&python, &private).await.unwrap();
+        let first = recorded(&python, &private).await;
+        let second = recorded(&python, &private).await;
         assert_eq!(
             runs(env.path()),
             1,
@@ -985,13 +1094,13 @@ mod tests {
         assert!(!private.exists());
         // A new pyvenv.cfg (the environment made again) is a new interpreter: asked again.
         std::fs::write(env.path().join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
-        let third = python_paths_recorded(&python, &private).await.unwrap();
+        let third = recorded(&python, &private).await;
         assert_eq!(runs(env.path()), 2);
         assert_eq!(third.prefix, PathBuf::from("/venv-a"));
         // A changed interpreter file too.
         std::fs::remove_file(&python).unwrap();
         let python = fake_python(env.path(), "/venv-b");
-        let fourth = python_paths_recorded(&python, &private).await.unwrap();
+        let fourth = recorded(&python, &private).await;
         assert_eq!(fourth.prefix, PathBuf::from("/venv-b"));
         // A record whose key is not this interpreter's is not used.
         let records = cache.path().join("interpreters");
@@ -1000,7 +1109,7 @@ mod tests {
             let text = std::fs::read_to_string(&p).unwrap();
             std::fs::write(&p, text.replace("/venv-b", "/evil").replacen('|', "#", 1)).unwrap();
         }
-        let fifth = python_paths_recorded(&python, &private).await.unwrap();
+        let fifth = recorded(&python, &private).await;
         assert_eq!(fifth.prefix, PathBuf::from("/venv-b"));
     }
 }

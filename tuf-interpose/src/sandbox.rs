@@ -187,18 +187,23 @@ pub async fn inside(
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         InterposeError::Proxy(format!("sandbox: {what}: {e}"))
     };
-    // `unshare --net` leaves the loopback down; bubblewrap brings it up itself and leaves
-    // no capability to do it (so there `ip` fails, harmlessly).
-    if let Some(ip) = ip() {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| fail("listen", &e))?;
+    // `unshare --net` leaves the loopback down (a connection to it is "unreachable"): `ip`
+    // brings it up. Bubblewrap brings it up itself and leaves no capability to do it, so
+    // there the trial connection (accepted and dropped here) saves running `ip` for nothing.
+    let up = match tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+        Ok(_trial) => listener.accept().await.is_ok(),
+        Err(_) => false,
+    };
+    if !up && let Some(ip) = ip() {
         let _ = tokio::process::Command::new(ip)
             .args(["link", "set", "lo", "up"])
             .stderr(Stdio::null())
             .status()
             .await;
     }
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(|e| fail("listen", &e))?;
     let forwarder = tokio::spawn(async move {
         loop {
             let Ok((mut tcp, _)) = listener.accept().await else {
