@@ -115,6 +115,44 @@ fn spinner(msg: &str) -> ProgressBar {
     pb
 }
 
+/// The files the PEP 691 pages among `paths` (a bandersnatch diff, below `web`) list with a
+/// size and a sha256, by target. A page listed but unreadable lists nothing.
+fn known_from_pages(
+    web: &std::path::Path,
+    paths: &[PathBuf],
+) -> std::collections::BTreeMap<String, tuf_repo::KnownFile> {
+    let canon = web.canonicalize().unwrap_or_else(|_| web.to_owned());
+    let mut known = std::collections::BTreeMap::new();
+    for p in paths {
+        let Some(rel) = p
+            .strip_prefix(&canon)
+            .or_else(|_| p.strip_prefix(web))
+            .ok()
+            .and_then(|r| r.to_str())
+        else {
+            continue;
+        };
+        let Some(page) = tuf_pypi::bandersnatch::target_of(rel).filter(|t| t.ends_with(".json"))
+        else {
+            continue;
+        };
+        // A page larger than any PyPI serves is not taken as a list: its files are read.
+        let Ok(Some(json)) = tuf_fs::read_regular_file(p, 64 << 20) else {
+            continue;
+        };
+        for l in tuf_pypi::bandersnatch::listed_files(&page, &json) {
+            known.insert(
+                l.target,
+                tuf_repo::KnownFile {
+                    length: l.length,
+                    sha256: l.sha256,
+                },
+            );
+        }
+    }
+    known
+}
+
 fn summary(what: &str, r: &PublishReport, started: Instant) {
     let bins = r
         .signed
@@ -233,10 +271,17 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 .filter(|l| !l.is_empty())
                 .map(PathBuf::from)
                 .collect();
+            let known = known_from_pages(&web, &paths);
             let r = Repository::open(&args.repo)
                 .map_err(e)?
-                .apply_changes(&web, &paths, &tuf_pypi::bandersnatch::target_of)
+                .apply_changes(&web, &paths, &tuf_pypi::bandersnatch::target_of, &known)
                 .map_err(e)?;
+            if r.unread > 0 {
+                println!(
+                    "{} file(s) signed from the sizes and sha256 their PEP 691 pages list, not read",
+                    r.unread
+                );
+            }
             summary("Applied", &r, started);
         }
         RepoCommand::RefreshTimestamp => {

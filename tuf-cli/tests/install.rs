@@ -2611,10 +2611,16 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
             .arg(diff)
             .current_dir(w))
     };
-    // A new release: signed by applying the diff, installed.
+    // A new release: signed by applying the diff, installed. The wheel is signed from the
+    // size and sha256 its PEP 691 page lists, not read (its .metadata, listed by hash only,
+    // is read).
     wheel(&dists, &["alpha", "2.0", "--requires", "gamma"]);
     let (ok, out) = apply(&next_run(1, &[]));
     assert!(ok && out.contains("Applied"), "{out}");
+    assert!(
+        out.contains("1 file(s) signed from the sizes and sha256"),
+        "{out}"
+    );
     let (ok, out, site) = install("alpha==2.0", "site-2");
     assert!(ok, "{out}");
     assert!(site.join("alpha-2.0.dist-info").is_dir(), "{out}");
@@ -2633,6 +2639,35 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
         .args(["repo", "--repo", "r", "verify"])
         .current_dir(w));
     assert!(ok, "{out}");
+    // A file on the mirror that is not what its page lists (same length, one byte changed
+    // after the mirror tool checked it): signed by the page's hash — so it was not read — and
+    // placed by a hard link; no client takes it.
+    wheel(&dists, &["alpha", "3.0", "--requires", "gamma"]);
+    let diff = next_run(3, &[]);
+    let on_mirror = web.join("packages/alpha-3.0-py3-none-any.whl");
+    let good = std::fs::read(&on_mirror).unwrap();
+    let listed = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&good));
+    let mut bad = good.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::remove_file(&on_mirror).unwrap();
+    std::fs::write(&on_mirror, &bad).unwrap();
+    let (ok, out) = apply(&diff);
+    assert!(ok && out.contains("1 file(s) signed from"), "{out}");
+    let placed = targets.join(format!("packages/{listed}.alpha-3.0-py3-none-any.whl"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        assert_eq!(
+            std::fs::metadata(&placed).unwrap().ino(),
+            std::fs::metadata(&on_mirror).unwrap().ino(),
+            "placed by a hard link, under the listed hash"
+        );
+    }
+    assert!(placed.is_file(), "placed under the listed hash");
+    let (ok, out, site) = install("alpha==3.0", "site-4");
+    assert!(!ok, "a file unlike its signed hash was installed: {out}");
+    assert!(!site.join("alpha-3.0.dist-info").exists(), "{out}");
     let _ = server.kill();
     let _ = server.wait();
 }

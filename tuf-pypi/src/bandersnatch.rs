@@ -64,9 +64,133 @@ pub fn target_of(path: &str) -> Option<String> {
     })
 }
 
+/// A distribution file as a PEP 691 page lists it: its length (PEP 700's `size`) and sha256,
+/// which bandersnatch checked when it downloaded the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The TUF target the file's URL names (`packages/...`).
+    pub target: String,
+    /// Its length in bytes.
+    pub length: u64,
+    /// Its sha256, lowercase hex.
+    pub sha256: String,
+}
+
+/// The files the PEP 691 JSON page `json` lists with both a `size` and a sha256, `page` being
+/// the page's target (`simple/<name>/index.json`, [`target_of`]): each URL resolved against
+/// where the page is served, percent-decoded, kept when it names a file under `packages/`
+/// (an absolute URL by its path). Entries without a size or a well-formed sha256, and pages
+/// that are not JSON, list nothing: those files are read and hashed instead.
+pub fn listed_files(page: &str, json: &[u8]) -> Vec<Listed> {
+    let Ok(doc) = serde_json::from_slice::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let Some(files) = doc.get("files").and_then(|f| f.as_array()) else {
+        return Vec::new();
+    };
+    let base: Vec<&str> = page.split('/').collect();
+    let base = &base[..base.len().saturating_sub(1)];
+    files
+        .iter()
+        .filter_map(|f| {
+            let url = f.get("url")?.as_str()?;
+            let length = f.get("size")?.as_u64()?;
+            let sha256 = f.get("hashes")?.get("sha256")?.as_str()?;
+            let well_formed = sha256.len() == 64
+                && sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !well_formed {
+                return None;
+            }
+            let target = resolve(base, url)?;
+            target.starts_with("packages/").then(|| Listed {
+                target,
+                length,
+                sha256: sha256.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// `url` (relative to the directory `base`, or absolute) as a `/`-separated path below the
+/// served root, percent-decoded; `None` when it leaves the root or is not UTF-8.
+fn resolve(base: &[&str], url: &str) -> Option<String> {
+    let url = url.split(['#', '?']).next()?;
+    let (mut parts, rest): (Vec<&str>, &str) = if let Some(i) = url.find("://") {
+        let after = &url[i + 3..];
+        (Vec::new(), &after[after.find('/')?..])
+    } else if url.starts_with('/') {
+        (Vec::new(), url)
+    } else {
+        (base.to_vec(), url)
+    };
+    for seg in rest.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let decoded: Vec<String> = parts
+        .iter()
+        .map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        })
+        .collect::<Option<_>>()?;
+    // A decoded segment must still be one segment.
+    if decoded
+        .iter()
+        .any(|d| d.is_empty() || d == "." || d == ".." || d.contains('/'))
+    {
+        return None;
+    }
+    Some(decoded.join("/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pep_691_page_lists_its_files_with_their_sizes_and_hashes() {
+        let h = "ab".repeat(32);
+        let page = format!(
+            r#"{{"meta": {{"api-version": "1.1"}}, "name": "black", "files": [
+            {{"filename": "black-24.1.0-py3-none-any.whl", "url": "../../packages/8f/1a/38d5/black-24.1.0-py3-none-any.whl#sha256={h}", "hashes": {{"sha256": "{h}"}}, "size": 1234}},
+            {{"filename": "a b.tar.gz", "url": "https://mirror.example/packages/aa/a%20b.tar.gz", "hashes": {{"sha256": "{h}"}}, "size": 7}},
+            {{"filename": "nosize.whl", "url": "../../packages/nosize.whl", "hashes": {{"sha256": "{h}"}}}},
+            {{"filename": "md5.whl", "url": "../../packages/md5.whl", "hashes": {{"md5": "00"}}, "size": 1}},
+            {{"filename": "bad.whl", "url": "../../packages/bad.whl", "hashes": {{"sha256": "XYZ"}}, "size": 1}},
+            {{"filename": "out.whl", "url": "../../../out.whl", "hashes": {{"sha256": "{h}"}}, "size": 1}},
+            {{"filename": "sneaky.whl", "url": "../../packages/x%2F..%2F..%2Fsneaky.whl", "hashes": {{"sha256": "{h}"}}, "size": 1}},
+            {{"filename": "page.html", "url": "../other/index.html", "hashes": {{"sha256": "{h}"}}, "size": 1}}
+            ]}}"#
+        );
+        let listed = listed_files("simple/black/index.json", page.as_bytes());
+        assert_eq!(
+            listed,
+            [
+                Listed {
+                    target: "packages/8f/1a/38d5/black-24.1.0-py3-none-any.whl".into(),
+                    length: 1234,
+                    sha256: h.clone(),
+                },
+                Listed {
+                    target: "packages/aa/a b.tar.gz".into(),
+                    length: 7,
+                    sha256: h.clone(),
+                },
+            ]
+        );
+        assert!(listed_files("simple/black/index.json", b"<html>").is_empty());
+        assert!(listed_files("simple/black/index.json", b"{\"files\": 3}").is_empty());
+    }
 
     #[test]
     fn pages_and_files_are_targets_and_nothing_else_is() {

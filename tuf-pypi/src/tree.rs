@@ -24,6 +24,7 @@ fn bad(path: &Path, reason: impl Into<String>) -> PypiError {
 struct Dist {
     file: String,
     digest: String,
+    size: u64,
     metadata: Option<String>,
 }
 
@@ -113,6 +114,7 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, PypiError> {
             .push(Dist {
                 file: name,
                 digest,
+                size: data.len() as u64,
                 metadata,
             });
     }
@@ -128,7 +130,9 @@ pub fn build_tree(dists: &Path, tree: &Path) -> Result<usize, PypiError> {
                 "../../packages/{}",
                 tuf_metadata::naming::url_segment(&d.file)
             );
-            let mut entry = serde_json::json!({"filename": d.file, "url": href, "hashes": {"sha256": d.digest}});
+            // Each file's size, as PyPI and bandersnatch list it (PEP 700's key; a 1.0 client
+            // ignores it).
+            let mut entry = serde_json::json!({"filename": d.file, "url": href, "hashes": {"sha256": d.digest}, "size": d.size});
             let mut attrs = String::new();
             if let Some(m) = &d.metadata {
                 // PEP 658 (and its PEP 714 spelling): the core metadata is served beside it.

@@ -34,5 +34,5 @@ mod write;
 pub use config::{RepoConfig, RolePolicy};
 pub use error::{RepoError, Result};
 pub use keys::KeyRing;
-pub use repo::{Change, PublishReport, Repository};
+pub use repo::{Change, KnownFile, PublishReport, Repository};
 pub use verify::{VerifyReport, verify};

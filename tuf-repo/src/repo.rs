@@ -58,6 +58,21 @@ pub struct PublishReport {
     pub signed: Vec<String>,
     /// Bytes of metadata written (uncompressed).
     pub bytes_written: u64,
+    /// Targets added from a length and sha256 the caller knew ([`KnownFile`]) without
+    /// reading them.
+    pub unread: usize,
+}
+
+/// A file's length and sha256 as a source the repository trusts as much as the file itself
+/// lists them (a mirror's PEP 691 page, which the mirror tool checked at download): the file
+/// is then signed without being read. A file that differs from what is listed fails its
+/// clients' hash check, never passes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownFile {
+    /// Length in bytes.
+    pub length: u64,
+    /// sha256, lowercase hex.
+    pub sha256: String,
 }
 
 /// The currently published top-level state.

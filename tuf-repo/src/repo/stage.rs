@@ -92,6 +92,50 @@ impl Repository {
         self.store_data(target, &data)
     }
 
+    /// Places `file` at its hash-prefixed name under `targets/` by the sha256 `known` lists,
+    /// without reading it: a hard link (the mirror tool replaces its files by renaming,
+    /// never in place), or a copy where no link can be made.
+    pub(super) fn store_known(
+        &self,
+        target: &str,
+        file: &Path,
+        known: &KnownFile,
+    ) -> Result<Change> {
+        let dest =
+            layout::targets_dir(&self.dir).join(naming::hash_prefixed(target, &known.sha256));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| RepoError::io(parent, e))?;
+        }
+        if !dest.exists() {
+            let tmp = dest.with_file_name(format!(
+                ".{}.tmp",
+                dest.file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("target")
+            ));
+            let _ = std::fs::remove_file(&tmp);
+            if std::fs::hard_link(file, &tmp).is_err() {
+                std::fs::copy(file, &tmp).map_err(|e| RepoError::io(&tmp, e))?;
+            }
+            // What was linked is a regular file of the listed length, whatever replaced the
+            // path since it was checked (a link made to a symbolic link is one itself).
+            let placed = std::fs::symlink_metadata(&tmp).map_err(|e| RepoError::io(&tmp, e))?;
+            if !placed.is_file() || placed.len() != known.length {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(RepoError::BadTarget {
+                    path: file.display().to_string(),
+                    reason: "changed while it was placed: not the regular file listed".into(),
+                });
+            }
+            std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
+        }
+        Ok(Change::Add {
+            path: target.to_owned(),
+            length: known.length,
+            hashes: BTreeMap::from([("sha256".to_owned(), known.sha256.clone())]),
+        })
+    }
+
     /// Hashes `data` and places it at its hashed name(s) under `targets/`.
     pub(super) fn store_data(&self, target: &str, data: &[u8]) -> Result<Change> {
         let mut hashes = BTreeMap::new();

@@ -137,12 +137,15 @@ impl Repository {
     /// it changed): each file that exists is staged under the target `map` names for its path
     /// below `tree`, each that is gone is removed, files `map` does not sign and paths outside
     /// `tree` are skipped; then everything staged is published. The work is proportional to
-    /// the list, not to the tree.
+    /// the list, not to the tree. A file `known` lists by its target, with the length it
+    /// has, is signed with the listed sha256 and placed by a hard link (a copy across file
+    /// systems) without being read, where the repository hashes with sha256 alone.
     pub fn apply_changes(
         &self,
         tree: &Path,
         paths: &[PathBuf],
         map: &dyn Fn(&str) -> Option<String>,
+        known: &BTreeMap<String, KnownFile>,
     ) -> Result<PublishReport> {
         let _lock = self.lock()?;
         let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
@@ -182,11 +185,25 @@ impl Repository {
                 changes.push(Change::Remove { path: target });
             }
         }
+        let sha256_only = self.config.hash_algorithms == ["sha256"];
+        let (listed, read): (Vec<_>, Vec<_>) = planned.into_iter().partition(|(target, file)| {
+            sha256_only
+                && known.get(target).is_some_and(|k| {
+                    std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() == k.length)
+                })
+        });
         let mut staged = self.staged()?;
-        staged.extend(self.store_targets(&planned)?);
+        staged.extend(self.store_targets(&read)?);
+        for (target, file) in &listed {
+            if let Some(k) = known.get(target) {
+                staged.push(self.store_known(target, file, k)?);
+            }
+        }
         staged.extend(changes);
         self.save_staged(&staged)?;
-        self.publish_locked(staged, &[])
+        let mut report = self.publish_locked(staged, &[])?;
+        report.unread = listed.len();
+        Ok(report)
     }
 }
 
