@@ -68,7 +68,9 @@ enum RepoCommand {
         /// The bandersnatch mirror directory (holding `web/`).
         #[arg(long)]
         mirror: PathBuf,
-        /// The diff file bandersnatch wrote (`diff-file` in its configuration).
+        /// The diff file bandersnatch writes (`diff-file` in its configuration; a directory
+        /// means `mirrored-files` in it). With `diff-append-epoch`, every `DIFF_FILE-<epoch>`
+        /// not applied yet is applied, oldest first, in one publish.
         diff_file: PathBuf,
     },
     /// Re-sign the timestamp with a fresh expiry.
@@ -263,14 +265,65 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                     mirror.display()
                 )
             })?;
-            let text = std::fs::read_to_string(&diff_file)
+            // bandersnatch's diff-file: the file itself, and with diff-append-epoch every
+            // `-<epoch>` file a run left; those applied before (recorded in the repository's
+            // state after each publish) are skipped. The lists are applied as one: each path
+            // as it is on disk now.
+            let files = tuf_pypi::bandersnatch::diff_files(&diff_file)
                 .map_err(|err| format!("{}: {err}", diff_file.display()))?;
-            let paths: Vec<PathBuf> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(PathBuf::from)
+            if files.is_empty() {
+                return Err(format!(
+                    "{}: no diff file there (nor one with -<epoch> appended)",
+                    diff_file.display()
+                ));
+            }
+            // One line per diff-file setting: the newest epoch applied, a space, its path.
+            let record = tuf_repo::layout::state_dir(&args.repo).join("bandersnatch-diffs");
+            let key = std::path::absolute(&diff_file)
+                .unwrap_or_else(|_| diff_file.clone())
+                .display()
+                .to_string();
+            let mut applied: std::collections::BTreeMap<String, u64> =
+                std::fs::read_to_string(&record)
+                    .unwrap_or_default()
+                    .lines()
+                    .filter_map(|l| {
+                        let (epoch, path) = l.split_once(' ')?;
+                        Some((path.to_owned(), epoch.parse().ok()?))
+                    })
+                    .collect();
+            let last = applied.get(&key).copied();
+            let todo: Vec<_> = files
+                .into_iter()
+                .filter(|f| f.epoch.is_none() || f.epoch > last)
                 .collect();
+            if todo.is_empty() {
+                println!(
+                    "Nothing to apply: the diff files of {} are applied up to epoch {}",
+                    diff_file.display(),
+                    last.unwrap_or_default()
+                );
+                return Ok(());
+            }
+            let mut paths: Vec<PathBuf> = Vec::new();
+            let mut seen = std::collections::BTreeSet::new();
+            for f in &todo {
+                let text = std::fs::read_to_string(&f.path)
+                    .map_err(|err| format!("{}: {err}", f.path.display()))?;
+                for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                    if seen.insert(l.to_owned()) {
+                        paths.push(PathBuf::from(l));
+                    }
+                }
+            }
+            println!(
+                "Applying {} diff file(s): {}",
+                todo.len(),
+                todo.iter()
+                    .map(|f| f.path.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let known = known_from_pages(&web, &paths);
             let r = Repository::open(&args.repo)
                 .map_err(e)?
@@ -281,6 +334,17 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                     "{} file(s) signed from the sizes and sha256 their PEP 691 pages list, not read",
                     r.unread
                 );
+            }
+            if let Some(newest) = todo.iter().filter_map(|f| f.epoch).max()
+                && !key.contains('\n')
+            {
+                applied.insert(key, newest);
+                let text: String = applied
+                    .iter()
+                    .map(|(path, epoch)| format!("{epoch} {path}\n"))
+                    .collect();
+                tuf_fs::write_replace(&record, text.as_bytes())
+                    .map_err(|err| format!("{}: {err}", record.display()))?;
             }
             summary("Applied", &r, started);
         }

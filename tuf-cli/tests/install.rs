@@ -2600,15 +2600,18 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
         }
         listed.push(web.join("json/alpha"));
         listed.push(web.join("last-modified"));
-        let diff = w.join(format!("mirror/diff-{n}"));
+        // bandersnatch with diff-append-epoch: one `mirrored-files-<epoch>` per run.
+        let diff = w.join(format!("mirror/mirrored-files-{}", 1_733_400_000 + n));
         let text: Vec<String> = listed.iter().map(|p| p.display().to_string()).collect();
         std::fs::write(&diff, text.join("\n") + "\n").unwrap();
         diff
     };
+    // Given the diff-file setting, it applies the runs' files not applied yet.
     let apply = |diff: &Path| {
+        assert!(diff.is_file());
         run(Command::new(BIN)
             .args(["repo", "--repo", "r", "apply-diff", "--mirror", "mirror"])
-            .arg(diff)
+            .arg("mirror/mirrored-files")
             .current_dir(w))
     };
     // A new release: signed by applying the diff, installed. The wheel is signed from the
@@ -2617,10 +2620,14 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     wheel(&dists, &["alpha", "2.0", "--requires", "gamma"]);
     let (ok, out) = apply(&next_run(1, &[]));
     assert!(ok && out.contains("Applied"), "{out}");
+    assert!(out.contains("Applying 1 diff file(s)"), "{out}");
     assert!(
         out.contains("1 file(s) signed from the sizes and sha256"),
         "{out}"
     );
+    // Applied once: the same run is not applied again.
+    let (ok, out) = apply(&w.join("mirror/mirrored-files-1733400001"));
+    assert!(ok && out.contains("Nothing to apply"), "{out}");
     let (ok, out, site) = install("alpha==2.0", "site-2");
     assert!(ok, "{out}");
     assert!(site.join("alpha-2.0.dist-info").is_dir(), "{out}");
@@ -2654,6 +2661,10 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     std::fs::write(&on_mirror, &bad).unwrap();
     let (ok, out) = apply(&diff);
     assert!(ok && out.contains("1 file(s) signed from"), "{out}");
+    assert!(
+        out.contains("Applying 1 diff file(s)") && out.contains("mirrored-files-1733400003"),
+        "only the run not applied yet: {out}"
+    );
     let placed = targets.join(format!("packages/{listed}.alpha-3.0-py3-none-any.whl"));
     #[cfg(unix)]
     {

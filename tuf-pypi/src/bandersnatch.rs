@@ -64,6 +64,65 @@ pub fn target_of(path: &str) -> Option<String> {
     })
 }
 
+/// A diff file bandersnatch wrote: the `diff-file` itself, or with `diff-append-epoch` one
+/// of `<diff-file>-<epoch>` (seconds since 1970, one per run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its run's epoch, for a `-<epoch>` file.
+    pub epoch: Option<u64>,
+}
+
+/// The diff files of bandersnatch's `diff-file` setting `base`, as it names them: a
+/// directory stands for `mirrored-files` in it; then `base` itself if it is a file, and every
+/// `<base>-<epoch>` beside it, oldest first.
+pub fn diff_files(base: &Path) -> std::io::Result<Vec<DiffFile>> {
+    let base = if base.is_dir() {
+        base.join("mirrored-files")
+    } else {
+        base.to_owned()
+    };
+    let mut out = Vec::new();
+    if base.is_file() {
+        out.push(DiffFile {
+            path: base.clone(),
+            epoch: None,
+        });
+    }
+    let (Some(dir), Some(name)) = (base.parent(), base.file_name().and_then(|n| n.to_str())) else {
+        return Ok(out);
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut epochs = Vec::new();
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let Some(epoch) = e
+            .file_name()
+            .to_str()
+            .and_then(|n| n.strip_prefix(name))
+            .and_then(|n| n.strip_prefix('-'))
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if e.file_type()?.is_file() {
+            epochs.push(DiffFile {
+                path: e.path(),
+                epoch: Some(epoch),
+            });
+        }
+    }
+    epochs.sort_by_key(|d| d.epoch);
+    out.extend(epochs);
+    Ok(out)
+}
+
 /// A distribution file as a PEP 691 page lists it: its length (PEP 700's `size`) and sha256,
 /// which bandersnatch checked when it downloaded the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +285,46 @@ mod tests {
         ] {
             assert_eq!(target_of(path).as_deref(), target, "{path}");
         }
+    }
+
+    #[test]
+    fn diff_files_are_found_as_bandersnatch_names_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        assert_eq!(diff_files(&d.join("mirrored-files")).unwrap(), []);
+        for n in [
+            "mirrored-files-1733400100",
+            "mirrored-files-1733400000",
+            "mirrored-files-x",
+            "mirrored-files-",
+            "mirrored-files-12a",
+            "other-1733400000",
+        ] {
+            std::fs::write(d.join(n), "").unwrap();
+        }
+        std::fs::create_dir(d.join("mirrored-files-99")).unwrap();
+        let found = |base: &Path| -> Vec<(String, Option<u64>)> {
+            diff_files(base)
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    (
+                        f.path.file_name().unwrap().to_str().unwrap().to_owned(),
+                        f.epoch,
+                    )
+                })
+                .collect()
+        };
+        let epochs = [
+            ("mirrored-files-1733400000".to_owned(), Some(1733400000)),
+            ("mirrored-files-1733400100".to_owned(), Some(1733400100)),
+        ];
+        // A directory stands for mirrored-files in it, as bandersnatch takes it.
+        assert_eq!(found(d), epochs);
+        std::fs::write(d.join("mirrored-files"), "").unwrap();
+        let mut all = vec![("mirrored-files".to_owned(), None)];
+        all.extend(epochs);
+        assert_eq!(found(&d.join("mirrored-files")), all);
     }
 
     #[test]
