@@ -307,12 +307,24 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             }
             let mut paths: Vec<PathBuf> = Vec::new();
             let mut seen = std::collections::BTreeSet::new();
+            let web_canon = web.canonicalize().unwrap_or_else(|_| web.clone());
             for f in &todo {
                 let text = std::fs::read_to_string(&f.path)
                     .map_err(|err| format!("{}: {err}", f.path.display()))?;
                 for l in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                    if seen.insert(l.to_owned()) {
-                        paths.push(PathBuf::from(l));
+                    // keep_index_versions: a new page version stands for its project's page.
+                    let line = std::path::Path::new(l);
+                    let page = line
+                        .strip_prefix(&web_canon)
+                        .or_else(|_| line.strip_prefix(&web))
+                        .ok()
+                        .and_then(|r| r.to_str())
+                        .and_then(tuf_pypi::bandersnatch::page_of_version)
+                        .map(|p| web_canon.join(p).display().to_string());
+                    for p in std::iter::once(l.to_owned()).chain(page) {
+                        if seen.insert(p.clone()) {
+                            paths.push(PathBuf::from(p));
+                        }
                     }
                 }
             }

@@ -2473,6 +2473,22 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Writes `html` as bandersnatch's `keep_index_versions` does: a file in `dir/versions/`
+/// named by `serial`, and `dir/index.html` an absolute symbolic link to it; returns the file.
+fn keep_version(html: &Path, dir: &Path, serial: u32) -> PathBuf {
+    let versions = dir.join("versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    let version = versions.join(format!("index_{serial}_20261205T00000{serial}Z.html"));
+    std::fs::copy(html, &version).unwrap();
+    let index = dir.join("index.html");
+    let _ = std::fs::remove_file(&index);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&version, &index).unwrap();
+    #[cfg(not(unix))]
+    std::fs::copy(&version, &index).unwrap();
+    version
+}
+
 #[test]
 fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_from_it() {
     let work = tempfile::tempdir().unwrap();
@@ -2495,7 +2511,12 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
             continue;
         };
         std::fs::create_dir_all(&to).unwrap();
-        std::fs::copy(from.join("index.html"), to.join("index.html")).unwrap();
+        if e.file_name() == "alpha" {
+            // alpha's as keep_index_versions makes it: index.html a link to a version.
+            keep_version(&from.join("index.html"), &to, 1);
+        } else {
+            std::fs::copy(from.join("index.html"), to.join("index.html")).unwrap();
+        }
         std::fs::copy(from.join("index.html"), to.join("index.v1_html")).unwrap();
         std::fs::copy(from.join("index.json"), to.join("index.v1_json")).unwrap();
         let name = e.file_name().into_string().unwrap();
@@ -2590,8 +2611,13 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
             }
         }
         let page = web.join("simple/alpha");
+        // keep_index_versions: a new version file, listed; index.html re-pointed, not listed.
+        listed.push(keep_version(
+            &tree.join("simple/alpha/index.html"),
+            &page,
+            n + 1,
+        ));
         for (from, to) in [
-            ("index.html", "index.html"),
             ("index.html", "index.v1_html"),
             ("index.json", "index.v1_json"),
         ] {
@@ -2624,6 +2650,15 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     assert!(
         out.contains("1 file(s) signed from the sizes and sha256"),
         "{out}"
+    );
+    // The HTML page kept as a version is signed as alpha's page.
+    let html = std::fs::read(web.join("simple/alpha/index.html")).unwrap();
+    let digest = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&html));
+    assert!(
+        targets
+            .join(format!("simple/alpha/{digest}.index.html"))
+            .is_file(),
+        "the new page version was not signed: {out}"
     );
     // Applied once: the same run is not applied again.
     let (ok, out) = apply(&w.join("mirror/mirrored-files-1733400001"));

@@ -64,6 +64,27 @@ pub fn target_of(path: &str) -> Option<String> {
     })
 }
 
+/// The page a `keep_index_versions` file stands for: bandersnatch then writes each new HTML
+/// page as `simple/<name>/versions/index_<serial>_<time>.html` (hash-index too), lists that
+/// file in its diff, and points the project's `index.html` (a symbolic link) at it. Given the
+/// version file's path (relative to `web/`), the `index.html` beside `versions/`.
+///
+/// ```
+/// use tuf_pypi::bandersnatch::page_of_version;
+///
+/// assert_eq!(
+///     page_of_version("simple/black/versions/index_42_20261205T000000Z.html").as_deref(),
+///     Some("simple/black/index.html")
+/// );
+/// assert_eq!(page_of_version("simple/black/index.html"), None);
+/// ```
+pub fn page_of_version(path: &str) -> Option<String> {
+    let (dir, file) = path.rsplit_once("/versions/")?;
+    let well_formed = file.starts_with("index_") && file.ends_with(".html") && !file.contains('/');
+    let page = format!("{dir}/index.html");
+    (well_formed && target_of(&page).is_some()).then_some(page)
+}
+
 /// A diff file bandersnatch wrote: the `diff-file` itself, or with `diff-append-epoch` one
 /// of `<diff-file>-<epoch>` (seconds since 1970, one per run).
 #[derive(Debug, Clone, PartialEq, Eq)]

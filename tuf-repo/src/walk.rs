@@ -1,5 +1,7 @@
 //! The tree a sync reads: every regular file below it with its target path, size and
-//! modification time, never following a symbolic link out of it.
+//! modification time, never following a symbolic link out of it. A symbolic link to a regular
+//! file inside the tree (bandersnatch's `keep_index_versions` makes each `index.html` one, to
+//! `versions/index_<serial>_<time>.html`) is read as the file it resolves to.
 
 use crate::{RepoError, Result};
 use rayon::prelude::*;
@@ -14,9 +16,25 @@ pub(crate) fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
+/// The regular file the symbolic link `link` resolves to, if it lies inside `tree`
+/// (canonical); otherwise why not.
+pub(crate) fn link_inside(tree: &Path, link: &Path) -> std::result::Result<PathBuf, &'static str> {
+    let resolved =
+        std::fs::canonicalize(link).map_err(|_| "a symbolic link that resolves nowhere")?;
+    if !resolved.starts_with(tree) {
+        return Err("a symbolic link out of the tree is not followed");
+    }
+    match std::fs::symlink_metadata(&resolved) {
+        Ok(m) if m.is_file() => Ok(resolved),
+        _ => Err("a symbolic link to something other than a regular file is not followed"),
+    }
+}
+
 /// The target path of `file` below `tree` (canonical): relative, `/`-separated, UTF-8, NFC,
-/// with no symbolic link anywhere on the way.
-pub(crate) fn target_path(tree: &Path, file: &Path) -> Result<String> {
+/// with no symbolic link on the way, and the file it names: `file` itself, or, where its last
+/// component is a symbolic link, the regular file inside the tree it resolves to
+/// ([`link_inside`]).
+pub(crate) fn target_path(tree: &Path, file: &Path) -> Result<(String, PathBuf)> {
     let bad = |reason: &str| RepoError::BadTarget {
         path: file.display().to_string(),
         reason: reason.to_owned(),
@@ -31,7 +49,9 @@ pub(crate) fn target_path(tree: &Path, file: &Path) -> Result<String> {
         .map_err(|_| bad("not inside the tree"))?;
     let mut parts = Vec::new();
     let mut cur = tree.to_owned();
-    for c in rel.components() {
+    let count = rel.components().count();
+    let mut resolved = None;
+    for (i, c) in rel.components().enumerate() {
         let std::path::Component::Normal(part) = c else {
             return Err(bad("`..`, `.` or a root in the path"));
         };
@@ -39,19 +59,23 @@ pub(crate) fn target_path(tree: &Path, file: &Path) -> Result<String> {
         cur.push(part);
         let meta = std::fs::symlink_metadata(&cur).map_err(|e| RepoError::io(&cur, e))?;
         if meta.file_type().is_symlink() {
-            return Err(bad(
-                "symbolic links are not followed (they could escape the tree)",
-            ));
+            if i + 1 < count {
+                return Err(bad(
+                    "a symbolic link to a directory is not followed (it could escape the tree)",
+                ));
+            }
+            resolved = Some(link_inside(tree, &cur).map_err(bad)?);
         }
         parts.push(name.nfc().collect::<String>());
     }
-    if !std::fs::symlink_metadata(&cur)
+    let file = resolved.unwrap_or(cur);
+    if !std::fs::symlink_metadata(&file)
         .map(|m| m.is_file())
         .unwrap_or(false)
     {
         return Err(bad("not a regular file"));
     }
-    Ok(parts.join("/"))
+    Ok((parts.join("/"), file))
 }
 
 /// A regular file found by [`walk`].
@@ -76,7 +100,7 @@ pub(crate) fn walk(tree: &Path) -> Result<Vec<Walked>> {
     while !level.is_empty() {
         let read: Vec<Listing> = level
             .par_iter()
-            .map(|(dir, prefix)| read_dir_entries(dir, prefix))
+            .map(|(dir, prefix)| read_dir_entries(tree, dir, prefix))
             .collect::<Result<_>>()?;
         level = Vec::new();
         for (files, dirs) in read {
@@ -92,8 +116,8 @@ pub(crate) fn walk(tree: &Path) -> Result<Vec<Walked>> {
 /// subdirectories with their target path prefixes.
 type Listing = (Vec<Walked>, Vec<(PathBuf, String)>);
 
-/// One directory of [`walk`].
-fn read_dir_entries(dir: &Path, prefix: &str) -> Result<Listing> {
+/// One directory of [`walk`] (below `tree`, canonical).
+fn read_dir_entries(tree: &Path, dir: &Path, prefix: &str) -> Result<Listing> {
     let mut files = Vec::new();
     let mut dirs = Vec::new();
     for e in std::fs::read_dir(dir).map_err(|e| RepoError::io(dir, e))? {
@@ -104,15 +128,19 @@ fn read_dir_entries(dir: &Path, prefix: &str) -> Result<Listing> {
             path: path.display().to_string(),
             reason: reason.to_owned(),
         };
-        if ft.is_symlink() {
-            return Err(bad(
-                "symbolic links are not followed (they could escape the tree)",
-            ));
-        }
         let name = e.file_name();
         let name = name.to_str().ok_or_else(|| bad("file name is not UTF-8"))?;
         let target = format!("{prefix}{}", name.nfc().collect::<String>());
-        if ft.is_dir() {
+        if ft.is_symlink() {
+            let resolved = link_inside(tree, &path).map_err(bad)?;
+            let meta = std::fs::metadata(&resolved).map_err(|err| RepoError::io(&resolved, err))?;
+            files.push(Walked {
+                length: meta.len(),
+                mtime_ns: mtime_ns(&meta),
+                path: resolved,
+                target,
+            });
+        } else if ft.is_dir() {
             dirs.push((path, format!("{target}/")));
         } else if ft.is_file() {
             let meta = e.metadata().map_err(|err| RepoError::io(&path, err))?;
@@ -125,4 +153,58 @@ fn read_dir_entries(dir: &Path, prefix: &str) -> Result<Listing> {
         }
     }
     Ok((files, dirs))
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_are_followed_only_to_regular_files_inside_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = dir.path().join("tree");
+        let page = tree.join("simple/black/versions/index_7_20261205T000000Z.html");
+        std::fs::create_dir_all(page.parent().unwrap()).unwrap();
+        std::fs::write(&page, "page 7").unwrap();
+        // As bandersnatch's keep_index_versions makes it: an absolute link.
+        symlink(&page, tree.join("simple/black/index.html")).unwrap();
+        let tree = tree.canonicalize().unwrap();
+        let walked = walk(&tree).unwrap();
+        let index = walked
+            .iter()
+            .find(|w| w.target == "simple/black/index.html")
+            .unwrap();
+        assert_eq!(index.path, page.canonicalize().unwrap());
+        assert_eq!(index.length, 6);
+        let (target, file) = target_path(&tree, &tree.join("simple/black/index.html")).unwrap();
+        assert_eq!(
+            (target.as_str(), file),
+            ("simple/black/index.html", index.path.clone())
+        );
+
+        // Out of the tree, to a directory, through a linked directory, dangling: refused.
+        let outside = dir.path().join("secret");
+        std::fs::write(&outside, "secret").unwrap();
+        for (name, to) in [
+            ("out.html", outside.clone()),
+            ("dir.html", tree.join("simple")),
+            ("gone.html", tree.join("nothing")),
+        ] {
+            let link = tree.join("simple/black").join(name);
+            symlink(&to, &link).unwrap();
+            assert!(walk(&tree).is_err(), "{name}");
+            assert!(target_path(&tree, &link).is_err(), "{name}");
+            std::fs::remove_file(&link).unwrap();
+        }
+        symlink(tree.join("simple/black"), tree.join("simple/alias")).unwrap();
+        assert!(walk(&tree).is_err(), "a linked directory");
+        assert!(
+            target_path(
+                &tree,
+                &tree.join("simple/alias/versions/index_7_20261205T000000Z.html")
+            )
+            .is_err()
+        );
+    }
 }

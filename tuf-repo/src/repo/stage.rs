@@ -50,7 +50,7 @@ impl Repository {
             } else {
                 tree.join(abs.strip_prefix(&tree_abs).unwrap_or(&abs))
             };
-            let target = target_path(&tree, &inside)?;
+            let (target, file) = target_path(&tree, &inside)?;
             if let Some(other) = seen.insert(target.clone(), f.clone()) {
                 return Err(RepoError::BadTarget {
                     path: f.display().to_string(),
@@ -60,7 +60,7 @@ impl Repository {
                     ),
                 });
             }
-            planned.push((target, f.clone()));
+            planned.push((target, file));
         }
         self.store_targets(&planned)
     }

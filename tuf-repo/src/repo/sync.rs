@@ -178,8 +178,9 @@ impl Repository {
             }
             let file = canon.join(rel);
             if std::fs::symlink_metadata(&file).is_ok() {
-                // The same checks as a sync: a regular file, no link on the way.
-                target_path(&canon, &file)?;
+                // The same checks as a sync: a regular file, no link on the way, a last link
+                // only to a regular file inside the tree, which is what is read.
+                let (_, file) = target_path(&canon, &file)?;
                 planned.push((target, file));
             } else {
                 changes.push(Change::Remove { path: target });
