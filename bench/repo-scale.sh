@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds a PyPI-shaped repository (default 100,000 projects: a simple page and a distribution
 # each, 16,384 bins) with tuf-cli, reports build time (wall, user and system CPU), metadata
-# size (raw and gzip) and the time of an incremental add + publish of one new release; then
-# builds the same repository with python-tuf's Metadata API for comparison.
+# size (raw and gzip), the time of an incremental add + publish of one new release, and of one
+# bandersnatch run's diff applied (against a sync finding the same change); then builds the
+# same repository with python-tuf's Metadata API for comparison.
 # Usage: bench/repo-scale.sh [PROJECTS] [BINS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,5 +54,29 @@ echo "a new release" > "$work/tree/packages/new/project-new-2.0.tar.gz"
 run "ours: incremental repo add" "$cli" repo --repo "$work/repo" add --tree "$work/tree" "$work/tree/packages/new/project-new-2.0.tar.gz"
 run "ours: incremental repo publish" "$cli" repo --repo "$work/repo" publish
 "$cli" repo --repo "$work/repo" publish | sed 's/^/  (in-process figure of an empty publish) /'
+# The same tree as a bandersnatch mirror's web/: a run that added a release to one project
+# lists the new file and the project's pages in its diff file; apply-diff publishes that list
+# (work proportional to it), where a sync walks all of the tree to find the change.
+mkdir -p "$work/bs"
+ln -s "$work/tree" "$work/bs/web"
+add_release() { # N: project-000001 gets release N (a file and a new PEP 691 page listing it)
+  local f="$work/tree/packages/01/00/project-000001-$1.0.tar.gz"
+  echo "release $1" > "$f"
+  python3 - "$f" "$work/tree/simple/project-000001/index.v1_json" "$1" <<'PY'
+import hashlib, json, os, sys
+f, page, n = sys.argv[1:]
+data = open(f, "rb").read()
+entry = {"filename": os.path.basename(f), "url": f"../../packages/01/00/{os.path.basename(f)}",
+         "hashes": {"sha256": hashlib.sha256(data).hexdigest()}, "size": len(data)}
+json.dump({"meta": {"api-version": "1.1"}, "name": "project-000001", "files": [entry]}, open(page, "w"))
+PY
+  printf '%s\n' "$work/bs/web/packages/01/00/project-000001-$1.0.tar.gz" \
+    "$work/bs/web/simple/project-000001/index.html" \
+    "$work/bs/web/simple/project-000001/index.v1_json" > "$work/bs/mirrored-files"
+}
+add_release 2
+run "ours: repo apply-diff (3 files listed)" "$cli" repo --repo "$work/repo" apply-diff --mirror "$work/bs" "$work/bs/mirrored-files"
+add_release 3
+run "ours: repo sync (the same change)" "$cli" repo --repo "$work/repo" sync "$work/bs"
 run "ours: repo verify --no-targets" "$cli" repo --repo "$work/repo" verify --no-targets
 run "python-tuf 7.0.1 build (same repo)" "$py" bench/py/build_repo_python.py "$work/tree" "$work/python-repo" "$bins"
