@@ -407,6 +407,8 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 (Some(c), Some(k)) => Some(tuf_repo::serve::tls_acceptor(&c, &k).map_err(e)?),
                 _ => None,
             };
+            // Installed before the address is printed: a prompt SIGTERM is never fatal.
+            let stop = crate::serve::stop_signal();
             let served = tuf_repo::serve::serve(&args.repo, addr, tls)
                 .await
                 .map_err(e)?;
@@ -416,7 +418,9 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 served.metadata_url(),
                 served.targets_url()
             );
-            served.wait().await;
+            // SIGTERM or Ctrl-C: answers in progress finish (30 s at most), then exit 0.
+            stop.await;
+            served.shutdown(std::time::Duration::from_secs(30)).await;
         }
     }
     Ok(())

@@ -40,7 +40,7 @@ pub struct ServeArgs {
 
 /// Resolves once SIGTERM or SIGINT (Ctrl-C) arrives. The SIGTERM handler is installed at
 /// the call, before the address is printed, so that a prompt SIGTERM is never fatal.
-fn stop_signal() -> impl std::future::Future<Output = ()> {
+pub fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     async move {

@@ -25,6 +25,7 @@ pub struct Served {
     /// `http` or `https`.
     pub scheme: &'static str,
     task: tokio::task::JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Served {
@@ -38,9 +39,19 @@ impl Served {
         format!("{}://{}/targets/", self.scheme, self.addr)
     }
 
-    /// Waits until the server stops (it runs until the process ends or this is dropped).
+    /// Waits until the server stops (it runs until the process ends, [`Served::shutdown`],
+    /// or this is dropped).
     pub async fn wait(mut self) {
         let _ = (&mut self.task).await;
+    }
+
+    /// Stops accepting connections, lets the answers in progress finish (at most `grace`;
+    /// idle keep-alive connections are closed) and returns once they have.
+    pub async fn shutdown(mut self, grace: std::time::Duration) {
+        let _ = self.stop.send(true);
+        if tokio::time::timeout(grace, &mut self.task).await.is_err() {
+            self.task.abort();
+        }
     }
 }
 
@@ -114,30 +125,47 @@ pub async fn serve(repo: &Path, addr: SocketAddr, tls: Option<TlsAcceptor>) -> R
         source: e,
     })?;
     let scheme = if tls.is_some() { "https" } else { "http" };
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let task = tokio::spawn(async move {
+        let mut connections = tokio::task::JoinSet::new();
+        let mut stopping = stopped.clone();
         loop {
-            let Ok((sock, _)) = listener.accept().await else {
+            // Finished connections are reaped as others arrive.
+            while connections.try_join_next().is_some() {}
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = stopping.changed() => break,
+            };
+            let Ok((sock, _)) = accepted else {
                 // Out of file descriptors and the like: wait, do not spin.
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             };
             // Small answers must not wait for the peer's delayed ACK (Nagle).
             let _ = sock.set_nodelay(true);
-            let (root, tls) = (root.clone(), tls.clone());
-            tokio::spawn(async move {
+            let (root, tls, stop) = (root.clone(), tls.clone(), stopped.clone());
+            connections.spawn(async move {
                 match tls {
                     Some(acceptor) => {
                         let handshake = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(sock));
                         if let Ok(Ok(s)) = handshake.await {
-                            connection(s, root).await;
+                            connection(s, root, stop).await;
                         }
                     }
-                    None => connection(sock, root).await,
+                    None => connection(sock, root, stop).await,
                 }
             });
         }
+        // Stopping: nothing new is accepted; the answers in progress finish.
+        drop(listener);
+        while connections.join_next().await.is_some() {}
     });
-    Ok(Served { addr, scheme, task })
+    Ok(Served {
+        addr,
+        scheme,
+        task,
+        stop,
+    })
 }
 
 /// How long a client has to send a request head, or may stay idle between requests.
@@ -145,8 +173,9 @@ pub const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10)
 
 type Body = BoxBody<Bytes, std::io::Error>;
 
-/// Answers the requests of one connection until the client closes it or times out.
-async fn connection<S>(io: S, root: Arc<PathBuf>)
+/// Answers the requests of one connection until the client closes it, times out, or the
+/// server stops (then the answer in progress is finished first).
+async fn connection<S>(io: S, root: Arc<PathBuf>, mut stop: tokio::sync::watch::Receiver<bool>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -154,12 +183,19 @@ where
         let root = root.clone();
         async move { Ok::<_, std::convert::Infallible>(answer(&root, &req).await) }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
+    let conn = hyper::server::conn::http1::Builder::new()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(HEAD_TIMEOUT)
         .max_buf_size(16 * 1024)
-        .serve_connection(hyper_util::rt::TokioIo::new(io), service)
-        .await;
+        .serve_connection(hyper_util::rt::TokioIo::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stop.changed() => {
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
 }
 
 fn status(code: hyper::StatusCode) -> hyper::Response<Body> {

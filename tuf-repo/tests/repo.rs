@@ -594,6 +594,56 @@ async fn serve_keeps_connections_alive_and_serves_nothing_but_metadata_and_targe
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_gracefully_finishing_the_download_in_progress() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    Repository::init(dir.path(), config(16)).unwrap();
+    let big: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.path().join("targets/big.bin"), &big).unwrap();
+    let served = tuf_repo::serve::serve(dir.path(), "127.0.0.1:0".parse().unwrap(), None)
+        .await
+        .unwrap();
+    let addr = served.addr;
+    // An idle keep-alive connection, and a large download begun but not read.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    idle.write_all(b"GET /metadata/1.root.json HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 64 << 10];
+    let n = idle.read(&mut buf).await.unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"GET /targets/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = vec![0u8; 4096];
+    let n = s.read(&mut got).await.unwrap();
+    got.truncate(n);
+    assert!(got.starts_with(b"HTTP/1.1 200"));
+    let stopping = tokio::spawn(served.shutdown(std::time::Duration::from_secs(30)));
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "still accepting while stopping"
+    );
+    // The idle connection is closed, not kept until its timeout.
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), idle.read(&mut buf))
+        .await
+        .expect("the idle connection stayed open")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    assert!(!stopping.is_finished(), "stopped before the download ended");
+    s.read_to_end(&mut got).await.unwrap();
+    let end = got.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    assert_eq!(got.len() - end, big.len(), "the download was cut short");
+    assert!(got[end..] == big[..], "the download's bytes differ");
+    tokio::time::timeout(std::time::Duration::from_secs(10), stopping)
+        .await
+        .expect("shutdown did not return once the download ended")
+        .unwrap();
+}
+
 #[test]
 fn sync_reads_only_files_whose_size_or_time_changed() {
     let dir = tempfile::tempdir().unwrap();
