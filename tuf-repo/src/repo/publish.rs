@@ -3,6 +3,26 @@
 
 use super::*;
 
+/// Everything one publish writes, decided before anything is written
+/// ([`Repository::plan`]): the roles' new contents, versions and expiries, and the snapshot
+/// naming them. The timestamp is made from the snapshot's bytes as written.
+struct PublishPlan {
+    /// Bins whose content changed or that are re-signed, at their new versions.
+    bins: Vec<(String, Targets)>,
+    /// `bins`, re-signed when asked.
+    bins_role: Option<Targets>,
+    /// `targets`, re-signed when asked.
+    targets_role: Option<Targets>,
+    /// The next snapshot.
+    snapshot: Snapshot,
+    /// Targets added or replaced.
+    added: usize,
+    /// Targets removed.
+    removed: usize,
+    /// The project names to record once published, if they changed.
+    names: Option<BTreeSet<String>>,
+}
+
 impl Repository {
     /// Publishes the staged changes: the bins they touch are re-signed (in parallel), then
     /// `bins` and `targets` only if their own content changed (never for target changes),
@@ -22,20 +42,42 @@ impl Repository {
         self.publish_state(state, changes, also, false)
     }
 
-    /// The one publishing path. `changes` go into the bins they hash to; `also` names roles to
-    /// re-sign even without content changes (`bins`, `targets`, and `bin-n` for every bin
-    /// past half its lifetime); `all_bins` re-signs every bin (after an online key rotation).
-    /// Order: bins, then `bins`/`targets`, then snapshot, then timestamp.
+    /// The one publishing path: [`Repository::plan`], then [`Repository::write_plan`].
+    /// `changes` go into the bins they hash to; `also` names roles to re-sign even without
+    /// content changes (`bins`, `targets`, and `bin-n` for every bin past half its lifetime);
+    /// `all_bins` re-signs every bin (after an online key rotation).
     pub(super) fn publish_state(
         &self,
-        mut state: State,
+        state: State,
         changes: Vec<Change>,
         also: &[&str],
         all_bins: bool,
     ) -> Result<PublishReport> {
-        let bins = self.bins(&state);
-        let mut report = PublishReport::default();
+        let plan = self.plan(&state, changes, also, all_bins)?;
+        self.write_plan(state, plan)
+    }
+
+    /// Decides everything a publish writes before anything is written: each role's new
+    /// content, version and expiry, and the snapshot that names them. Reads bins, writes
+    /// nothing.
+    fn plan(
+        &self,
+        state: &State,
+        changes: Vec<Change>,
+        also: &[&str],
+        all_bins: bool,
+    ) -> Result<PublishPlan> {
+        let bins = self.bins(state);
         let (changes, names) = self.with_project_names(changes)?;
+        let mut plan = PublishPlan {
+            bins: Vec::new(),
+            bins_role: None,
+            targets_role: None,
+            snapshot: state.snapshot.clone(),
+            added: 0,
+            removed: 0,
+            names,
+        };
         let mut by_bin: BTreeMap<String, Vec<Change>> = BTreeMap::new();
         for c in changes {
             let path = match &c {
@@ -45,7 +87,6 @@ impl Repository {
         }
         let soon = now().after(Duration::from_secs(self.config.bin_n.expiry_seconds / 2));
         let refresh_bins = also.contains(&"bin-n");
-        let mut touched: Vec<(String, Targets)> = Vec::new();
         let candidates: Vec<String> = if all_bins || refresh_bins {
             bins.names().collect()
         } else {
@@ -74,11 +115,11 @@ impl Repository {
                                 unrecognized: Default::default(),
                             },
                         );
-                        report.added += 1;
+                        plan.added += 1;
                     }
                     Change::Remove { path } => {
                         if t.remove_target(&path).is_some() {
-                            report.removed += 1;
+                            plan.removed += 1;
                         }
                     }
                 }
@@ -87,56 +128,68 @@ impl Repository {
                 t.bump_version()
                     .map_err(|e| RepoError::metadata(&name, e))?;
                 t.set_expires(expiry_for(&self.config, "bin-n"));
-                touched.push((name, t));
+                plan.snapshot
+                    .meta
+                    .insert(meta_name(&name), MetaFile::new(t.version()));
+                plan.bins.push((name, t));
             }
         }
-        for (name, version, len) in self.write_bins(&touched, &state.bins)? {
-            state
-                .snapshot
+        if also.contains(&"bins") {
+            let mut b = state.bins.clone();
+            b.bump_version()
+                .map_err(|e| RepoError::metadata("bins", e))?;
+            b.set_expires(expiry_for(&self.config, "bins"));
+            plan.snapshot
                 .meta
-                .insert(meta_name(&name), MetaFile::new(version));
+                .insert(meta_name("bins"), MetaFile::new(b.version()));
+            plan.bins_role = Some(b);
+        }
+        if also.contains(&"targets") {
+            let mut t = state.targets.clone();
+            t.bump_version()
+                .map_err(|e| RepoError::metadata("targets", e))?;
+            t.set_expires(expiry_for(&self.config, "targets"));
+            plan.snapshot
+                .meta
+                .insert(meta_name("targets"), MetaFile::new(t.version()));
+            plan.targets_role = Some(t);
+        }
+        plan.snapshot
+            .bump_version()
+            .map_err(|e| RepoError::metadata("snapshot", e))?;
+        plan.snapshot
+            .set_expires(expiry_for(&self.config, "snapshot"));
+        Ok(plan)
+    }
+
+    /// Writes `plan` in the one safe order: bins, then `bins` and `targets`, then the
+    /// snapshot, and the timestamp last, so that a crash at any point leaves the previously
+    /// published state whole; then records the project names and clears the staged changes.
+    fn write_plan(&self, mut state: State, plan: PublishPlan) -> Result<PublishReport> {
+        let mut report = PublishReport {
+            added: plan.added,
+            removed: plan.removed,
+            ..PublishReport::default()
+        };
+        for (name, _, len) in self.write_bins(&plan.bins, &state.bins)? {
             report.signed.push(name);
             report.bytes_written += len;
         }
-        if also.contains(&"bins") {
-            state
-                .bins
-                .bump_version()
-                .map_err(|e| RepoError::metadata("bins", e))?;
-            state.bins.set_expires(expiry_for(&self.config, "bins"));
-            let file = format!("{}.bins.json", state.bins.version());
-            let b = self.write_role("bins", &file, &state.bins, &state.targets)?;
-            state
-                .snapshot
-                .meta
-                .insert(meta_name("bins"), MetaFile::new(state.bins.version()));
+        if let Some(b) = plan.bins_role {
+            let file = format!("{}.bins.json", b.version());
+            let bytes = self.write_role("bins", &file, &b, &state.targets)?;
             report.signed.push("bins".into());
-            report.bytes_written += b.len() as u64;
+            report.bytes_written += bytes.len() as u64;
+            state.bins = b;
         }
-        if also.contains(&"targets") {
-            state
-                .targets
-                .bump_version()
-                .map_err(|e| RepoError::metadata("targets", e))?;
-            state
-                .targets
-                .set_expires(expiry_for(&self.config, "targets"));
-            let file = format!("{}.targets.json", state.targets.version());
-            let b = self.write_role("targets", &file, &state.targets, &state.root)?;
-            state
-                .snapshot
-                .meta
-                .insert(meta_name("targets"), MetaFile::new(state.targets.version()));
+        if let Some(t) = plan.targets_role {
+            let file = format!("{}.targets.json", t.version());
+            let bytes = self.write_role("targets", &file, &t, &state.root)?;
             report.signed.push("targets".into());
-            report.bytes_written += b.len() as u64;
+            report.bytes_written += bytes.len() as u64;
+            state.targets = t;
         }
-        state
-            .snapshot
-            .bump_version()
-            .map_err(|e| RepoError::metadata("snapshot", e))?;
-        state
-            .snapshot
-            .set_expires(expiry_for(&self.config, "snapshot"));
+        state.snapshot = plan.snapshot;
         let sv = state.snapshot.version();
         let snap = self.write_role(
             "snapshot",
@@ -150,7 +203,7 @@ impl Repository {
         self.publish_timestamp(&mut state, &mut report)?;
         // Recorded before the staged changes are cleared: an interruption in between replays
         // the same changes, which give the same names.
-        if let Some(names) = names {
+        if let Some(names) = plan.names {
             let text = serde_json::to_vec(&names).map_err(|e| RepoError::State(e.to_string()))?;
             write_atomic(&self.names_path(), &text)?;
         }
