@@ -610,9 +610,27 @@ async fn serve_stops_gracefully_finishing_the_download_in_progress() {
     idle.write_all(b"GET /metadata/1.root.json HTTP/1.1\r\nHost: x\r\n\r\n")
         .await
         .unwrap();
+    // The whole answer read (its head, then Content-Length bytes), so the connection idles.
+    let mut answer = Vec::new();
     let mut buf = vec![0u8; 64 << 10];
-    let n = idle.read(&mut buf).await.unwrap();
-    assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+    loop {
+        let n = idle.read(&mut buf).await.unwrap();
+        assert!(n > 0, "closed early");
+        answer.extend_from_slice(&buf[..n]);
+        let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&answer[..end]).to_ascii_lowercase();
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("a Content-Length");
+        if answer.len() >= end + 4 + length {
+            break;
+        }
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 200"));
     let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
     s.write_all(b"GET /targets/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await
