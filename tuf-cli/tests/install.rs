@@ -2084,7 +2084,7 @@ fn publish_escaping_sdist(m: &Mirror, name: &str, escape: &Path) {
 /// `.data/scripts` file installs through tuf-cli with every installer, into a virtual
 /// environment (scripts in its `bin`) and into a --target directory, and its scripts are there.
 #[test]
-fn scripts_of_a_verified_wheel_pass_the_trace() {
+fn scripts_and_data_files_of_a_verified_wheel_pass_the_trace() {
     let m = mirror();
     let w = m.work.path();
     wheel(
@@ -2096,27 +2096,47 @@ fn scripts_of_a_verified_wheel_pass_the_trace() {
             "tooly-1.0.dist-info/entry_points.txt=[console_scripts]\\ntooly-cli = tooly:main\\n",
             "--raw",
             "tooly-1.0.data/scripts/tooly-sh=#!python\\necho hi\\n",
+            // Installed under the environment's prefix (share/...), as Jupyter kernels are.
+            "--raw",
+            "tooly-1.0.data/data/share/tooly/kernel.json={\"argv\": []}",
         ],
     );
     m.publish();
     for (label, installer, py) in installers() {
-        let venv = w.join(format!("venv-{label}"));
-        let (ok, out) = run(Command::new(&py).args(["-m", "venv"]).arg(&venv));
-        assert!(ok, "{out}");
-        let uv = uv_path();
-        let args = ["--installer", installer, "--uv", &uv, "tooly"];
-        let (ok, out) = m.cli_with(
-            "install",
-            &format!("c-{label}"),
-            &args,
-            &[],
-            &venv.join("bin/python"),
-        );
-        assert!(ok, "{label}: {out}");
-        for script in ["tooly-cli", "tooly-sh"] {
-            assert!(
-                venv.join("bin").join(script).exists(),
-                "{label}: no {script}: {out}"
+        for sandbox in ["auto", "network"] {
+            let venv = w.join(format!("venv-{label}-{sandbox}"));
+            let (ok, out) = run(Command::new(&py).args(["-m", "venv"]).arg(&venv));
+            assert!(ok, "{out}");
+            let uv = uv_path();
+            let args = [
+                "--sandbox",
+                sandbox,
+                "--installer",
+                installer,
+                "--uv",
+                &uv,
+                "tooly",
+            ];
+            let (ok, out) = m.cli_with(
+                "install",
+                &format!("c-{label}-{sandbox}"),
+                &args,
+                &[],
+                &venv.join("bin/python"),
+            );
+            assert!(ok, "{label} {sandbox}: {out}");
+            for script in ["tooly-cli", "tooly-sh"] {
+                assert!(
+                    venv.join("bin").join(script).exists(),
+                    "{label} {sandbox}: no {script}: {out}"
+                );
+            }
+            assert_eq!(
+                std::fs::read_to_string(venv.join("share/tooly/kernel.json"))
+                    .ok()
+                    .as_deref(),
+                Some("{\"argv\": []}"),
+                "{label} {sandbox}: the data file: {out}"
             );
         }
         let site = m.site(&format!("site-{label}"));

@@ -384,9 +384,10 @@ impl Session {
         let mut dests: Vec<PathBuf> = match (action, &canonical.target) {
             (Action::Download(dir), _) => vec![cwd.join(dir)],
             (Action::Install, Some(target)) => vec![target.clone()],
-            // Outside the world nothing else of the file system is contained: a virtual
-            // environment is staged whole (uv writes its lock at the root), seen at its path.
-            (Action::Install, None) if network_only && paths.is_venv() => {
+            // A virtual environment is staged whole, seen at its own path: wheels install
+            // data files (`.data/data`) and headers beside site-packages, uv its lock at the
+            // root; outside the world nothing else of the file system is contained.
+            (Action::Install, None) if (world || network_only) && paths.is_venv() => {
                 vec![paths.prefix.clone()]
             }
             // Its install directories that exist; the rest of it stays as it is.

@@ -401,9 +401,13 @@ fn matches_wheel(dist_info: &Path, site: &Path, wheel: &Path) -> Result<(), Stri
             .strip_prefix(info_dir)
             .and_then(|r| r.strip_prefix('/'))
             .is_some_and(|f| INSTALLER_FILES.contains(&f));
-        // Scripts: outside the site directory, or in a --target's `bin/` (the trace,
-        // [`crate::trace`], checks each against the distribution's declared scripts).
-        let outside = path.starts_with("../") || path.starts_with('/') || path.starts_with("bin/");
+        // Scripts and data files: outside the site directory, or in a --target's `bin/` or
+        // `share/` (the trace, [`crate::trace`], checks each against the distribution's
+        // declared scripts and the verified wheel's `.data/` files).
+        let outside = path.starts_with("../")
+            || path.starts_with('/')
+            || path.starts_with("bin/")
+            || path.starts_with("share/");
         if !(in_wheel.contains(path.as_str()) || admin || outside) {
             return Err(format!("{path} is not in the verified wheel"));
         }

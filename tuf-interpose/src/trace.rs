@@ -4,8 +4,10 @@
 //! new or changed `*.dist-info` directory of a proven distribution, with the file's own
 //! sha256 (a `__pycache__/*.pyc` may go unhashed when its source is listed with a hash; the
 //! `RECORD` itself is unhashed by definition). A file that leaves the site directory (a
-//! script) must moreover be one the distribution declares: an entry point of its
-//! `entry_points.txt`, or a `.data/scripts/` file of the verified wheel. Anything else — a
+//! script or a data file) must moreover be one the distribution declares: an entry point of
+//! its `entry_points.txt`, a `.data/scripts/` file of the verified wheel, or one of its
+//! `.data/data/` or `.data/headers/` files, byte for byte, at the same path below `data/` or
+//! `headers/`. Anything else — a
 //! `.pth` written by build code, a file no `RECORD` lists, a changed file whose hash is not
 //! the recorded one — fails the run, and the staged result is never committed.
 
@@ -133,14 +135,20 @@ pub fn traced(
                     dist: dist.clone(),
                     hash,
                     dist_info: info.clone(),
-                    // Scripts: outside the site directory, or in a --target's `bin/`.
-                    script: leaves_site || path.starts_with("bin/"),
+                    // Outside the site directory, or in a --target's `bin/` or `share/`:
+                    // scripts and data files, held to the stricter rule of `check_owned`.
+                    script: leaves_site || path.starts_with("bin/") || path.starts_with("share/"),
                 };
-                // pip --target records its scripts relative to the temporary directory it
-                // installed into (`../../bin/NAME`); they end up in the target's `bin/`.
-                if let Some(name) = path.strip_prefix("../../bin/").filter(|n| !n.contains('/')) {
+                // pip --target records scripts and data files relative to the temporary
+                // directory it installed into (`../../bin/NAME`, `../../share/...`); they end
+                // up in the target's `bin/` and `share/`.
+                if let Some(rest) = path.strip_prefix("../../").filter(|r| {
+                    Path::new(r)
+                        .components()
+                        .all(|c| matches!(c, Component::Normal(_)))
+                }) {
                     owners
-                        .entry(seen_site.join("bin").join(name))
+                        .entry(seen_site.join(rest))
                         .or_insert_with(|| Owner { ..owner.clone() });
                 }
                 owners.insert(lexical(&seen_site.join(&path)), owner);
@@ -218,14 +226,66 @@ fn check_owned(
         }
         None => return Err(format!("unsupported RECORD hash {:?}", owner.hash)),
     }
-    if owner.script && !declared_script(name, owner, wheels) {
+    if owner.script
+        && !declared_script(name, owner, wheels)
+        && !verified_data_file(key, owner, wheels)
+    {
         return Err(
-            "a script that is neither an entry point nor a .data/scripts file of the \
-             verified distribution"
+            "outside the site directory, but neither an entry point, nor a .data/scripts \
+             file, nor a .data/data or .data/headers file of the verified distribution"
                 .into(),
         );
     }
     Ok(())
+}
+
+/// Whether the file seen at `key` (whose content its `RECORD` row's sha256 was checked to
+/// give) is a data file or header of the distribution's verified wheel: a member
+/// `*.data/data/REST` or `*.data/headers/REST` with the same sha256, `key` ending in `REST`
+/// (pip and uv put data files under the environment's prefix and headers under its include
+/// directory, each at its path below `data/` or `headers/`).
+fn verified_data_file(key: &Path, owner: &Owner, wheels: &[(String, PathBuf)]) -> bool {
+    let Some(want) = owner.hash.strip_prefix("sha256=") else {
+        return false;
+    };
+    let wheel = wheels.iter().find(|(file, _)| {
+        file.strip_suffix(".whl")
+            .and_then(name_version)
+            .is_some_and(|k| k == owner.dist)
+    });
+    let Some(wheel) = wheel.and_then(|(_, path)| std::fs::File::open(path).ok()) else {
+        return false;
+    };
+    let Ok(mut zip) = zip::ZipArchive::new(wheel) else {
+        return false;
+    };
+    let candidates: Vec<String> = zip
+        .file_names()
+        .filter_map(Result::ok)
+        .map(|n| n.into_owned())
+        .filter(|n| {
+            [".data/data/", ".data/headers/"].iter().any(|kind| {
+                n.split_once(kind).is_some_and(|(top, rest)| {
+                    !top.contains('/')
+                        && !rest.is_empty()
+                        && Path::new(rest)
+                            .components()
+                            .all(|c| matches!(c, Component::Normal(_)))
+                        && key.ends_with(rest)
+                })
+            })
+        })
+        .collect();
+    candidates.iter().any(|n| {
+        let Ok(mut member) = zip.by_name(n) else {
+            return false;
+        };
+        let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+        if std::io::copy(&mut member, &mut hasher).is_err() {
+            return false;
+        }
+        base64_urlsafe(&sha2::Digest::finalize(hasher)) == want.trim_end_matches('=')
+    })
 }
 
 /// Whether `name` is a script the distribution declares: a `console_scripts` or
