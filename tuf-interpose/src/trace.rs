@@ -239,6 +239,19 @@ fn check_owned(
     Ok(())
 }
 
+/// The verified wheel of `owner`'s distribution served in this run, opened.
+fn verified_wheel(
+    owner: &Owner,
+    wheels: &[(String, PathBuf)],
+) -> Option<zip::ZipArchive<std::fs::File>> {
+    let (_, path) = wheels.iter().find(|(file, _)| {
+        file.strip_suffix(".whl")
+            .and_then(name_version)
+            .is_some_and(|k| k == owner.dist)
+    })?;
+    zip::ZipArchive::new(std::fs::File::open(path).ok()?).ok()
+}
+
 /// Whether the file seen at `key` (whose content its `RECORD` row's sha256 was checked to
 /// give) is a data file or header of the distribution's verified wheel: a member
 /// `*.data/data/REST` or `*.data/headers/REST` with the same sha256, `key` ending in `REST`
@@ -248,15 +261,7 @@ fn verified_data_file(key: &Path, owner: &Owner, wheels: &[(String, PathBuf)]) -
     let Some(want) = owner.hash.strip_prefix("sha256=") else {
         return false;
     };
-    let wheel = wheels.iter().find(|(file, _)| {
-        file.strip_suffix(".whl")
-            .and_then(name_version)
-            .is_some_and(|k| k == owner.dist)
-    });
-    let Some(wheel) = wheel.and_then(|(_, path)| std::fs::File::open(path).ok()) else {
-        return false;
-    };
-    let Ok(mut zip) = zip::ZipArchive::new(wheel) else {
+    let Some(mut zip) = verified_wheel(owner, wheels) else {
         return false;
     };
     let candidates: Vec<String> = zip
@@ -303,15 +308,7 @@ fn declared_script(name: &str, owner: &Owner, wheels: &[(String, PathBuf)]) -> b
             return true;
         }
     }
-    let wheel = wheels.iter().find(|(file, _)| {
-        file.strip_suffix(".whl")
-            .and_then(name_version)
-            .is_some_and(|k| k == owner.dist)
-    });
-    let Some(wheel) = wheel.and_then(|(_, path)| std::fs::File::open(path).ok()) else {
-        return false;
-    };
-    let Ok(mut zip) = zip::ZipArchive::new(wheel) else {
+    let Some(mut zip) = verified_wheel(owner, wheels) else {
         return false;
     };
     let names: Vec<String> = zip

@@ -107,12 +107,7 @@ impl Repository {
             std::fs::create_dir_all(parent).map_err(|e| RepoError::io(parent, e))?;
         }
         if !dest.exists() {
-            let tmp = dest.with_file_name(format!(
-                ".{}.tmp",
-                dest.file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("target")
-            ));
+            let tmp = tmp_beside(&dest);
             let _ = std::fs::remove_file(&tmp);
             if std::fs::hard_link(file, &tmp).is_err() {
                 std::fs::copy(file, &tmp).map_err(|e| RepoError::io(&tmp, e))?;
@@ -151,12 +146,7 @@ impl Repository {
         for digest in hashes.values() {
             let dest = layout::targets_dir(&self.dir).join(naming::hash_prefixed(target, digest));
             if !dest.exists() {
-                let tmp = dest.with_file_name(format!(
-                    ".{}.tmp",
-                    dest.file_name()
-                        .and_then(|n| n.to_str())
-                        .unwrap_or("target")
-                ));
+                let tmp = tmp_beside(&dest);
                 std::fs::write(&tmp, data).map_err(|e| RepoError::io(&tmp, e))?;
                 std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
             }
@@ -230,4 +220,14 @@ impl Repository {
         self.save_staged(&staged)?;
         Ok(targets.len())
     }
+}
+
+/// The temporary name a target is written under before it is renamed to `dest`.
+fn tmp_beside(dest: &Path) -> PathBuf {
+    dest.with_file_name(format!(
+        ".{}.tmp",
+        dest.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("target")
+    ))
 }
