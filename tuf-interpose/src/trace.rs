@@ -155,6 +155,10 @@ pub fn traced(
             }
         }
     }
+    let wheels = Wheels {
+        served: wheels,
+        open: Default::default(),
+    };
     for file in changed {
         let shown = file.display();
         if is_uv_lock(file, sites, stages) {
@@ -167,7 +171,7 @@ pub fn traced(
             ));
             continue;
         };
-        if let Err(why) = check_owned(file, &key, owner, &owners, wheels) {
+        if let Err(why) = check_owned(file, &key, owner, &owners, &wheels) {
             unverified.push(format!(
                 "{shown} ({} {}): {why}",
                 owner.dist.0, owner.dist.1
@@ -196,7 +200,7 @@ fn check_owned(
     key: &Path,
     owner: &Owner,
     owners: &BTreeMap<PathBuf, Owner>,
-    wheels: &[(String, PathBuf)],
+    wheels: &Wheels,
 ) -> Result<(), String> {
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
     match owner.hash.strip_prefix("sha256=") {
@@ -239,17 +243,32 @@ fn check_owned(
     Ok(())
 }
 
-/// The verified wheel of `owner`'s distribution served in this run, opened.
-fn verified_wheel(
-    owner: &Owner,
-    wheels: &[(String, PathBuf)],
-) -> Option<zip::ZipArchive<std::fs::File>> {
-    let (_, path) = wheels.iter().find(|(file, _)| {
-        file.strip_suffix(".whl")
-            .and_then(name_version)
-            .is_some_and(|k| k == owner.dist)
-    })?;
-    zip::ZipArchive::new(std::fs::File::open(path).ok()?).ok()
+/// The verified wheels served in this run (file name, where the verified copy is), each
+/// opened once, when a file first needs it.
+struct Wheels<'a> {
+    served: &'a [(String, PathBuf)],
+    /// By distribution (name, version); `None`: none served, or unreadable.
+    open: std::cell::RefCell<BTreeMap<(String, String), Option<Wheel>>>,
+}
+
+/// A verified wheel, opened.
+type Wheel = zip::ZipArchive<std::fs::File>;
+
+impl Wheels<'_> {
+    /// `f` applied to the opened verified wheel of `owner`'s distribution; `None` when no
+    /// such wheel was served or it cannot be read.
+    fn with<R>(&self, owner: &Owner, f: impl FnOnce(&mut Wheel) -> R) -> Option<R> {
+        let mut open = self.open.borrow_mut();
+        let zip = open.entry(owner.dist.clone()).or_insert_with(|| {
+            let (_, path) = self.served.iter().find(|(file, _)| {
+                file.strip_suffix(".whl")
+                    .and_then(name_version)
+                    .is_some_and(|k| k == owner.dist)
+            })?;
+            zip::ZipArchive::new(std::fs::File::open(path).ok()?).ok()
+        });
+        zip.as_mut().map(f)
+    }
 }
 
 /// Whether the file seen at `key` (whose content its `RECORD` row's sha256 was checked to
@@ -257,13 +276,18 @@ fn verified_wheel(
 /// `*.data/data/REST` or `*.data/headers/REST` with the same sha256, `key` ending in `REST`
 /// (pip and uv put data files under the environment's prefix and headers under its include
 /// directory, each at its path below `data/` or `headers/`).
-fn verified_data_file(key: &Path, owner: &Owner, wheels: &[(String, PathBuf)]) -> bool {
+fn verified_data_file(key: &Path, owner: &Owner, wheels: &Wheels) -> bool {
     let Some(want) = owner.hash.strip_prefix("sha256=") else {
         return false;
     };
-    let Some(mut zip) = verified_wheel(owner, wheels) else {
-        return false;
-    };
+    wheels
+        .with(owner, |zip| data_file_in(zip, key, want))
+        .unwrap_or(false)
+}
+
+/// Whether `zip` holds a `.data/data` or `.data/headers` member that `key` ends in, whose
+/// sha256 is `want` (RECORD's base64).
+fn data_file_in(zip: &mut Wheel, key: &Path, want: &str) -> bool {
     let candidates: Vec<String> = zip
         .file_names()
         .filter_map(Result::ok)
@@ -295,7 +319,7 @@ fn verified_data_file(key: &Path, owner: &Owner, wheels: &[(String, PathBuf)]) -
 
 /// Whether `name` is a script the distribution declares: a `console_scripts` or
 /// `gui_scripts` entry point, or a `.data/scripts/` file of its verified wheel.
-fn declared_script(name: &str, owner: &Owner, wheels: &[(String, PathBuf)]) -> bool {
+fn declared_script(name: &str, owner: &Owner, wheels: &Wheels) -> bool {
     let entry_points =
         std::fs::read_to_string(owner.dist_info.join("entry_points.txt")).unwrap_or_default();
     let mut section = "";
@@ -308,18 +332,20 @@ fn declared_script(name: &str, owner: &Owner, wheels: &[(String, PathBuf)]) -> b
             return true;
         }
     }
-    let Some(mut zip) = verified_wheel(owner, wheels) else {
-        return false;
-    };
-    let names: Vec<String> = zip
-        .file_names()
-        .filter_map(Result::ok)
-        .map(|n| n.into_owned())
-        .collect();
-    names.iter().any(|n| {
-        n.split_once(".data/scripts/")
-            .is_some_and(|(top, file)| !top.contains('/') && file == name && zip.by_name(n).is_ok())
-    })
+    wheels
+        .with(owner, |zip| {
+            let names: Vec<String> = zip
+                .file_names()
+                .filter_map(Result::ok)
+                .map(|n| n.into_owned())
+                .collect();
+            names.iter().any(|n| {
+                n.split_once(".data/scripts/").is_some_and(|(top, file)| {
+                    !top.contains('/') && file == name && zip.by_name(n).is_ok()
+                })
+            })
+        })
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
