@@ -7,7 +7,10 @@
 #         installer: a new cache directory),
 #   warm: the caches of an earlier run (tuf-cli: its --cache-dir, TUF metadata and the
 #         installer's private cache in it; the installer: its cache directory).
-# Median of RUNS runs each, runs of the two interleaved.
+# Median of RUNS runs each, runs of the two interleaved. Beside them, for uv cold, two floors:
+# uv run by bubblewrap with the world's flags (network shared, no TUF) straight to nginx,
+# what the sandbox alone costs; and tuf-cli's own phases before and after the installer
+# (from one -vv run), which no installer speed-up can take away.
 # Usage: bench/install-vs-nginx.sh [PROJECTS] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -80,7 +83,7 @@ plain_pip=("$py" -m pip install --disable-pip-version-check --no-input --index-u
 "${plain_pip[@]}" --cache-dir "$work/warm-pip" --target "$work/w3" "${reqs[@]}" >/dev/null 2>&1
 echo "== $projects independent projects into a fresh --target, median of $runs runs"
 "$py" - "$runs" "$work" "${#reqs[@]}" "${reqs[@]}" -- "${tuf[@]}" -- "${plain_uv[@]}" -- "${plain_pip[@]}" <<'PY'
-import statistics, subprocess, sys, time
+import datetime, os, re, statistics, subprocess, sys, time
 runs, work, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 reqs = sys.argv[4:4 + n]
 rest = sys.argv[4 + n + 1:]
@@ -101,7 +104,40 @@ def timed(cmd):
     t = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t
+def world(target):
+    """plain uv cold as tuf-cli's world runs it (bubblewrap, no cache, a private /tmp), with
+    the network shared: no forwarder, no proxy, no TUF."""
+    ask = "import sys; print(sys.prefix); print(sys.base_prefix)"
+    prefixes = subprocess.run([plain_uv[5], "-c", ask], check=True, capture_output=True,
+                              text=True).stdout.split()
+    os.makedirs(target)
+    a = ["bwrap", "--unshare-all", "--share-net", "--unshare-user", "--cap-drop", "ALL",
+         "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr", "--proc", "/proc",
+         "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home", "--setenv", "HOME",
+         "/tmp/home", "--setenv", "TMPDIR", "/tmp"]
+    for top in ("/lib", "/lib64", "/lib32", "/bin", "/sbin"):
+        if os.path.islink(top):
+            a += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            a += ["--ro-bind", top, top]
+    for p in sorted(set(prefixes + [os.path.dirname(plain_uv[0])])):
+        a += ["--ro-bind", p, p]
+    a += ["--bind", target, target, "--"]
+    return a + plain_uv + ["--no-cache", "--target", target] + reqs
+def phases(through):
+    """tuf-cli's own time before the installer starts and after it exits, in ms (from the
+    wall clock and the log's time stamps)."""
+    launched = time.time()
+    log = subprocess.run(tuf + ["-vv"] + through[len(tuf):], check=True, capture_output=True, text=True).stderr
+    ended = time.time()
+    def at(phase):
+        m = re.search(r"^(\S+?)(?:\.(\d+))?Z .*session: " + phase, log, re.M)
+        whole = datetime.datetime.fromisoformat(m.group(1)).replace(tzinfo=datetime.timezone.utc)
+        return whole.timestamp() + float("0." + (m.group(2) or "0"))
+    return ((at("staged, starting the installer") - launched) * 1000,
+            (ended - at("installer exited")) * 1000)
 print(f"{'installer':9} {'path':5} {'nginx s':>8} {'tuf-cli s':>10} {'ratio':>6}")
+floor = []
 for installer in ("uv", "pip"):
     for path in ("cold", "warm"):
         a, b = [], []
@@ -109,6 +145,16 @@ for installer in ("uv", "pip"):
             through, plain = cmds(installer, path)
             b.append(timed(plain))
             a.append(timed(through))
+            if installer == "uv" and path == "cold":
+                floor.append(timed(world(f"{work}/floor{next(counter)}")))
         p, t = statistics.median(b), statistics.median(a)
         print(f"{installer:9} {path:5} {p:8.3f} {t:10.3f} {t / p:6.2f}")
+        if floor and installer == "uv" and path == "cold":
+            f = statistics.median(floor)
+            print(f"  uv cold in bubblewrap straight to nginx (the sandbox alone): {f:.3f} s, "
+                  f"{f / p:.2f}x nginx")
+            ph = [phases(cmds("uv", "cold")[0]) for _ in range(runs)]
+            print(f"  tuf-cli's own phases (median of {runs} -vv runs): before the installer "
+                  f"{statistics.median(x[0] for x in ph):.1f} ms, after it "
+                  f"{statistics.median(x[1] for x in ph):.1f} ms")
 PY

@@ -6,7 +6,8 @@ use clap::Args;
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use tuf_interpose::{
-    Action, Installer, Interposer, RepositorySpec, RulesSpec, Session, SessionOptions, isolation,
+    Action, Installer, InterposeError, Interposer, RepositorySpec, RulesSpec, Session,
+    SessionOptions, isolation,
 };
 use tuf_pypi::closest;
 use tuf_pypi::layout::PROJECT_NAMES_TARGET;
@@ -23,7 +24,7 @@ pub enum InstallerKind {
 
 /// Where the TUF-secured mirror is and how to trust it (shared by `install`, `download` and
 /// `serve`).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SourceArgs {
     /// Interposition rules (JSON); without it, `--mirror` and `--root` describe one mirror.
     #[arg(long, conflicts_with_all = ["mirror", "root"])]
@@ -44,7 +45,7 @@ pub struct SourceArgs {
 }
 
 /// The mirror and how the installer runs (shared by `install` and `download`).
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MirrorArgs {
     #[command(flatten)]
     source: SourceArgs,
@@ -170,64 +171,83 @@ fn default_cache(mirror: &Url) -> PathBuf {
 
 impl MirrorArgs {
     /// How the session runs: guard mode unless `--no-guard`, caches private to the
-    /// repository.
-    fn options(&self, spec: &RulesSpec) -> Result<SessionOptions, String> {
+    /// repository; the sandbox is decided apart ([`MirrorArgs::sandbox`]).
+    fn options(&self, spec: &RulesSpec) -> SessionOptions {
         let mut o = SessionOptions::new(private_dir(spec));
         o.guard = !self.no_guard;
         o.allow_local = self.allow_local;
-        if self.sandbox != SandboxMode::Off {
-            use tuf_interpose::sandbox::{Confinement, Sandbox, best};
-            let helper = || {
-                std::env::current_exe()
-                    .map_err(|e| format!("the sandbox needs tuf-cli's own path: {e}"))
-            };
-            let chosen = if self.sandbox == SandboxMode::Network {
-                tuf_interpose::sandbox::network_only()
-                    .map(|()| (Confinement::NetworkOnly, None))
-                    .map_err(|why| format!("--sandbox network: {why}"))
-            } else {
-                best()
-            };
-            match chosen {
-                Ok((Confinement::Full(bwrap), _)) => {
-                    o.sandbox = Some(Sandbox {
-                        helper: helper()?,
-                        confinement: Confinement::Full(bwrap),
-                    });
-                }
-                Ok((Confinement::NetworkOnly, _)) if self.sandbox == SandboxMode::On => {
-                    return Err(
-                        "--sandbox on: no bubblewrap sandbox here (install bubblewrap): \
-                         only the network could be confined"
-                            .into(),
-                    );
-                }
-                Ok((Confinement::NetworkOnly, why)) => {
-                    let reason = match why {
-                        Some(why) => format!("no bubblewrap sandbox here ({why})"),
-                        None => "--sandbox network".to_owned(),
-                    };
-                    eprintln!(
-                        "tuf-cli: {reason}: the installer's network is confined, its file \
-                         system and the host's Unix sockets are NOT"
-                    );
-                    o.sandbox = Some(Sandbox {
-                        helper: helper()?,
-                        confinement: Confinement::NetworkOnly,
-                    });
-                }
-                Err(why) if self.sandbox == SandboxMode::Network => return Err(why),
-                Err(why) if self.sandbox == SandboxMode::On => {
-                    return Err(format!("--sandbox on: no sandbox here: {why}"));
-                }
-                Err(why) => eprintln!(
+        o
+    }
+
+    /// The sandbox `--sandbox` asks for, tried here (it runs a process): `None` with
+    /// `--sandbox off`, or `auto` where neither kind works.
+    fn sandbox(&self) -> Result<Option<tuf_interpose::sandbox::Sandbox>, String> {
+        use tuf_interpose::sandbox::{Confinement, Sandbox, best};
+        if self.sandbox == SandboxMode::Off {
+            return Ok(None);
+        }
+        let helper = || {
+            std::env::current_exe()
+                .map_err(|e| format!("the sandbox needs tuf-cli's own path: {e}"))
+        };
+        let chosen = if self.sandbox == SandboxMode::Network {
+            tuf_interpose::sandbox::network_only()
+                .map(|()| (Confinement::NetworkOnly, None))
+                .map_err(|why| format!("--sandbox network: {why}"))
+        } else {
+            best()
+        };
+        match chosen {
+            Ok((Confinement::Full(bwrap), _)) => Ok(Some(Sandbox {
+                helper: helper()?,
+                confinement: Confinement::Full(bwrap),
+            })),
+            Ok((Confinement::NetworkOnly, _)) if self.sandbox == SandboxMode::On => Err(
+                "--sandbox on: no bubblewrap sandbox here (install bubblewrap): \
+                 only the network could be confined"
+                    .into(),
+            ),
+            Ok((Confinement::NetworkOnly, why)) => {
+                let reason = match why {
+                    Some(why) => format!("no bubblewrap sandbox here ({why})"),
+                    None => "--sandbox network".to_owned(),
+                };
+                eprintln!(
+                    "tuf-cli: {reason}: the installer's network is confined, its file \
+                     system and the host's Unix sockets are NOT"
+                );
+                Ok(Some(Sandbox {
+                    helper: helper()?,
+                    confinement: Confinement::NetworkOnly,
+                }))
+            }
+            Err(why) if self.sandbox == SandboxMode::Network => Err(why),
+            Err(why) if self.sandbox == SandboxMode::On => {
+                Err(format!("--sandbox on: no sandbox here: {why}"))
+            }
+            Err(why) => {
+                eprintln!(
                     "tuf-cli: no sandbox here ({why}); the installer runs NOT contained, kept \
                      to the verifying proxy by its environment and the canonical requirements; \
                      it installs into a staged copy that replaces the target only after the proof"
-                ),
+                );
+                Ok(None)
             }
         }
-        Ok(o)
+    }
+
+    /// [`MirrorArgs::sandbox`], tried on a blocking thread while the session refreshes the
+    /// repositories.
+    fn deciding_sandbox(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Option<tuf_interpose::sandbox::Sandbox>, String>> + use<>
+    {
+        let args = self.clone();
+        async move {
+            tokio::task::spawn_blocking(move || args.sandbox())
+                .await
+                .map_err(|e| format!("trying the sandbox: {e}"))?
+        }
     }
 
     /// The interposition rules these arguments describe.
@@ -281,10 +301,10 @@ pub async fn run(args: InstallArgs) -> Result<i32, String> {
             python: args.mirror.python.clone(),
         },
     };
-    let options = args.mirror.options(&spec)?;
     let outcome = through_tuf(
         &spec,
-        options,
+        args.mirror.options(&spec),
+        args.mirror.deciding_sandbox(),
         &installer,
         &Action::Install,
         &requirements(&args.requirement_files, &args.requirements),
@@ -302,10 +322,10 @@ pub async fn download(args: DownloadArgs) -> Result<i32, String> {
     let installer = Installer::Pip {
         python: args.mirror.python.clone(),
     };
-    let options = args.mirror.options(&spec)?;
     let outcome = through_tuf(
         &spec,
-        options,
+        args.mirror.options(&spec),
+        args.mirror.deciding_sandbox(),
         &installer,
         &Action::Download(args.dest.clone()),
         &requirements(&args.requirement_files, &args.requirements),
@@ -379,10 +399,10 @@ pub async fn pip_through_tuf(
     };
     let mut options = SessionOptions::new(private_dir(spec));
     options.quiet = quiet;
-    options.sandbox = full_sandbox();
     through_tuf(
         spec,
         options,
+        std::future::ready(Ok(full_sandbox())),
         &installer,
         &Action::Install,
         requirements,
@@ -407,6 +427,7 @@ pub fn full_sandbox() -> Option<tuf_interpose::sandbox::Sandbox> {
 pub async fn through_tuf(
     spec: &RulesSpec,
     options: SessionOptions,
+    sandbox: impl std::future::Future<Output = Result<Option<tuf_interpose::sandbox::Sandbox>, String>>,
     installer: &Installer,
     action: &Action,
     requirements: &[String],
@@ -417,7 +438,8 @@ pub async fn through_tuf(
     options.python = Some(match installer {
         Installer::Pip { python } | Installer::Uv { python, .. } => python.clone(),
     });
-    let session = Session::start(spec, options)
+    let sandbox = async { sandbox.await.map_err(InterposeError::Options) };
+    let session = Session::start_deciding(spec, options, sandbox)
         .await
         .map_err(|e| e.to_string())?;
     let run = session

@@ -42,6 +42,10 @@ pub enum InterposeError {
     /// The proxy could not start.
     #[error("proxy: {0}")]
     Proxy(String),
+    /// The session's options could not be decided (a sandbox asked for is not available
+    /// here...); the message says why.
+    #[error("{0}")]
+    Options(String),
     /// A requirement or installer option would fetch or build something TUF does not verify
     /// or is not on the allow-list (see [`crate::requirements`]); names where it was given and the rule.
     #[error("{at}: {item:?}: {rule}")]

@@ -172,23 +172,43 @@ impl Session {
     /// stays in memory).
     pub async fn start(
         spec: &RulesSpec,
-        options: SessionOptions,
+        mut options: SessionOptions,
     ) -> Result<Session, InterposeError> {
+        let sandbox = options.sandbox.take();
+        Self::start_deciding(spec, options, async { Ok(sandbox) }).await
+    }
+
+    /// As [`Session::start`], with the sandbox (`options.sandbox` is not read) decided while
+    /// the repositories refresh (tuf-cli tries bubblewrap meanwhile); an error deciding it is
+    /// returned before any other.
+    pub async fn start_deciding<F>(
+        spec: &RulesSpec,
+        mut options: SessionOptions,
+        sandbox: F,
+    ) -> Result<Session, InterposeError>
+    where
+        F: std::future::Future<Output = Result<Option<crate::sandbox::Sandbox>, InterposeError>>,
+    {
         // Asked while the repositories refresh; taken by the first run.
-        let early = Early {
-            paths: options.python.clone().map(|python| {
-                let private_dir = options.private_dir.clone();
-                let asked = python.clone();
-                let task =
-                    tokio::spawn(async move { python_paths_recorded(&asked, &private_dir).await });
-                (python, task)
-            }),
-            overlay: options
-                .sandbox
+        let paths = options.python.clone().map(|python| {
+            let private_dir = options.private_dir.clone();
+            let asked = python.clone();
+            let task =
+                tokio::spawn(async move { python_paths_recorded(&asked, &private_dir).await });
+            (python, task)
+        });
+        let decided = async {
+            let sandbox = sandbox.await?;
+            let overlay = sandbox
                 .as_ref()
-                .map(|_| tokio::task::spawn_blocking(crate::overlay::available)),
+                .map(|_| tokio::task::spawn_blocking(crate::overlay::available));
+            Ok::<_, InterposeError>((sandbox, overlay))
         };
-        let interposer = Arc::new(Interposer::start(spec).await?);
+        let (refreshed, decided) = tokio::join!(Interposer::start(spec), decided);
+        let (sandbox, overlay) = decided?;
+        options.sandbox = sandbox;
+        let early = Early { paths, overlay };
+        let interposer = Arc::new(refreshed?);
         let guard = if options.guard {
             let hosts: Vec<String> = spec.hosts.keys().cloned().collect();
             Some(Arc::new(Guard::new(hosts.iter().map(String::as_str))?))
