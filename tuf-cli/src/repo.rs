@@ -31,6 +31,12 @@ enum RepoCommand {
         /// ed25519, ecdsa-p256, ecdsa-p384 or rsa.
         #[arg(long, default_value = "ed25519")]
         key_type: String,
+        /// Serve the targets below this directory (as `packages/`, repeatable) at their own
+        /// path, not copied under hash-prefixed names: for files whose path names one content
+        /// for ever, as PyPI's and a bandersnatch mirror's distribution files. Their signed
+        /// entries tell clients so; such a path is never given other content.
+        #[arg(long, value_name = "DIR/")]
+        in_place: Vec<String>,
     },
     /// Stage files of TREE as targets (named by their path in TREE).
     Add {
@@ -183,11 +189,13 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             hash_prefix_delegations,
             sha512,
             key_type,
+            in_place,
         } => {
             let mut config = RepoConfig {
                 bin_count: bins,
                 hash_prefix_delegations,
                 key_type,
+                in_place,
                 ..RepoConfig::default()
             };
             if sha512 {

@@ -2552,14 +2552,34 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     .unwrap();
     std::fs::write(web.join("last-modified"), "20261205T00:00:00\n").unwrap();
 
+    // Distribution files (PyPI's paths name one content for ever) signed where they lie.
     let (ok, out) = run(Command::new(BIN)
         .args(["repo", "--repo", "r", "init", "--bins", "16"])
+        .args(["--in-place", "packages/"])
         .current_dir(w));
     assert!(ok, "{out}");
     let (ok, out) = run(Command::new(BIN)
         .args(["repo", "--repo", "r", "sync", "mirror"])
         .current_dir(w));
     assert!(ok, "{out}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let file = "packages/alpha-1.0-py3-none-any.whl";
+        assert_eq!(
+            std::fs::metadata(w.join("r/targets").join(file))
+                .unwrap()
+                .ino(),
+            std::fs::metadata(web.join(file)).unwrap().ino(),
+            "signed where it lies (a second name of the mirror's file), not copied"
+        );
+        assert_eq!(
+            std::fs::read_dir(w.join("r/targets/packages"))
+                .unwrap()
+                .count(),
+            4
+        );
+    }
     // Pages (HTML and PEP 691 JSON), files and core metadata are targets; nothing else is.
     let targets = w.join("r/targets");
     let listed = |dir: &str| -> Vec<String> {
@@ -2610,6 +2630,34 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     let (ok, out, site) = install("alpha", "site");
     assert!(ok, "{out}");
     assert_eq!(installed(&site), ["alpha", "gamma"], "{out}");
+    // tuf-cli client learns from the signed entry that the file is served at its own path.
+    let (ok, out) = run(Command::new(BIN)
+        .args([
+            "client",
+            "--metadata-dir",
+            "client/metadata",
+            "init",
+            "--root",
+            "r/metadata/1.root.json",
+        ])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["client", "--metadata-dir", "client/metadata"])
+        .args(["--metadata-url", meta.as_str(), "--targets-url"])
+        .arg(format!("{url}targets/"))
+        .args([
+            "download",
+            "packages/gamma-2.1-py3-none-any.whl",
+            "-o",
+            "gamma.whl",
+        ])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    assert_eq!(
+        std::fs::read(w.join("gamma.whl")).unwrap(),
+        std::fs::read(web.join("packages/gamma-2.1-py3-none-any.whl")).unwrap()
+    );
 
     // bandersnatch's next runs, as its diff files list them: the files and pages of alpha
     // rebuilt from `dists` into the mirror; `gone` files deleted first.
@@ -2708,7 +2756,6 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     let diff = next_run(3, &[]);
     let on_mirror = web.join("packages/alpha-3.0-py3-none-any.whl");
     let good = std::fs::read(&on_mirror).unwrap();
-    let listed = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&good));
     let mut bad = good.clone();
     let last = bad.len() - 1;
     bad[last] ^= 1;
@@ -2720,17 +2767,17 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
         out.contains("Applying 1 diff file(s)") && out.contains("mirrored-files-1733400003"),
         "only the run not applied yet: {out}"
     );
-    let placed = targets.join(format!("packages/{listed}.alpha-3.0-py3-none-any.whl"));
+    let placed = targets.join("packages/alpha-3.0-py3-none-any.whl");
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
         assert_eq!(
             std::fs::metadata(&placed).unwrap().ino(),
             std::fs::metadata(&on_mirror).unwrap().ino(),
-            "placed by a hard link, under the listed hash"
+            "placed by a hard link, at its own path"
         );
     }
-    assert!(placed.is_file(), "placed under the listed hash");
+    assert!(placed.is_file(), "placed at its own path");
     let (ok, out, site) = install("alpha==3.0", "site-4");
     assert!(!ok, "a file unlike its signed hash was installed: {out}");
     assert!(!site.join("alpha-3.0.dist-info").exists(), "{out}");

@@ -282,6 +282,13 @@ impl MetaFile {
     }
 }
 
+/// The key of a target's `custom` data by which a repository says, in signed metadata, that
+/// the target is served at its own path even with consistent snapshots (not as `HASH.name`,
+/// spec 5.7.3): `"custom": {"unprefixed": true}`. For files whose path already names one
+/// content for ever (PyPI's distribution files); the bytes are checked against the listed
+/// length and hashes all the same. A convention of this project ([`TargetFile::unprefixed`]).
+pub const UNPREFIXED: &str = "unprefixed";
+
 /// A target file's description: length, hashes and optional `custom` data (spec 4.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetFile {
@@ -314,6 +321,26 @@ impl TargetFile {
             custom: None,
             unrecognized: Map::new(),
         })
+    }
+
+    /// Whether the repository serves this target at its own path ([`UNPREFIXED`]).
+    pub fn unprefixed(&self) -> bool {
+        self.custom
+            .as_ref()
+            .and_then(Value::as_object)
+            .and_then(|m| m.get(UNPREFIXED))
+            == Some(&Value::Bool(true))
+    }
+
+    /// Marks this target as served at its own path ([`UNPREFIXED`]), keeping any other
+    /// `custom` data (a `custom` that is not an object is replaced).
+    pub fn set_unprefixed(&mut self) {
+        let mut m = match self.custom.take() {
+            Some(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        m.insert(UNPREFIXED, Value::Bool(true));
+        self.custom = Some(Value::Object(m));
     }
 
     /// Checks `data` against length and every hash (spec 5.7.3).

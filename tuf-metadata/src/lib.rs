@@ -68,7 +68,7 @@ pub use delegation::{
 };
 pub use error::{MetadataError, Result};
 pub use expiry::Expiry;
-pub use files::{Hashes, MetaFile, TargetFile};
+pub use files::{Hashes, MetaFile, TargetFile, UNPREFIXED};
 pub use key::{Key, KeyMap};
 pub use meta::{MetaMap, Snapshot, Timestamp};
 pub use metadata::{Metadata, Signature};

@@ -47,6 +47,13 @@ pub struct RepoConfig {
     pub timestamp: RolePolicy,
     /// every bin-n role: the online key.
     pub bin_n: RolePolicy,
+    /// Target path prefixes (directories, `packages/`) whose targets are served at their own
+    /// path, not copied under hash-prefixed names: for files whose path names one content for
+    /// ever, as PyPI's distribution files. Each such target's signed entry says so
+    /// ([`tuf_metadata::UNPREFIXED`]), so clients need no setting; a path there is never given
+    /// other content. Set when the repository is made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub in_place: Vec<String>,
 }
 
 impl Default for RepoConfig {
@@ -82,6 +89,7 @@ impl Default for RepoConfig {
             snapshot: online,
             timestamp: online,
             bin_n: online,
+            in_place: Vec::new(),
         }
     }
 }
@@ -97,6 +105,11 @@ impl RepoConfig {
             "timestamp" => &self.timestamp,
             _ => &self.bin_n,
         }
+    }
+
+    /// Whether `target` is served at its own path ([`RepoConfig::in_place`]).
+    pub fn is_in_place(&self, target: &str) -> bool {
+        self.in_place.iter().any(|p| target.starts_with(p.as_str()))
     }
 
     /// `log2(bins)`.
@@ -156,6 +169,19 @@ impl RepoConfig {
             if p.threshold != 1 {
                 return bad(format!(
                     "{name} is signed by the one online key: threshold must be 1"
+                ));
+            }
+        }
+        for p in &self.in_place {
+            let plain = p.strip_suffix('/').is_some_and(|d| {
+                !d.is_empty()
+                    && d.split('/')
+                        .all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\\'))
+            });
+            if !plain {
+                return bad(format!(
+                    "in_place {p:?}: give a relative directory of target paths ending in '/', \
+                     as packages/"
                 ));
             }
         }

@@ -127,9 +127,18 @@ pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport
             }
             if check_targets {
                 report.targets_checked += 1;
-                for (_, digest) in info.hashes.iter() {
-                    let served = tdir.join(naming::hash_prefixed(path, digest));
-                    if let Err(e) = file_matches(&served, info, path) {
+                // Where a client fetches it: its own path if its entry says so (one file),
+                // else under each listed hash (spec 5.7.3).
+                let served: Vec<String> = if info.unprefixed() {
+                    vec![path.clone()]
+                } else {
+                    info.hashes
+                        .iter()
+                        .map(|(_, digest)| naming::hash_prefixed(path, digest))
+                        .collect()
+                };
+                for name in served {
+                    if let Err(e) = file_matches(&tdir.join(name), info, path) {
                         report.problems.push(format!("target {path}: {e}"));
                     }
                 }

@@ -265,6 +265,133 @@ async fn our_client_and_python_tuf_download_through_the_bins() {
     }
 }
 
+/// python-tuf's ngclient downloading `targets` with `prefix_targets_with_hash` as given:
+/// the sha256 and path of each, or why it failed.
+fn ngclient(repo: &Path, server: &Server, prefixed: bool, targets: &[&str]) -> (bool, String) {
+    let Some(py) = python() else {
+        panic!("python-tuf is needed: run scripts/python-env.sh or set TUF_PYTHON");
+    };
+    let work = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/py/ngclient_download.py");
+    let out = Command::new(py)
+        .arg(script)
+        .arg(repo.join("metadata/1.root.json"))
+        .arg(server.url("metadata/").as_str())
+        .arg(server.url("targets/").as_str())
+        .arg(work.path())
+        .args(targets)
+        .env("PREFIX_TARGETS_WITH_HASH", if prefixed { "1" } else { "0" })
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_place_targets_are_served_at_their_own_path_as_their_signed_entries_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(4);
+    let mut c = config(8);
+    c.in_place = vec!["packages/".into()];
+    let repo = Repository::init(dir.path(), c).unwrap();
+    repo.sync(t.path()).unwrap();
+    let dist = "packages/02/project-2-1.0.tar.gz";
+    let page = "simple/project-2/index.html";
+    let targets = dir.path().join("targets");
+    // The distribution is the tree's file itself (a hard link), at its own path, and nowhere
+    // else; the page is copied under its hash-prefixed name only.
+    let served = targets.join(dist);
+    assert!(served.is_file());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (a, b) = (
+            std::fs::metadata(&served).unwrap(),
+            std::fs::metadata(t.path().join(dist)).unwrap(),
+        );
+        assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()), "not copied");
+    }
+    assert_eq!(
+        std::fs::read_dir(served.parent().unwrap()).unwrap().count(),
+        1
+    );
+    assert!(!targets.join(page).exists());
+    let page_files: Vec<String> = std::fs::read_dir(targets.join("simple/project-2"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(page_files.len(), 1);
+    assert!(page_files[0].ends_with(".index.html"), "{page_files:?}");
+    // The signed entries say which is which.
+    let mut said = std::collections::BTreeMap::new();
+    for e in std::fs::read_dir(dir.path().join("metadata")).unwrap() {
+        let name = e.unwrap().file_name().into_string().unwrap();
+        if name.contains(".bin-") && name.ends_with(".json") {
+            let bin = meta::<Targets>(dir.path(), &name).into_signed();
+            for (path, info) in &bin.targets {
+                said.insert(path.clone(), info.unprefixed());
+            }
+        }
+    }
+    assert_eq!(said.get(dist), Some(&true));
+    assert_eq!(said.get(page), Some(&false));
+    assert!(verify(dir.path(), true).unwrap().ok());
+
+    // Our client learns it from the signed entry: nothing to configure.
+    let server = Server::start(dir.path().to_owned()).await;
+    let got = our_client(dir.path(), &server, &[page, dist]).await;
+    assert_eq!(got[1], b"dist of project-2");
+    // python-tuf's ngclient has one switch for every target: with its default
+    // (prefix_targets_with_hash=True) it reads the pages and not the in-place files; with
+    // False it reads the in-place files and not the hash-prefixed pages.
+    let digest =
+        tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(b"dist of project-2"));
+    let (ok, out) = ngclient(dir.path(), &server, true, &[page]);
+    assert!(ok, "{out}");
+    let (ok, out) = ngclient(dir.path(), &server, true, &[dist]);
+    assert!(!ok, "{out}");
+    let (ok, out) = ngclient(dir.path(), &server, false, &[dist]);
+    assert!(ok && out.contains(&format!("{digest} {dist}")), "{out}");
+    let (ok, out) = ngclient(dir.path(), &server, false, &[page]);
+    assert!(!ok, "{out}");
+
+    // A path served in place never takes other content: refused, the served file unchanged.
+    std::fs::remove_file(t.path().join(dist)).unwrap();
+    write(t.path(), dist, b"other content");
+    let err = repo.sync(t.path()).unwrap_err();
+    assert!(
+        matches!(&err, RepoError::BadTarget { path, reason } if path == dist && reason.contains("in place")),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&served).unwrap(), b"dist of project-2");
+    let got = our_client(dir.path(), &server, &[dist]).await;
+    assert_eq!(got[0], b"dist of project-2");
+    // The same content again is no change.
+    write(t.path(), dist, b"dist of project-2");
+    assert_eq!(repo.sync(t.path()).unwrap().added, 0);
+}
+
+#[test]
+fn in_place_prefixes_are_relative_directories() {
+    for bad in ["packages", "/packages/", "../x/", "a//b/", "./", "/"] {
+        let mut c = config(8);
+        c.in_place = vec![bad.into()];
+        assert!(
+            matches!(c.validate(), Err(RepoError::Config(m)) if m.contains("in_place")),
+            "{bad}"
+        );
+    }
+    let mut c = config(8);
+    c.in_place = vec!["packages/".into(), "a/b/".into()];
+    c.validate().unwrap();
+}
+
 #[test]
 fn sync_adds_new_removes_gone_and_leaves_the_rest() {
     let dir = tempfile::tempdir().unwrap();

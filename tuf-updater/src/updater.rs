@@ -536,11 +536,14 @@ impl Updater {
     }
 
     /// The path, relative to a targets mirror, that `target` is served under: with
-    /// consistent snapshots, `dir/HASH.name` for the first listed hash (spec 5.7.3).
+    /// consistent snapshots, `dir/HASH.name` for the first listed hash (spec 5.7.3), unless
+    /// its signed entry says it is served at its own path ([`TargetFile::unprefixed`]).
     fn target_url_path(&self, target: &str, info: &TargetFile) -> Result<String, UpdaterError> {
         let consistent = self.read_trusted()?.root().signed().consistent_snapshot();
         let served = match info.hashes.iter().next() {
-            Some((_, digest)) if consistent => naming::hash_prefixed(target, digest),
+            Some((_, digest)) if consistent && !info.unprefixed() => {
+                naming::hash_prefixed(target, digest)
+            }
             _ => target.to_owned(),
         };
         Ok(naming::url_path(&served))

@@ -106,15 +106,17 @@ impl Repository {
                             path: path.clone(),
                             reason: "staged hashes are not hex".into(),
                         })?;
-                        t.add_target(
-                            &path,
-                            TargetFile {
-                                length,
-                                hashes: h,
-                                custom: None,
-                                unrecognized: Default::default(),
-                            },
-                        );
+                        let mut file = TargetFile {
+                            length,
+                            hashes: h,
+                            custom: None,
+                            unrecognized: Default::default(),
+                        };
+                        // Served at its own path: the signed entry tells clients so.
+                        if self.config.is_in_place(&path) {
+                            file.set_unprefixed();
+                        }
+                        t.add_target(&path, file);
                         plan.added += 1;
                     }
                     Change::Remove { path } => {

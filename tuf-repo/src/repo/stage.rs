@@ -1,5 +1,6 @@
 //! Staging: files added and targets removed are recorded (and target files stored under
-//! their hash-prefixed names) until the next publish.
+//! their hash-prefixed names, or at their own path where they are served in place) until the
+//! next publish.
 
 use super::*;
 
@@ -87,9 +88,59 @@ impl Repository {
     }
 
     /// Hashes `file` and places it at its hashed name(s) under `targets/`.
+    /// An in-place target is placed by a hard link to `file` where one can be made (the file
+    /// read and hashed is the one linked, or a copy of what was read is written instead).
     pub(super) fn store_target(&self, target: &str, file: &Path) -> Result<Change> {
-        let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
-        self.store_data(target, &data)
+        if !self.config.is_in_place(target) {
+            let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
+            return self.store_data(target, &data);
+        }
+        let mut opened = std::fs::File::open(file).map_err(|e| RepoError::io(file, e))?;
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut opened, &mut data).map_err(|e| RepoError::io(file, e))?;
+        let read = opened.metadata().map_err(|e| RepoError::io(file, e))?;
+        let hashes = self.hashes_of(&data)?;
+        let (alg, digest) = hashes
+            .iter()
+            .next()
+            .ok_or_else(|| RepoError::Config("hash_algorithms is empty".into()))?;
+        let dest = layout::targets_dir(&self.dir).join(target);
+        if dest.exists() {
+            if !same_file(file, &dest) {
+                let a = HashAlgorithm::from_name(alg)
+                    .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+                check_unchanged(target, &dest, a, digest)?;
+            }
+        } else {
+            let tmp = tmp_beside(&dest);
+            let _ = std::fs::remove_file(&tmp);
+            let linked = std::fs::hard_link(file, &tmp).is_ok()
+                && std::fs::symlink_metadata(&tmp).is_ok_and(|m| {
+                    m.is_file() && identity(&m).is_some_and(|i| Some(i) == identity(&read))
+                });
+            if !linked {
+                // Replaced since it was read, or on another file system: what was read.
+                let _ = std::fs::remove_file(&tmp);
+                std::fs::write(&tmp, &data).map_err(|e| RepoError::io(&tmp, e))?;
+            }
+            std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
+        }
+        Ok(Change::Add {
+            path: target.to_owned(),
+            length: data.len() as u64,
+            hashes,
+        })
+    }
+
+    /// The digests of `data` by every configured algorithm, hex.
+    fn hashes_of(&self, data: &[u8]) -> Result<BTreeMap<String, String>> {
+        let mut hashes = BTreeMap::new();
+        for alg in &self.config.hash_algorithms {
+            let a = HashAlgorithm::from_name(alg)
+                .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+            hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(data)));
+        }
+        Ok(hashes)
     }
 
     /// Places `file` at its hash-prefixed name under `targets/` by the sha256 `known` lists,
@@ -101,12 +152,15 @@ impl Repository {
         file: &Path,
         known: &KnownFile,
     ) -> Result<Change> {
-        let dest =
-            layout::targets_dir(&self.dir).join(naming::hash_prefixed(target, &known.sha256));
+        let dest = layout::targets_dir(&self.dir).join(self.served_name(target, &known.sha256));
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent).map_err(|e| RepoError::io(parent, e))?;
         }
-        if !dest.exists() {
+        if self.config.is_in_place(target) && dest.exists() {
+            if !same_file(file, &dest) {
+                check_unchanged(target, &dest, HashAlgorithm::Sha256, &known.sha256)?;
+            }
+        } else if !dest.exists() {
             let tmp = tmp_beside(&dest);
             let _ = std::fs::remove_file(&tmp);
             if std::fs::hard_link(file, &tmp).is_err() {
@@ -131,21 +185,33 @@ impl Repository {
         })
     }
 
+    /// The name under `targets/` a target with `digest` is served as: its own path where the
+    /// configuration places it in place ([`RepoConfig::is_in_place`]), else `dir/HASH.name`
+    /// (spec 5.7.3).
+    pub(crate) fn served_name(&self, target: &str, digest: &str) -> String {
+        if self.config.is_in_place(target) {
+            target.to_owned()
+        } else {
+            naming::hash_prefixed(target, digest)
+        }
+    }
+
     /// Hashes `data` and places it at its hashed name(s) under `targets/`.
     pub(super) fn store_data(&self, target: &str, data: &[u8]) -> Result<Change> {
-        let mut hashes = BTreeMap::new();
-        for alg in &self.config.hash_algorithms {
-            let a = HashAlgorithm::from_name(alg)
-                .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
-            hashes.insert(alg.clone(), tuf_crypto::hex::encode(a.digest(data)));
-        }
+        let hashes = self.hashes_of(data)?;
         // A copy, not a hard link: a tree edited in place later must never change what was
-        // published. The name is the content's hash, so an existing file is already right.
+        // published. The name is the content's hash, so an existing file is already right; an
+        // in-place target's name is its path, which never takes other content.
         // Written through a temporary name but not flushed one by one: the publish that first
         // refers to it flushes the whole file system (syncfs) before writing the snapshot.
-        for digest in hashes.values() {
-            let dest = layout::targets_dir(&self.dir).join(naming::hash_prefixed(target, digest));
-            if !dest.exists() {
+        let in_place = self.config.is_in_place(target);
+        for (alg, digest) in hashes.iter().take(if in_place { 1 } else { usize::MAX }) {
+            let dest = layout::targets_dir(&self.dir).join(self.served_name(target, digest));
+            if in_place && dest.exists() {
+                let a = HashAlgorithm::from_name(alg)
+                    .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+                check_unchanged(target, &dest, a, digest)?;
+            } else if !dest.exists() {
                 let tmp = tmp_beside(&dest);
                 std::fs::write(&tmp, data).map_err(|e| RepoError::io(&tmp, e))?;
                 std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
@@ -230,4 +296,42 @@ fn tmp_beside(dest: &Path) -> PathBuf {
             .and_then(|n| n.to_str())
             .unwrap_or("target")
     ))
+}
+
+/// A file's device and inode (none where the platform does not say).
+fn identity(m: &std::fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        None
+    }
+}
+
+/// Whether `a` and `b` are one file (the same device and inode).
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => identity(&x).is_some_and(|i| Some(i) == identity(&y)),
+        _ => false,
+    }
+}
+
+/// An in-place target already served at `dest` keeps its content: a path there names one
+/// content for ever (clients that fetched the old metadata would be handed other bytes).
+fn check_unchanged(target: &str, dest: &Path, alg: HashAlgorithm, digest: &str) -> Result<()> {
+    let data = std::fs::read(dest).map_err(|e| RepoError::io(dest, e))?;
+    if tuf_crypto::hex::encode(alg.digest(&data)) == digest {
+        Ok(())
+    } else {
+        Err(RepoError::BadTarget {
+            path: target.to_owned(),
+            reason: "served in place, and already served with other content: a path there \
+                     names one content for ever (publish the new file under a new name)"
+                .into(),
+        })
+    }
 }
