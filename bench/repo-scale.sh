@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds a PyPI-shaped repository (default 100,000 projects: a simple page and a distribution
 # each, 16,384 bins) with tuf-cli, reports build time (wall, user and system CPU), metadata
-# size (raw and gzip), the time of an incremental add + publish of one new release, and of one
+# size (raw and gzip), the same sync with packages/ in place (time and disk beside the tree),
+# the time of an incremental add + publish of one new release, and of one
 # bandersnatch run's diff applied (against a sync finding the same change); then builds the
 # same repository with python-tuf's Metadata API for comparison.
 # Usage: bench/repo-scale.sh [PROJECTS] [BINS]
@@ -49,6 +50,14 @@ print(sum(s for _, s in best.values()))
 PY
 }
 echo "metadata (newest version of each file): $(latest_bytes "$work/repo/metadata" .json) bytes raw, $(latest_bytes "$work/repo/metadata" .json.gz) bytes gzip"
+# Targets in place: distribution files (packages/) signed where they lie, hard links to the
+# tree's files; the pages still hash-prefixed copies. du counts a file once across its
+# arguments, so each targets/ line is what that repository adds beside the tree.
+"$cli" repo --repo "$work/repo-in-place" init --bins "$bins" --in-place packages/ >/dev/null
+run "ours: repo sync, packages/ in place" "$cli" repo --repo "$work/repo-in-place" sync "$work/tree"
+du -sk "$work/tree" "$work/repo/targets" "$work/repo-in-place/targets" \
+  | sed "s|$work/||; s|^|disk (KiB, hard links once): |"
+rm -rf "$work/repo-in-place"
 mkdir -p "$work/tree/packages/new"
 echo "a new release" > "$work/tree/packages/new/project-new-2.0.tar.gz"
 run "ours: incremental repo add" "$cli" repo --repo "$work/repo" add --tree "$work/tree" "$work/tree/packages/new/project-new-2.0.tar.gz"

@@ -42,6 +42,20 @@ pub struct SourceArgs {
     /// under $XDG_CACHE_HOME/tuf-rs or ~/.cache/tuf-rs).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// How the mirror signs its index: `pep458`, every page and file a target; or `pages`, as
+    /// Warehouse signs PyPI: only each project's HTML page (the target named by the project),
+    /// files checked against the digests that verified page lists.
+    #[arg(long, value_enum, default_value_t = MirrorLayout::Pep458)]
+    layout: MirrorLayout,
+}
+
+/// `--layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MirrorLayout {
+    /// Every page and file a target.
+    Pep458,
+    /// Only the projects' HTML pages are targets; files are vouched for by their digests.
+    Pages,
 }
 
 /// The mirror and how the installer runs (shared by `install` and `download`).
@@ -275,7 +289,11 @@ impl SourceArgs {
                         .map(|u| u.to_string())
                         .map_err(|e| e.to_string())
                 };
-                Ok(RulesSpec::for_mirror(RepositorySpec {
+                let make = match self.layout {
+                    MirrorLayout::Pep458 => RulesSpec::for_mirror,
+                    MirrorLayout::Pages => RulesSpec::for_pages_mirror,
+                };
+                Ok(make(RepositorySpec {
                     metadata_urls: vec![join("metadata/")?],
                     targets_urls: vec![join("targets/")?],
                     metadata_dir: cache.join("metadata"),

@@ -37,6 +37,11 @@ enum RepoCommand {
         /// entries tell clients so; such a path is never given other content.
         #[arg(long, value_name = "DIR/")]
         in_place: Vec<String>,
+        /// What is signed of a PyPI-style tree: `pep458`, every page and file a target; or
+        /// `pages`, as Warehouse signs PyPI: only each project's HTML page, as the target named
+        /// by the project (blake2b-256), files checked by clients against the page's digests.
+        #[arg(long, value_enum, default_value_t = LayoutArg::Pep458)]
+        layout: LayoutArg,
     },
     /// Stage files of TREE as targets (named by their path in TREE).
     Add {
@@ -190,6 +195,7 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             sha512,
             key_type,
             in_place,
+            layout,
         } => {
             let mut config = RepoConfig {
                 bin_count: bins,
@@ -198,6 +204,11 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 in_place,
                 ..RepoConfig::default()
             };
+            if layout == LayoutArg::Pages {
+                // Warehouse lists a page's blake2b-256 only.
+                config.layout = tuf_repo::Layout::Pages;
+                config.hash_algorithms = vec!["blake2b-256".into()];
+            }
             if sha512 {
                 config.hash_algorithms.push("sha512".into());
             }
@@ -234,10 +245,12 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
         RepoCommand::AddDists { dir } => {
             let tree = args.repo.join("dists-tree");
             let n = tuf_pypi::build_tree(&dir, &tree).map_err(|e| e.to_string())?;
-            let r = Repository::open(&args.repo)
-                .map_err(e)?
-                .sync(&tree)
-                .map_err(e)?;
+            let repo = Repository::open(&args.repo).map_err(e)?;
+            let r = match repo.config().layout {
+                tuf_repo::Layout::Pep458 => repo.sync(&tree),
+                tuf_repo::Layout::Pages => repo.sync_pages(&tree, &page_target, PACKAGES_DIR),
+            }
+            .map_err(e)?;
             summary(
                 &format!("{n} project(s) from {}", dir.display()),
                 &r,
@@ -252,13 +265,27 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                         "syncing with the bandersnatch mirror {}",
                         tree.display()
                     ));
-                    let r = repo.sync_mapped(&web, &tuf_pypi::bandersnatch::target_of);
+                    let r = match repo.config().layout {
+                        tuf_repo::Layout::Pep458 => {
+                            repo.sync_mapped(&web, &tuf_pypi::bandersnatch::target_of)
+                        }
+                        tuf_repo::Layout::Pages => repo.sync_pages(
+                            &web,
+                            &|p| page_target(&tuf_pypi::bandersnatch::target_of(p)?),
+                            PACKAGES_DIR,
+                        ),
+                    };
                     pb.finish_and_clear();
                     r
                 }
                 None => {
                     let pb = spinner(&format!("syncing with {}", tree.display()));
-                    let r = repo.sync(&tree);
+                    let r = match repo.config().layout {
+                        tuf_repo::Layout::Pep458 => repo.sync(&tree),
+                        tuf_repo::Layout::Pages => {
+                            repo.sync_pages(&tree, &page_target, PACKAGES_DIR)
+                        }
+                    };
                     pb.finish_and_clear();
                     r
                 }
@@ -267,6 +294,13 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             summary("Synced", &r, started);
         }
         RepoCommand::ApplyDiff { mirror, diff_file } => {
+            if Repository::open(&args.repo).map_err(e)?.config().layout == tuf_repo::Layout::Pages {
+                return Err(
+                    "apply-diff reads pages and files of the pep458 layout; a repository of \
+                     the pages layout is kept current by repo sync"
+                        .into(),
+                );
+            }
             let web = tuf_pypi::bandersnatch::web_dir(&mirror).ok_or_else(|| {
                 format!(
                     "{}: not a bandersnatch mirror (no web/simple/)",
@@ -433,3 +467,21 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// `repo init --layout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LayoutArg {
+    /// Every page and file a target.
+    Pep458,
+    /// Only the projects' HTML pages, as Warehouse signs PyPI.
+    Pages,
+}
+
+/// The pages layout's target for a file of a PyPI-style tree: a project's HTML index page is
+/// the target named by the project; nothing else is a target.
+fn page_target(path: &str) -> Option<String> {
+    tuf_pypi::layout::project_of_page(path).map(str::to_owned)
+}
+
+/// Where the pages layout places distribution files, unsigned.
+const PACKAGES_DIR: &str = tuf_pypi::layout::PACKAGES_DIR;

@@ -2784,3 +2784,114 @@ fn a_bandersnatch_mirror_is_synced_as_bandersnatch_writes_it_and_pip_installs_fr
     let _ = server.kill();
     let _ = server.wait();
 }
+
+#[test]
+fn pip_and_uv_install_from_a_mirror_signed_as_warehouse_signs_pypi() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let dists = w.join("dists");
+    wheel(&dists, &["alpha", "1.0", "--requires", "gamma"]);
+    wheel(&dists, &["gamma", "2.1"]);
+    let (ok, out) = run(Command::new(BIN)
+        .args([
+            "repo", "--repo", "r", "init", "--bins", "16", "--layout", "pages",
+        ])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "add-dists", "dists"])
+        .current_dir(w));
+    assert!(ok, "{out}");
+    // Only the pages are targets, each named by its project, served under its blake2b-256;
+    // the files are placed at their own path, unsigned.
+    let targets = w.join("r/targets");
+    let page = std::fs::read(w.join("r/dists-tree/simple/alpha/index.html")).unwrap();
+    let blake = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Blake2b256.digest(&page));
+    assert!(targets.join(format!("{blake}.alpha")).is_file());
+    let wheel_file = "alpha-1.0-py3-none-any.whl";
+    assert!(targets.join("packages").join(wheel_file).is_file());
+    let (ok, out) = run(Command::new(BIN)
+        .args(["repo", "--repo", "r", "verify"])
+        .current_dir(w));
+    assert!(ok && out.contains("2 target"), "{out}");
+    let (mut server, meta) = spawn_listening(
+        Command::new(BIN)
+            .args(["repo", "--repo", "r", "serve", "--addr", "127.0.0.1:0"])
+            .current_dir(w),
+        "http://",
+    );
+    let url = meta.trim_end_matches("metadata/").to_owned();
+    let install = |installer: &str, cache: &str, site: &str| {
+        let site = w.join(site);
+        let (ok, out) = run(Command::new(BIN)
+            .args(["install", "--layout", "pages", "--mirror", &url])
+            .args(["--root", "r/metadata/1.root.json", "--installer", installer])
+            .args(["--uv", &uv_path(), "--cache-dir", cache, "--python"])
+            .arg(python())
+            .args(["alpha", "--", "--target"])
+            .arg(&site)
+            .current_dir(w));
+        (ok, out, site)
+    };
+    for installer in ["pip", "uv"] {
+        let (ok, out, site) = install(installer, &format!("cache-{installer}"), installer);
+        assert!(ok, "{installer}: {out}");
+        assert_eq!(installed(&site), ["alpha", "gamma"], "{installer}: {out}");
+    }
+    // The mirror serves another gamma wheel under the same name: the digest of the verified
+    // page refuses it, for both installers (new caches: nothing verified is kept).
+    let served = targets.join("packages/gamma-2.1-py3-none-any.whl");
+    let original = std::fs::read(&served).unwrap();
+    let mut bad = original.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    std::fs::remove_file(&served).unwrap();
+    std::fs::write(&served, &bad).unwrap();
+    for installer in ["pip", "uv"] {
+        let (ok, out, site) = install(installer, &format!("cache-bad-{installer}"), "bad");
+        assert!(
+            !ok,
+            "{installer} installed a file unlike its page's digest: {out}"
+        );
+        assert!(
+            out.contains("502") && out.contains("the hash a verified index page lists"),
+            "refused for another reason: {out}"
+        );
+        assert!(!site.join("gamma").exists(), "{out}");
+    }
+    std::fs::write(&served, &original).unwrap();
+    // Through tuf-cli serve: a file no verified page lists is not fetched at all; a listed one
+    // is served byte for byte, also when no page was asked for first.
+    std::fs::write(targets.join("packages/unlisted-1.0-py3-none-any.whl"), b"x").unwrap();
+    let (mut serve, index) = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--layout", "pages"])
+            .args(["--mirror", &url, "--root", "r/metadata/1.root.json"])
+            .args(["--cache-dir", "serve-cache"])
+            .current_dir(w)
+            .stderr(Stdio::null()),
+        "http://",
+    );
+    let port: u16 = index
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (status, _) = head_of(port, "/packages/unlisted-1.0-py3-none-any.whl");
+    assert!(status.contains("404"), "{status}");
+    let (status, _) = head_of(port, "/packages/alpha-1.0-py3-none-any.whl.metadata");
+    assert!(
+        status.contains("200"),
+        "the core metadata, by data-core-metadata: {status}"
+    );
+    let (status, _) = head_of(port, "/packages/gamma-2.1-py3-none-any.whl");
+    assert!(status.contains("200"), "{status}");
+    let (status, _) = head_of(port, "/simple/alpha/");
+    assert!(status.contains("200"), "{status}");
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let _ = server.kill();
+    let _ = server.wait();
+}

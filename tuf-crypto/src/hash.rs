@@ -136,6 +136,8 @@ impl State {
 pub struct StreamVerifier {
     what: String,
     expected_len: u64,
+    /// Whether the length must be exactly `expected_len` (else at most).
+    exact: bool,
     len: u64,
     states: Vec<(HashAlgorithm, Vec<u8>, State)>,
 }
@@ -160,6 +162,7 @@ impl StreamVerifier {
         StreamVerifier {
             what: what.into(),
             expected_len,
+            exact: true,
             len: 0,
             states: expected
                 .into_iter()
@@ -221,6 +224,24 @@ impl StreamVerifier {
         Ok(StreamVerifier::new(what, expected_len, expected))
     }
 
+    /// The same checks with `expected_len` as a bound: any length up to it is accepted, for a
+    /// file whose digests are known but whose length is not (a PyPI index page lists a file's
+    /// `#sha256=` but not its size). The digests still bind the bytes exactly.
+    ///
+    /// ```
+    /// use tuf_crypto::StreamVerifier;
+    ///
+    /// let sha256 = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"; // "hello"
+    /// let v = StreamVerifier::from_hex("t", 64, [("sha256", sha256)]).unwrap().at_most();
+    /// v.verify_reader(&b"hello"[..]).unwrap();
+    /// let v = StreamVerifier::from_hex("t", 4, [("sha256", sha256)]).unwrap().at_most();
+    /// assert!(v.verify_reader(&b"hello"[..]).is_err());
+    /// ```
+    pub fn at_most(mut self) -> StreamVerifier {
+        self.exact = false;
+        self
+    }
+
     /// Bytes seen so far.
     pub fn len_so_far(&self) -> u64 {
         self.len
@@ -244,7 +265,7 @@ impl StreamVerifier {
 
     /// Checks the final length and every digest.
     pub fn finish(self) -> Result<(), CryptoError> {
-        if self.len != self.expected_len {
+        if self.exact && self.len != self.expected_len {
             return Err(CryptoError::LengthMismatch {
                 what: self.what,
                 expected: self.expected_len,

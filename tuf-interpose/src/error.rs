@@ -42,6 +42,15 @@ pub enum InterposeError {
     /// The proxy could not start.
     #[error("proxy: {0}")]
     Proxy(String),
+    /// A file of a vouched rule ([`crate::RuleKind::Vouched`]) that no verified index page
+    /// vouches for with a digest: not fetched.
+    #[error("{target}: {reason}: refused (nothing unverified is fetched)")]
+    NotVouched {
+        /// The file's path.
+        target: String,
+        /// Why.
+        reason: String,
+    },
     /// The session's options could not be decided (a sandbox asked for is not available
     /// here...); the message says why.
     #[error("{0}")]

@@ -40,4 +40,4 @@ pub use error::InterposeError;
 pub use guard::Guard;
 pub use installer::{Action, Installer, Outcome, Session, SessionOptions};
 pub use proxy::{Interposer, Prefetch, Proxy, Served, start, start_guarded};
-pub use rules::{HostSpec, Mapped, RepositorySpec, RuleSpec, Rules, RulesSpec};
+pub use rules::{HostSpec, Mapped, RepositorySpec, RuleKind, RuleSpec, Rules, RulesSpec};

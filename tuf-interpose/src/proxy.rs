@@ -5,12 +5,12 @@ use crate::InterposeError;
 use crate::clients::{RefreshStatus, RepoClient};
 use crate::counters::{Counters, Refusal};
 use crate::guard::Guard;
-use crate::rules::{Mapped, Rules, RulesSpec};
+use crate::rules::{Mapped, RuleKind, Rules, RulesSpec};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::Frame;
 use hyper::{Request, Response, StatusCode};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tuf_pypi::normalize_name;
@@ -21,6 +21,14 @@ pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
 /// At most this many refused requests and missing projects are recorded for the report.
 const RECORDED_MAX: usize = 256;
+
+/// At most this many files vouched for by verified pages are remembered; past it the record
+/// starts again (a file asked for later has its project's page verified again).
+const VOUCHED_MAX: usize = 1 << 20;
+
+/// The largest vouched file read when its page does not give its length (PyPI's largest
+/// files are a few GiB).
+const VOUCHED_FILE_MAX: u64 = 16 << 30;
 
 /// The time an intercepted connection has to complete its TLS handshake.
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -44,6 +52,18 @@ pub struct Interposer {
     uncovered: std::sync::Mutex<Vec<String>>,
     /// Every target served verified, by target path (for the proof after an install).
     served: std::sync::Mutex<BTreeMap<(String, String), Served>>,
+    /// The digests verified pages list for the files of [`RuleKind::Vouched`] rules, by
+    /// (repository, file path).
+    vouched: std::sync::Mutex<HashMap<(String, String), Vouch>>,
+}
+
+/// What verified pages say of a vouched file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Vouch {
+    /// Its digests, `(algorithm, hex)`.
+    Digests(Vec<(String, String)>),
+    /// Two verified pages list different digests for it: refused.
+    Conflict,
 }
 
 /// A target the proxy served after verifying it.
@@ -96,6 +116,7 @@ impl Interposer {
             missing: Default::default(),
             uncovered: Default::default(),
             served: Default::default(),
+            vouched: Default::default(),
         })
     }
 
@@ -176,6 +197,7 @@ impl Interposer {
         self.verified(&Mapped {
             repository,
             target: target.to_owned(),
+            kind: RuleKind::Target,
         })
         .await
     }
@@ -292,18 +314,19 @@ impl Interposer {
         Prefetch(tokio::spawn(async move {
             let pages = projects.into_iter().filter_map(|p| {
                 let html = me.rules.map(None, &format!("/simple/{p}/")).ok()?;
-                Some((json_variant(&html), html))
+                Some((json_variant(&html), html, p))
             });
             futures_util::stream::iter(pages)
-                .for_each_concurrent(8, |(json, html)| {
+                .for_each_concurrent(8, |(json, html, p)| {
                     let me = &me;
                     async move {
                         let json_ok = match &json {
                             Some(j) => me.fetch_verified(j).await.is_ok(),
                             None => false,
                         };
-                        if !json_ok {
-                            let _ = me.fetch_verified(&html).await;
+                        if !json_ok && let Ok((file, _)) = me.fetch_verified(&html).await {
+                            me.record_vouches(&html, None, &format!("/simple/{p}/"), &file)
+                                .await;
                         }
                     }
                 })
@@ -337,18 +360,32 @@ impl Interposer {
     /// [`Interposer::fetch_verified`], recorded as served.
     async fn verified(&self, mapped: &Mapped) -> Result<std::path::PathBuf, InterposeError> {
         let (path, info) = self.fetch_verified(mapped).await?;
-        let sha256 = match info.hash("sha256") {
+        self.record_served(mapped, info.hash("sha256"), info.length(), &path)
+            .await?;
+        Ok(path)
+    }
+
+    /// Records `mapped`, verified at `path`, as served (for the proof after an install): its
+    /// sha256 as listed, else of the verified file.
+    async fn record_served(
+        &self,
+        mapped: &Mapped,
+        sha256: Option<&str>,
+        length: u64,
+        path: &std::path::Path,
+    ) -> Result<(), InterposeError> {
+        if !self.record {
+            return Ok(());
+        }
+        let sha256 = match sha256 {
             Some(h) => h.to_ascii_lowercase(),
             None => {
-                let bytes = tokio::fs::read(&path)
+                let bytes = tokio::fs::read(path)
                     .await
                     .map_err(|e| InterposeError::Proxy(format!("{}: {e}", path.display())))?;
                 hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(&bytes))
             }
         };
-        if !self.record {
-            return Ok(path);
-        }
         if let Ok(mut s) = self.served.lock() {
             s.insert(
                 (mapped.repository.clone(), mapped.target.clone()),
@@ -356,11 +393,142 @@ impl Interposer {
                     repository: mapped.repository.clone(),
                     target: mapped.target.clone(),
                     sha256,
-                    length: info.length(),
-                    path: path.clone(),
+                    length,
+                    path: path.to_owned(),
                 },
             );
         }
+        Ok(())
+    }
+
+    /// Remembers the digests the verified page `page` (served at `page_path` of `host`,
+    /// `None` for the index host; its bytes at `file`) lists for files of [`RuleKind::Vouched`]
+    /// rules of the same repository. Each link is resolved against the page's URL and mapped
+    /// by the same rules as a request, so it names the file exactly as a request for it will.
+    async fn record_vouches(
+        &self,
+        page: &Mapped,
+        host: Option<&str>,
+        page_path: &str,
+        file: &std::path::Path,
+    ) {
+        if page.kind != RuleKind::Page || !self.rules.vouches() {
+            return;
+        }
+        let Ok(bytes) = tokio::fs::read(file).await else {
+            return;
+        };
+        const HERE: &str = "index.invalid";
+        let Ok(base) = url::Url::parse(&format!("http://{}{page_path}", host.unwrap_or(HERE)))
+        else {
+            return;
+        };
+        let mut found = Vec::new();
+        for link in tuf_pypi::page::html_links(&String::from_utf8_lossy(&bytes)) {
+            let Ok(url) = base.join(&link.href) else {
+                continue;
+            };
+            let link_host = url.host_str().filter(|h| *h != HERE);
+            let Ok(m) = self.rules.map(link_host, url.path()) else {
+                continue;
+            };
+            if m.kind == RuleKind::Vouched && m.repository == page.repository {
+                found.push(((m.repository, m.target), link.hashes));
+            }
+        }
+        let Ok(mut v) = self.vouched.lock() else {
+            return;
+        };
+        if v.len() + found.len() > VOUCHED_MAX {
+            v.clear();
+        }
+        for (key, digests) in found {
+            let new = if digests.is_empty() {
+                Vouch::Conflict
+            } else {
+                Vouch::Digests(digests)
+            };
+            // A file two verified pages list differently, or one lists without a digest,
+            // is vouched for by neither.
+            match v.get(&key) {
+                Some(old) if *old != new => {
+                    v.insert(key, Vouch::Conflict);
+                }
+                _ => {
+                    v.insert(key, new);
+                }
+            }
+        }
+    }
+
+    /// What verified pages say of the vouched file `mapped`.
+    fn vouch_for(&self, mapped: &Mapped) -> Option<Vouch> {
+        self.vouched
+            .lock()
+            .ok()?
+            .get(&(mapped.repository.clone(), mapped.target.clone()))
+            .cloned()
+    }
+
+    /// A file of a [`RuleKind::Vouched`] rule: downloaded (or found cached) and checked
+    /// against the digests a verified page lists for it; when no page read so far lists it,
+    /// the page of the project its name gives is verified first. Refused when no verified page
+    /// lists a digest for it, or pages disagree.
+    async fn vouched_file(&self, mapped: &Mapped) -> Result<std::path::PathBuf, InterposeError> {
+        let mut vouch = self.vouch_for(mapped);
+        let name = mapped.target.rsplit('/').next().unwrap_or_default();
+        if vouch.is_none()
+            && let Some(project) = tuf_pypi::project_of(name.trim_end_matches(".metadata"))
+        {
+            let page_path = format!("/simple/{}/", normalize_name(&project));
+            if let Ok(page) = self.rules.map(None, &page_path)
+                && page.kind == RuleKind::Page
+                && page.repository == mapped.repository
+                && let Ok((file, _)) = self.fetch_verified(&page).await
+            {
+                self.record_vouches(&page, None, &page_path, &file).await;
+                vouch = self.vouch_for(mapped);
+            }
+        }
+        let digests = match vouch {
+            Some(Vouch::Digests(d)) => d,
+            Some(Vouch::Conflict) => {
+                return Err(InterposeError::NotVouched {
+                    target: mapped.target.clone(),
+                    reason: "verified index pages list it without a digest, or with different ones"
+                        .into(),
+                });
+            }
+            None => {
+                return Err(InterposeError::NotVouched {
+                    target: mapped.target.clone(),
+                    reason: "no verified index page lists a digest for it".into(),
+                });
+            }
+        };
+        let client = self.clients.get(&mapped.repository).ok_or_else(|| {
+            InterposeError::Rules(format!("unknown repository {}", mapped.repository))
+        })?;
+        let u = client.fresh_updater()?;
+        let file = tuf_updater::VouchedFile {
+            path: mapped.target.clone(),
+            hashes: digests,
+            length: None,
+        };
+        let path = match u.find_cached_vouched(&file, VOUCHED_FILE_MAX).await? {
+            Some(p) => p,
+            None => u.download_vouched(&file, VOUCHED_FILE_MAX).await?,
+        };
+        let length = tokio::fs::metadata(&path)
+            .await
+            .map_err(|e| InterposeError::Proxy(format!("{}: {e}", path.display())))?
+            .len();
+        let sha256 = file
+            .hashes
+            .iter()
+            .find(|(a, _)| a == "sha256")
+            .map(|(_, d)| d.as_str());
+        self.record_served(mapped, sha256, length, &path).await?;
         Ok(path)
     }
 
@@ -437,13 +605,21 @@ impl Interposer {
                     (Err(e), "application/vnd.pypi.simple.v1+json")
                 }
             },
+            None if mapped.kind == RuleKind::Vouched => {
+                (self.vouched_file(&mapped).await, "application/octet-stream")
+            }
             None => {
-                let ct = if mapped.target.ends_with(".html") {
+                let ct = if mapped.kind == RuleKind::Page || mapped.target.ends_with(".html") {
                     "text/html; charset=utf-8"
                 } else {
                     "application/octet-stream"
                 };
-                (self.verified(&mapped).await, ct)
+                let verified = self.verified(&mapped).await;
+                if let Ok(f) = &verified {
+                    self.record_vouches(&mapped, host.as_deref(), &path, f)
+                        .await;
+                }
+                (verified, ct)
             }
         };
         match file {
@@ -453,11 +629,20 @@ impl Interposer {
             Ok(f) => file_response(&f, content_type, head).await,
             Err(e) => {
                 let status = match &e {
+                    InterposeError::NotVouched { .. } => {
+                        self.counters.refused(Refusal::NotFound);
+                        StatusCode::NOT_FOUND
+                    }
                     InterposeError::Updater(UpdaterError::TargetNotFound { .. }) => {
-                        if let Some(name) = mapped
+                        let page_of = mapped
                             .target
                             .strip_prefix("simple/")
-                            .and_then(|r| r.strip_suffix("/index.html"))
+                            .and_then(|r| r.strip_suffix("/index.html"));
+                        let page_of = match mapped.kind {
+                            RuleKind::Page => Some(mapped.target.as_str()),
+                            _ => page_of,
+                        };
+                        if let Some(name) = page_of
                             && let Ok(mut m) = self.missing.lock()
                             && m.len() < RECORDED_MAX
                         {
@@ -522,6 +707,7 @@ fn json_variant(html: &Mapped) -> Option<Mapped> {
     html.target.strip_suffix("/index.html").map(|base| Mapped {
         repository: html.repository.clone(),
         target: format!("{base}/index.json"),
+        kind: RuleKind::Target,
     })
 }
 

@@ -18,6 +18,32 @@ pub struct RuleSpec {
     /// The target path: `{N}` is capture group N, `{N:name}` the group normalized as a
     /// PEP 503 project name.
     pub target: String,
+    /// What the URL is ([`RuleKind`]); a target by default.
+    #[serde(default, skip_serializing_if = "RuleKind::is_target")]
+    pub kind: RuleKind,
+}
+
+/// What a rule's URLs are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// A TUF target (an index page if its path ends in `.html`).
+    #[default]
+    Target,
+    /// A TUF target that is a PEP 503 HTML index page whose links' digests vouch for the
+    /// files of `vouched` rules (PEP 458 as Warehouse signs PyPI: only the pages are
+    /// targets; the target path is the project's name).
+    Page,
+    /// Not a target: a file, at this path below the targets mirrors, verified by the digest
+    /// that a verified `page` of the same repository lists for its URL; refused when none
+    /// does.
+    Vouched,
+}
+
+impl RuleKind {
+    fn is_target(&self) -> bool {
+        *self == RuleKind::Target
+    }
 }
 
 /// A TUF repository as the rules file names it.
@@ -68,6 +94,7 @@ impl RulesSpec {
         let rule = |p: &str, t: &str| RuleSpec {
             pattern: p.into(),
             target: t.into(),
+            kind: RuleKind::Target,
         };
         let rules = vec![
             rule("^/simple/?$", "simple/index.html"),
@@ -76,6 +103,33 @@ impl RulesSpec {
         ];
         // Direct URLs to PyPI's file host map to the same `packages/` targets.
         let files = vec![rule("^/packages/(.+)$", "packages/{1}")];
+        Self::for_hosts(repository, rules, files)
+    }
+
+    /// The rules for a mirror laid out as Warehouse signs PyPI ([`RuleKind::Page`]): each
+    /// project's HTML index page is the target named by the project's normalized name, and
+    /// files under `packages/` are verified by the digests of those pages.
+    pub fn for_pages_mirror(repository: RepositorySpec) -> RulesSpec {
+        let rule = |p: &str, t: &str, kind| RuleSpec {
+            pattern: p.into(),
+            target: t.into(),
+            kind,
+        };
+        let files = rule("^/packages/(.+)$", "packages/{1}", RuleKind::Vouched);
+        let rules = vec![
+            rule("^/simple/([^/]+)/?$", "{1:name}", RuleKind::Page),
+            files.clone(),
+        ];
+        Self::for_hosts(repository, rules, vec![files])
+    }
+
+    /// `index` rules for `pypi.org` and `files` rules for `files.pythonhosted.org`, both
+    /// secured by `repository` (named `mirror`).
+    fn for_hosts(
+        repository: RepositorySpec,
+        rules: Vec<RuleSpec>,
+        files: Vec<RuleSpec>,
+    ) -> RulesSpec {
         RulesSpec {
             hosts: [
                 (
@@ -115,6 +169,7 @@ impl RulesSpec {
 struct Rule {
     pattern: Regex,
     target: String,
+    kind: RuleKind,
 }
 
 /// Compiled rules.
@@ -129,8 +184,10 @@ pub struct Rules {
 pub struct Mapped {
     /// The repository's name.
     pub repository: String,
-    /// The target path.
+    /// The target path (for a vouched file, its path below the targets mirrors).
     pub target: String,
+    /// What the rule says the URL is.
+    pub kind: RuleKind,
 }
 
 impl Rules {
@@ -157,6 +214,7 @@ impl Rules {
                 rules.push(Rule {
                     pattern,
                     target: r.target.clone(),
+                    kind: r.kind,
                 });
             }
             hosts.insert(host.to_ascii_lowercase(), (h.repository.clone(), rules));
@@ -171,6 +229,13 @@ impl Rules {
             hosts,
             index_host: spec.index_host.to_ascii_lowercase(),
         })
+    }
+
+    /// Whether any rule is [`RuleKind::Vouched`] (only then are pages read for digests).
+    pub fn vouches(&self) -> bool {
+        self.hosts
+            .values()
+            .any(|(_, rules)| rules.iter().any(|r| r.kind == RuleKind::Vouched))
     }
 
     /// The covered hosts.
@@ -237,6 +302,7 @@ impl Rules {
                 return Ok(Mapped {
                     repository: repository.clone(),
                     target,
+                    kind: rule.kind,
                 });
             }
         }

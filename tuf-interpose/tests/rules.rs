@@ -1,7 +1,9 @@
 //! Interposition rules: validation names the rule; mapping decodes once, normalizes names,
 //! refuses escapes, and refuses what no rule maps.
 
-use tuf_interpose::{HostSpec, InterposeError, RepositorySpec, RuleSpec, Rules, RulesSpec};
+use tuf_interpose::{
+    HostSpec, InterposeError, RepositorySpec, RuleKind, RuleSpec, Rules, RulesSpec,
+};
 
 fn repo() -> RepositorySpec {
     RepositorySpec {
@@ -109,6 +111,7 @@ fn invalid_rules_are_refused_naming_the_rule() {
                 rules: vec![RuleSpec {
                     pattern: pattern.into(),
                     target: target.into(),
+                    kind: Default::default(),
                 }],
             },
         );
@@ -136,4 +139,35 @@ fn invalid_rules_are_refused_naming_the_rule() {
     assert!(RulesSpec::load(&path).is_ok());
     std::fs::write(&path, b"{\"hosts\":{}}").unwrap();
     assert!(RulesSpec::load(&path).is_err());
+}
+
+#[test]
+fn the_pages_layout_maps_pages_to_project_names_and_files_to_vouched_paths() {
+    let spec = RulesSpec::for_pages_mirror(repo());
+    let r = Rules::compile(&spec).unwrap();
+    assert!(r.vouches() && !rules().vouches());
+    let page = r.map(None, "/simple/Friendly.Bard/").unwrap();
+    assert_eq!(
+        (page.target.as_str(), page.kind),
+        ("friendly-bard", RuleKind::Page)
+    );
+    for host in [None, Some("files.pythonhosted.org")] {
+        let file = r.map(host, "/packages/ab/x-1.0.tar.gz").unwrap();
+        assert_eq!(
+            (file.target.as_str(), file.kind),
+            ("packages/ab/x-1.0.tar.gz", RuleKind::Vouched)
+        );
+    }
+    // No root index in this layout; and the kinds survive a rules file.
+    assert!(r.map(None, "/simple/").is_err());
+    let text = serde_json::to_string(&spec).unwrap();
+    assert!(text.contains("\"kind\":\"vouched\"") && text.contains("\"kind\":\"page\""));
+    let back: RulesSpec = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, spec);
+    // A rules file without kinds means targets, as before.
+    assert!(
+        !serde_json::to_string(&RulesSpec::for_mirror(repo()))
+            .unwrap()
+            .contains("kind")
+    );
 }

@@ -4,6 +4,7 @@
 //! * [`layout`]: the targets a PyPI-style repository signs (index pages under `simple/`,
 //!   distributions under `packages/`, the signed list of project names);
 //! * [`normalize_name`] (PEP 503) and [`project_of`] (a distribution file's project);
+//! * [`page`]: the files an index page links to and the digests it lists for them;
 //! * [`closest`]: "did you mean" suggestions from the signed list;
 //! * [`build_tree`]: a simple-index tree (PEP 503 HTML, PEP 691 JSON, PEP 658 metadata)
 //!   from a directory of distributions, for a TUF repository to sign.
@@ -21,6 +22,7 @@ pub mod bandersnatch;
 mod error;
 pub mod layout;
 mod name;
+pub mod page;
 mod suggest;
 mod tree;
 

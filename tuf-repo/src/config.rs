@@ -54,6 +54,30 @@ pub struct RepoConfig {
     /// other content. Set when the repository is made.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub in_place: Vec<String>,
+    /// What the repository signs of a PyPI-style tree ([`Layout`]).
+    #[serde(default, skip_serializing_if = "Layout::is_pep458")]
+    pub layout: Layout,
+}
+
+/// What a repository signs of a PyPI-style tree.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// PEP 458 as written: every index page (HTML and PEP 691 JSON) and every distribution
+    /// file is a target, at its own path (`simple/<name>/index.html`, `packages/...`).
+    #[default]
+    Pep458,
+    /// As Warehouse signs PyPI (its RSTUF integration): only the projects' HTML index pages
+    /// are targets, each named by the project's normalized name, and distribution files are
+    /// placed under `targets/` at their own path, unsigned: clients check them against the
+    /// digests the verified page lists.
+    Pages,
+}
+
+impl Layout {
+    fn is_pep458(&self) -> bool {
+        *self == Layout::Pep458
+    }
 }
 
 impl Default for RepoConfig {
@@ -90,6 +114,7 @@ impl Default for RepoConfig {
             timestamp: online,
             bin_n: online,
             in_place: Vec::new(),
+            layout: Layout::Pep458,
         }
     }
 }

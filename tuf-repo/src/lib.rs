@@ -31,7 +31,7 @@ mod verify;
 mod walk;
 mod write;
 
-pub use config::{RepoConfig, RolePolicy};
+pub use config::{Layout, RepoConfig, RolePolicy};
 pub use error::{RepoError, Result};
 pub use keys::KeyRing;
 pub use repo::{Change, KnownFile, PublishReport, Repository};

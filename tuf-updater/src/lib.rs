@@ -58,7 +58,7 @@ pub use error::{ErrorFamily, UpdaterError};
 pub use store::{
     DirBackend, MemoryBackend, MetadataStore, StoreBackend, StoreLock, role_file_stem,
 };
-pub use target::TargetInfo;
+pub use target::{TargetInfo, VouchedFile};
 pub use trusted::{TrustedSet, Update};
 /// The metadata crate, re-exported: roles, [`TargetFile`], [`Expiry`].
 pub use tuf_metadata;

@@ -3,7 +3,7 @@
 
 use crate::UpdaterError;
 use crate::store::MetadataStore;
-use crate::target::TargetInfo;
+use crate::target::{TargetInfo, VOUCHED_RULE, VouchedFile};
 use crate::trusted::{TrustedSet, Update};
 use bytes::Bytes;
 use std::collections::{HashMap, HashSet};
@@ -572,12 +572,79 @@ impl Updater {
     /// A mirror serving bad bytes is skipped for the next one.
     pub async fn download_target(&self, info: &TargetInfo) -> Result<PathBuf, UpdaterError> {
         let (target, info) = (info.path(), info.file());
-        let dest = self.target_path(target)?;
         let url_path = self.target_url_path(target, info)?;
+        let verifier = || {
+            info.verifier(target)
+                .map_err(|source| UpdaterError::length_or_hash(target, source, "5.7.3"))
+        };
+        let dest = self
+            .fetch_to_target_dir(target, &url_path, info.length, &verifier, "5.7.3")
+            .await?;
+        for (alg, digest) in info.hashes.iter() {
+            tracing::info!("The file's {alg} hash is correct: {digest}");
+        }
+        Ok(dest)
+    }
+
+    /// Downloads a file that is not a target but whose digests a verified target lists (a
+    /// distribution file by the `#sha256=` of a TUF-verified PyPI index page, where only the
+    /// pages are targets, as Warehouse signs them): served by the targets mirrors at `path`
+    /// as it is (no hash prefix), checked while streaming against `hashes` and `length`, or
+    /// read up to `max_length` bytes when the page does not give the length. Kept in the target
+    /// directory under `path`, like a target.
+    pub async fn download_vouched(
+        &self,
+        file: &VouchedFile,
+        max_length: u64,
+    ) -> Result<PathBuf, UpdaterError> {
+        let limit = file.length.unwrap_or(max_length);
+        let verifier = || file.verifier(max_length);
+        self.fetch_to_target_dir(
+            &file.path,
+            &naming::url_path(&file.path),
+            limit,
+            &verifier,
+            VOUCHED_RULE,
+        )
+        .await
+    }
+
+    /// The cached copy of a vouched file, if there is one and it still matches (re-verified
+    /// now).
+    pub async fn find_cached_vouched(
+        &self,
+        file: &VouchedFile,
+        max_length: u64,
+    ) -> Result<Option<PathBuf>, UpdaterError> {
+        let path = self.target_path(&file.path)?;
+        let Ok(Some(opened)) = tuf_fs::open_regular_file(&path) else {
+            return Ok(None);
+        };
+        let verifier = file.verifier(max_length)?;
+        let ok = tokio::task::spawn_blocking(move || {
+            verifier
+                .verify_reader(std::io::BufReader::new(opened))
+                .is_ok()
+        })
+        .await
+        .unwrap_or(false);
+        Ok(ok.then_some(path))
+    }
+
+    /// Streams `url_path` from the targets mirrors (at most `limit` bytes) through the
+    /// verifier `verifier` makes, into the target directory as `target`; a mirror serving bad
+    /// bytes is skipped for the next one.
+    async fn fetch_to_target_dir(
+        &self,
+        target: &str,
+        url_path: &str,
+        limit: u64,
+        verifier: &(dyn Fn() -> Result<StreamVerifier, UpdaterError> + Sync),
+        section: &'static str,
+    ) -> Result<PathBuf, UpdaterError> {
+        let dest = self.target_path(target)?;
         let mirrors = &self.config.targets_mirrors;
-        let mut attempts = self
-            .fetcher
-            .attempts(mirrors, &url_path, self.limits(info.length));
+        let mut attempts = self.fetcher.attempts(mirrors, url_path, self.limits(limit));
         let mut first_rejection: Option<UpdaterError> = None;
         loop {
             let mut download = match attempts.next().await {
@@ -595,9 +662,7 @@ impl Updater {
                 std::process::id(),
                 PARTIAL_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             ));
-            let mut verifier = info
-                .verifier(target)
-                .map_err(|source| UpdaterError::length_or_hash(target, source, "5.7.3"))?;
+            let mut verifier = verifier()?;
             let outcome = stream_to_file(&mut download, &mut verifier, &tmp).await;
             let failure = match outcome {
                 Ok(()) => match verifier.finish() {
@@ -608,9 +673,6 @@ impl Updater {
             };
             match failure {
                 None => {
-                    for (alg, digest) in info.hashes.iter() {
-                        tracing::info!("The file's {alg} hash is correct: {digest}");
-                    }
                     std::fs::rename(&tmp, &dest).map_err(|error| UpdaterError::Store {
                         path: dest.display().to_string(),
                         error,
@@ -619,7 +681,7 @@ impl Updater {
                 }
                 Some(Failure::Verify(source)) => {
                     let _ = std::fs::remove_file(&tmp);
-                    let e = UpdaterError::length_or_hash(target, source, "5.7.3");
+                    let e = UpdaterError::length_or_hash(target, source, section);
                     attempts.reject(e.to_string());
                     first_rejection.get_or_insert(e);
                 }

@@ -95,6 +95,31 @@ impl Repository {
             let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
             return self.store_data(target, &data);
         }
+        let (length, hashes) = self.place(target, file, true)?;
+        Ok(Change::Add {
+            path: target.to_owned(),
+            length,
+            hashes,
+        })
+    }
+
+    /// Places `file` below `targets/` at `target` itself: a hard link where one can be made
+    /// (the file read and hashed is the one linked), else a copy of what was read; nothing
+    /// when the same file is there already (a link), and an error when other content is.
+    /// Returns its length and, with `digests` or when it had to be read, its digests.
+    pub(super) fn place(
+        &self,
+        target: &str,
+        file: &Path,
+        digests: bool,
+    ) -> Result<(u64, BTreeMap<String, String>)> {
+        let dest = layout::targets_dir(&self.dir).join(target);
+        if !digests && same_file(file, &dest) {
+            let length = std::fs::metadata(file)
+                .map_err(|e| RepoError::io(file, e))?
+                .len();
+            return Ok((length, BTreeMap::new()));
+        }
         let mut opened = std::fs::File::open(file).map_err(|e| RepoError::io(file, e))?;
         let mut data = Vec::new();
         std::io::Read::read_to_end(&mut opened, &mut data).map_err(|e| RepoError::io(file, e))?;
@@ -104,7 +129,6 @@ impl Repository {
             .iter()
             .next()
             .ok_or_else(|| RepoError::Config("hash_algorithms is empty".into()))?;
-        let dest = layout::targets_dir(&self.dir).join(target);
         if dest.exists() {
             if !same_file(file, &dest) {
                 let a = HashAlgorithm::from_name(alg)
@@ -125,11 +149,7 @@ impl Repository {
             }
             std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
         }
-        Ok(Change::Add {
-            path: target.to_owned(),
-            length: data.len() as u64,
-            hashes,
-        })
+        Ok((data.len() as u64, hashes))
     }
 
     /// The digests of `data` by every configured algorithm, hex.

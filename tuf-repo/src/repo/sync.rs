@@ -18,6 +18,45 @@ impl Repository {
         self.sync_mapped(tree, &|path| Some(path.to_owned()))
     }
 
+    /// [`Repository::sync_mapped`] for a repository of the pages layout
+    /// ([`crate::Layout::Pages`]): `page_of` names the project whose page a file is (its
+    /// target is the project's name), and the files below `files_dir/` (`packages`) are placed
+    /// below `targets/` at their own path, unsigned, first, so that no page is published
+    /// before what it lists. A placed path never takes other content (as on PyPI).
+    pub fn sync_pages(
+        &self,
+        tree: &Path,
+        page_of: &dyn Fn(&str) -> Option<String>,
+        files_dir: &str,
+    ) -> Result<PublishReport> {
+        {
+            let _lock = self.lock()?;
+            let canon = tree.canonicalize().map_err(|e| RepoError::io(tree, e))?;
+            let prefix = format!("{files_dir}/");
+            let files: Vec<Walked> = walk(&canon)?
+                .into_iter()
+                .filter(|f| f.target.starts_with(&prefix))
+                .collect();
+            let dirs: BTreeSet<PathBuf> = files
+                .iter()
+                .filter_map(|f| {
+                    layout::targets_dir(&self.dir)
+                        .join(&f.target)
+                        .parent()
+                        .map(Path::to_path_buf)
+                })
+                .collect();
+            for d in &dirs {
+                std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
+            }
+            files
+                .par_iter()
+                .map(|f| self.place(&f.target, &f.path, false).map(drop))
+                .collect::<Result<Vec<()>>>()?;
+        }
+        self.sync_mapped(tree, page_of)
+    }
+
     /// [`Repository::sync`] with a tree laid out otherwise: `map` names the target of each
     /// file from its path below `tree` (`/`-separated, NFC), or `None` for a file that is not
     /// signed (as `tuf_pypi::bandersnatch::target_of` does for a bandersnatch mirror).

@@ -1,0 +1,226 @@
+//! The files a PEP 503 HTML index page links to, with the digests it lists for them: a link's
+//! `#<algorithm>=<hex>` fragment for the file, and its `data-core-metadata` (PEP 714) or
+//! `data-dist-info-metadata` (PEP 658) value `<algorithm>=<hex>` for the file's `.metadata`.
+//! Where only the pages are TUF targets (PEP 458 as Warehouse signs PyPI), these digests are
+//! what vouches for the files.
+
+/// A link of an index page and the digests the page lists for what it points to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageLink {
+    /// The `href`, character references decoded, without its query and fragment.
+    pub href: String,
+    /// `(algorithm, lowercase hex)` pairs; empty when the page lists none.
+    pub hashes: Vec<(String, String)>,
+}
+
+/// The links of `page` with the digests it gives: one entry per `<a href>` (its fragment's
+/// digest), and one for `href + ".metadata"` where the anchor gives the core metadata's digest.
+/// Malformed markup is skipped, never an error: a link the page does not plainly give with a
+/// digest vouches for nothing.
+///
+/// ```
+/// use tuf_pypi::page::html_links;
+/// let page = r#"<a href="../../packages/a-1.0.whl#sha256=ab12" data-core-metadata="sha256=cd34">a</a>"#;
+/// let links = html_links(page);
+/// assert_eq!(links[0].href, "../../packages/a-1.0.whl");
+/// assert_eq!(links[0].hashes, [("sha256".to_owned(), "ab12".to_owned())]);
+/// assert_eq!(links[1].href, "../../packages/a-1.0.whl.metadata");
+/// assert_eq!(links[1].hashes, [("sha256".to_owned(), "cd34".to_owned())]);
+/// ```
+pub fn html_links(page: &str) -> Vec<PageLink> {
+    let mut out = Vec::new();
+    let lower = page.to_ascii_lowercase();
+    let mut at = 0;
+    while let Some(i) = lower[at..].find("<a") {
+        let start = at + i + 2;
+        at = start;
+        // `<a` followed by whitespace: an anchor (not `<abbr>`, `<area>`...).
+        if !lower[start..].starts_with([' ', '\t', '\n', '\r', '\x0c']) {
+            continue;
+        }
+        let Some(attrs) = attributes(&page[start..]) else {
+            break;
+        };
+        let get = |name: &str| {
+            attrs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let Some(href) = get("href") else {
+            continue;
+        };
+        let (url, fragment) = match href.split_once('#') {
+            Some((f, frag)) => (f, Some(frag)),
+            None => (href, None),
+        };
+        // The query is no part of the file's path (the proxy maps paths only).
+        let file = url.split('?').next().unwrap_or_default();
+        out.push(PageLink {
+            href: file.to_owned(),
+            hashes: fragment.and_then(digest).into_iter().collect(),
+        });
+        let metadata = get("data-core-metadata").or_else(|| get("data-dist-info-metadata"));
+        if let Some(d) = metadata.and_then(digest) {
+            out.push(PageLink {
+                href: format!("{file}.metadata"),
+                hashes: vec![d],
+            });
+        }
+    }
+    out
+}
+
+/// `algorithm=hex` as a pair (algorithm lowercased, hex lowercased); `None` unless the value
+/// is exactly that, with a non-empty name and non-empty hex digits.
+fn digest(value: &str) -> Option<(String, String)> {
+    let (alg, hex) = value.split_once('=')?;
+    let plain_alg = !alg.is_empty()
+        && alg
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let plain_hex = !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    (plain_alg && plain_hex).then(|| (alg.to_ascii_lowercase(), hex.to_ascii_lowercase()))
+}
+
+/// The attributes of a tag whose name has been read, up to its `>`: names lowercased, values
+/// unquoted and character references decoded. `None` if the tag never ends.
+fn attributes(rest: &str) -> Option<Vec<(String, String)>> {
+    let b = rest.as_bytes();
+    let mut i = 0;
+    let mut attrs = Vec::new();
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'>' => return Some(attrs),
+            b'/' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let name_start = i;
+        while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
+            i += 1;
+        }
+        let name = rest[name_start..i].to_ascii_lowercase();
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if b.get(i) != Some(&b'=') {
+            attrs.push((name, String::new()));
+            continue;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let value = match b.get(i)? {
+            q @ (b'"' | b'\'') => {
+                let end = i + 1 + rest[i + 1..].find(*q as char)?;
+                let v = &rest[i + 1..end];
+                i = end + 1;
+                v
+            }
+            _ => {
+                let s = i;
+                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
+                    i += 1;
+                }
+                &rest[s..i]
+            }
+        };
+        attrs.push((name, decode_references(value)));
+    }
+}
+
+/// HTML character references in an attribute value: the named ones a page escapes links
+/// with (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`) and numeric ones; anything else is kept
+/// as written.
+fn decode_references(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let name = &rest[1..end];
+        let c = match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => name
+                .strip_prefix("#x")
+                .or_else(|| name.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match c {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_in_any_spelling_give_their_digests() {
+        let page = "<html><body><abbr>x</abbr>\n\
+            <A HREF='../../packages/x%2B1-1.0.tar.gz#SHA256=AB'>x</A>\n\
+            <a data-dist-info-metadata=\"sha256=ee\" href=\"/packages/y-1.0.whl?x=1&amp;y=2#sha256=cd\">y</a>\n\
+            <a href=https://files.example/packages/z.whl#md5=00>z</a>\n\
+            <a href=\"../../packages/n.whl\" data-core-metadata=\"true\">n</a>\n\
+            <a href=\"../../packages/bad.whl#sha256=zz\">bad</a>\n\
+            <a name=\"only-a-name\">no href</a>";
+        let got: Vec<(String, Vec<(String, String)>)> = html_links(page)
+            .into_iter()
+            .map(|l| (l.href, l.hashes))
+            .collect();
+        let h = |a: &str, d: &str| vec![(a.to_owned(), d.to_owned())];
+        assert_eq!(
+            got,
+            vec![
+                ("../../packages/x%2B1-1.0.tar.gz".into(), h("sha256", "ab")),
+                ("/packages/y-1.0.whl".into(), h("sha256", "cd")),
+                ("/packages/y-1.0.whl.metadata".into(), h("sha256", "ee")),
+                (
+                    "https://files.example/packages/z.whl".into(),
+                    h("md5", "00")
+                ),
+                ("../../packages/n.whl".into(), vec![]),
+                ("../../packages/bad.whl".into(), vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn unfinished_markup_lists_what_came_before_it() {
+        assert_eq!(
+            html_links("<a href=\"a#sha256=00\">a</a><a href=\"b").len(),
+            1
+        );
+        assert!(html_links("<a").is_empty());
+        assert!(html_links("<a href='x#sha256=00'").is_empty());
+        assert_eq!(decode_references("&amp;&bogus;&#x41;&#66;&"), "&&bogus;AB&");
+    }
+}
