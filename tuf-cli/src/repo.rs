@@ -59,7 +59,14 @@ enum RepoCommand {
         targets: Vec<String>,
     },
     /// Sign and publish the staged changes (bins, then snapshot, then timestamp).
-    Publish,
+    Publish {
+        /// Then copy the served tree to object storage: `s3://bucket/prefix` (credentials,
+        /// region and endpoint from `AWS_*`, e.g. `AWS_ENDPOINT`, `AWS_ALLOW_HTTP`), `gs://`
+        /// (`GOOGLE_*`), `az://` (`AZURE_*`) or `file:///dir`: targets first, `timestamp.json`
+        /// last, only what no earlier publish there sent.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
     /// Make the repository a PyPI mirror of a directory of wheels and sdists (as `pip download`
     /// leaves them): PEP 503 and PEP 691 pages are generated, then everything is synced.
     AddDists {
@@ -102,6 +109,11 @@ enum RepoCommand {
         /// Skip hashing the target files.
         #[arg(long)]
         no_targets: bool,
+        /// Check the repository published at this URL (as `publish --to` takes) instead of the
+        /// local one: its metadata as a client fetches it, and each target's presence and
+        /// length under the name clients fetch it by.
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
     },
     /// Serve metadata/ and targets/ (gzip for metadata when accepted).
     Serve {
@@ -235,12 +247,28 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 .map_err(e)?;
             println!("{n} removal(s) staged; run `tuf-cli repo publish`");
         }
-        RepoCommand::Publish => {
+        RepoCommand::Publish { to } => {
+            // The destination first: a mistyped URL stops before anything is signed.
+            let dest = match &to {
+                Some(url) => Some(tuf_repo::bucket::Destination::parse(url).map_err(e)?),
+                None => None,
+            };
             let r = Repository::open(&args.repo)
                 .map_err(e)?
                 .publish()
                 .map_err(e)?;
             summary("Published", &r, started);
+            if let (Some(dest), Some(url)) = (dest, to) {
+                let pb = spinner(&format!("uploading to {url}"));
+                let u = tuf_repo::bucket::upload(&args.repo, &dest)
+                    .await
+                    .map_err(e)?;
+                pb.finish_and_clear();
+                println!(
+                    "Uploaded to {url}: {} file(s), {} bytes, timestamp.json last; {} already there",
+                    u.uploaded, u.bytes, u.skipped
+                );
+            }
         }
         RepoCommand::AddDists { dir } => {
             let tree = args.repo.join("dists-tree");
@@ -427,9 +455,17 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
             pb.finish_and_clear();
             summary(&format!("Rotated {role}"), &r, started);
         }
-        RepoCommand::Verify { no_targets } => {
+        RepoCommand::Verify { no_targets, from } => {
             let pb = spinner("verifying");
-            let r = tuf_repo::verify(&args.repo, !no_targets).map_err(e)?;
+            let r = match from {
+                Some(url) => {
+                    let src = tuf_repo::bucket::Destination::parse(&url).map_err(e)?;
+                    tuf_repo::bucket::verify_from(&src, !no_targets)
+                        .await
+                        .map_err(e)?
+                }
+                None => tuf_repo::verify(&args.repo, !no_targets).map_err(e)?,
+            };
             pb.finish_and_clear();
             for p in &r.problems {
                 println!("PROBLEM: {p}");

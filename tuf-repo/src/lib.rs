@@ -20,6 +20,8 @@
 //! assert!(tuf_repo::verify(dir.path(), true).unwrap().ok());
 //! ```
 
+#[cfg(feature = "object-store")]
+pub mod bucket;
 mod config;
 mod error;
 pub mod keys;

@@ -3,8 +3,8 @@
 use crate::layout;
 use crate::repo::file_matches;
 use crate::{RepoError, Result};
-use tuf_metadata::Expiry;
 use tuf_metadata::naming;
+use tuf_metadata::{Expiry, TargetFile};
 use tuf_updater::TrustedSet;
 
 /// What `verify` found.
@@ -29,6 +29,30 @@ impl VerifyReport {
 /// snapshot, targets, `bins` and every bin role (signatures, versions, lengths and hashes,
 /// expiry), and, with `check_targets`, every target file under its hashed names.
 pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport> {
+    let tdir = layout::targets_dir(dir);
+    let mut check = |path: &str, info: &TargetFile, served: &str| {
+        file_matches(&tdir.join(served), info, path).map_err(|e| e.to_string())
+    };
+    verify_with(
+        dir,
+        if check_targets {
+            Some(&mut check)
+        } else {
+            None
+        },
+    )
+}
+
+/// A check of one target: its path, what its bin says of it, and a name it is served under
+/// below `targets/`; an error says what is wrong.
+pub(crate) type TargetCheck<'a> =
+    &'a mut dyn FnMut(&str, &TargetFile, &str) -> std::result::Result<(), String>;
+
+/// [`verify`] with the check of each target's served file given (none: metadata only).
+pub(crate) fn verify_with(
+    dir: &std::path::Path,
+    mut check_target: Option<TargetCheck<'_>>,
+) -> Result<VerifyReport> {
     let mdir = layout::metadata_dir(dir);
     let read =
         |file: &str| std::fs::read(mdir.join(file)).map_err(|e| RepoError::io(&mdir.join(file), e));
@@ -88,7 +112,6 @@ pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport
             return Ok(report);
         }
     }
-    let tdir = layout::targets_dir(dir);
     for (role, version) in &meta {
         if role == "targets" || role == "bins" {
             continue;
@@ -125,7 +148,7 @@ pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport
                     "{file}: lists {path}, which is not delegated to {role}"
                 ));
             }
-            if check_targets {
+            if let Some(check) = check_target.as_mut() {
                 report.targets_checked += 1;
                 // Where a client fetches it: its own path if its entry says so (one file),
                 // else under each listed hash (spec 5.7.3).
@@ -138,7 +161,7 @@ pub fn verify(dir: &std::path::Path, check_targets: bool) -> Result<VerifyReport
                         .collect()
                 };
                 for name in served {
-                    if let Err(e) = file_matches(&tdir.join(name), info, path) {
+                    if let Err(e) = check(path, info, &name) {
                         report.problems.push(format!("target {path}: {e}"));
                     }
                 }
