@@ -66,6 +66,12 @@ enum RepoCommand {
         /// last, only what no earlier publish there sent.
         #[arg(long, value_name = "URL")]
         to: Option<String>,
+        /// Keep publishing: every SECONDS, what `repo add` (from any number of processes)
+        /// staged since the last publish goes out as one snapshot and timestamp (nothing when
+        /// nothing arrived), one line each (`published taken=T0 written=T1 changes=N
+        /// bins=M`, Unix times); until SIGTERM or Ctrl-C.
+        #[arg(long, value_name = "SECONDS")]
+        every: Option<f64>,
     },
     /// Make the repository a PyPI mirror of a directory of wheels and sdists (as `pip download`
     /// leaves them): PEP 503 and PEP 691 pages are generated, then everything is synced.
@@ -247,12 +253,15 @@ pub async fn run(args: RepoArgs) -> Result<(), String> {
                 .map_err(e)?;
             println!("{n} removal(s) staged; run `tuf-cli repo publish`");
         }
-        RepoCommand::Publish { to } => {
+        RepoCommand::Publish { to, every } => {
             // The destination first: a mistyped URL stops before anything is signed.
             let dest = match &to {
                 Some(url) => Some(tuf_repo::bucket::Destination::parse(url).map_err(e)?),
                 None => None,
             };
+            if let Some(secs) = every {
+                return publish_every(&args.repo, secs, dest.as_ref()).await;
+            }
             let r = Repository::open(&args.repo)
                 .map_err(e)?
                 .publish()
@@ -521,3 +530,51 @@ fn page_target(path: &str) -> Option<String> {
 
 /// Where the pages layout places distribution files, unsigned.
 const PACKAGES_DIR: &str = tuf_pypi::layout::PACKAGES_DIR;
+
+/// `repo publish --every SECONDS`: one publisher turning what arrived into one snapshot and
+/// timestamp per tick, until SIGTERM or Ctrl-C (a publish in progress finishes first).
+async fn publish_every(
+    repo_dir: &std::path::Path,
+    secs: f64,
+    dest: Option<&tuf_repo::bucket::Destination>,
+) -> Result<(), String> {
+    let e = |e: tuf_repo::RepoError| e.to_string();
+    if !(secs.is_finite() && secs > 0.0) {
+        return Err(format!("--every {secs}: give a positive number of seconds"));
+    }
+    let period = std::time::Duration::from_secs_f64(secs);
+    let repo = Repository::open(repo_dir).map_err(e)?;
+    let unix = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(0.0)
+    };
+    let mut stop = std::pin::pin!(crate::serve::stop_signal());
+    loop {
+        let tick = tokio::time::Instant::now();
+        if !repo.staged().map_err(e)?.is_empty() {
+            let taken = unix();
+            let r = tokio::task::block_in_place(|| repo.publish()).map_err(e)?;
+            let written = unix();
+            let bins = r
+                .signed
+                .iter()
+                .filter(|s| {
+                    !["snapshot", "timestamp", "targets", "bins", "root"].contains(&s.as_str())
+                })
+                .count();
+            if let Some(dest) = dest {
+                tuf_repo::bucket::upload(repo_dir, dest).await.map_err(e)?;
+            }
+            println!(
+                "published taken={taken:.3} written={written:.3} changes={} bins={bins}",
+                r.added + r.removed
+            );
+        }
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            _ = tokio::time::sleep_until(tick + period) => {}
+        }
+    }
+}

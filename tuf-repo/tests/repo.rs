@@ -393,6 +393,93 @@ fn in_place_prefixes_are_relative_directories() {
 }
 
 #[test]
+fn adds_from_many_processes_while_a_publisher_runs_all_get_published() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    Repository::init(dir.path(), config(64)).unwrap();
+    let (adders, each) = (4, 40);
+    for a in 0..adders {
+        for i in 0..each {
+            write(
+                t.path(),
+                &format!("packages/p{a}/f{i}.whl"),
+                format!("file {a} {i}").as_bytes(),
+            );
+        }
+    }
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let publishes = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        // One publisher, taking what arrived as the adders go on.
+        scope.spawn(|| {
+            let repo = Repository::open(dir.path()).unwrap();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if !repo.staged().unwrap().is_empty() {
+                    repo.publish().unwrap();
+                    publishes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        // Adders as separate processes would be: each its own handle, one file per add.
+        let handles: Vec<_> = (0..adders)
+            .map(|a| {
+                let (dir, tree, publishes) = (dir.path(), t.path(), &publishes);
+                scope.spawn(move || {
+                    let repo = Repository::open(dir).unwrap();
+                    for i in 0..each {
+                        // Half before a publish, half after (or during) it.
+                        while i == each / 2
+                            && publishes.load(std::sync::atomic::Ordering::SeqCst) == 0
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(2));
+                        }
+                        let f = tree.join(format!("packages/p{a}/f{i}.whl"));
+                        assert_eq!(repo.add(tree, &[f]).unwrap(), 1);
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let repo = Repository::open(dir.path()).unwrap();
+    repo.publish().unwrap();
+    assert!(repo.staged().unwrap().is_empty());
+    assert!(
+        publishes.load(std::sync::atomic::Ordering::SeqCst) > 1,
+        "one batch only"
+    );
+    let report = verify(dir.path(), true).unwrap();
+    assert!(report.ok(), "{:?}", report.problems);
+    assert_eq!(report.targets_checked, adders * each);
+}
+
+#[test]
+fn a_staging_log_cut_short_by_a_killed_add_loses_only_that_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(2);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    let f = t.path().join("simple/project-0/index.html");
+    repo.add(t.path(), &[f]).unwrap();
+    let log = dir.path().join("state/staging/log");
+    let mut text = std::fs::read(&log).unwrap();
+    text.extend_from_slice(b"{\"Add\":{\"path\":\"simple/pro");
+    std::fs::write(&log, &text).unwrap();
+    assert_eq!(repo.staged().unwrap().len(), 1);
+    let r = repo.publish().unwrap();
+    // The page, and the signed list of project names it changes.
+    assert_eq!(r.added, 2);
+    assert!(!log.exists());
+    assert!(verify(dir.path(), true).unwrap().ok());
+    // A bad line that is not the last one is an error, not a silent loss.
+    std::fs::write(&log, b"not json\n{}\n").unwrap();
+    assert!(matches!(repo.publish(), Err(RepoError::State(m)) if m.contains("line 1")));
+}
+
+#[test]
 fn sync_adds_new_removes_gone_and_leaves_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let t = tree(10);

@@ -30,7 +30,7 @@ impl Repository {
     /// previously published state whole (consistent snapshots keep the old versions).
     pub fn publish(&self) -> Result<PublishReport> {
         let _lock = self.lock()?;
-        self.publish_locked(self.staged()?, &[])
+        self.publish_locked(self.take_staged()?, &[])
     }
 
     pub(super) fn publish_locked(
@@ -254,6 +254,6 @@ impl Repository {
             also.push("targets");
         }
         drop(state);
-        self.publish_locked(self.staged()?, &also)
+        self.publish_locked(self.take_staged()?, &also)
     }
 }

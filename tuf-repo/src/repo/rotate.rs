@@ -216,7 +216,7 @@ impl Repository {
             _ => {}
         }
         // Staged changes go out with the rotation.
-        let staged = self.staged().map_err(after)?;
+        let staged = self.take_staged().map_err(after)?;
         let mut rest = self
             .publish_state(state, staged, &also, role == "online")
             .map_err(after)?;

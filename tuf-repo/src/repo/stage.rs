@@ -9,8 +9,22 @@ impl Repository {
         layout::state_dir(&self.dir).join("staged.json")
     }
 
-    /// The changes staged for the next publish.
+    /// The staging log's directory: `add` appends there under its own lock, so that adds from
+    /// many processes never wait for a publish (nor a publish for them).
+    fn staging_dir(&self) -> PathBuf {
+        layout::state_dir(&self.dir).join("staging")
+    }
+
+    /// The changes staged for the next publish (read only: nothing is taken).
     pub fn staged(&self) -> Result<Vec<Change>> {
+        let mut changes = self.staged_json()?;
+        let _log = self.staging_lock()?;
+        changes.extend(read_log(&self.staging_dir().join("log"))?);
+        Ok(changes)
+    }
+
+    /// `staged.json`: the changes taken for the next publish.
+    fn staged_json(&self) -> Result<Vec<Change>> {
         let path = self.staged_path();
         match std::fs::read(&path) {
             Ok(b) => serde_json::from_slice(&b)
@@ -20,21 +34,60 @@ impl Repository {
         }
     }
 
+    fn staging_lock(&self) -> Result<tuf_fs::DirLock> {
+        let dir = self.staging_dir();
+        tuf_fs::DirLock::acquire(&dir).map_err(|e| RepoError::io(&dir, e))
+    }
+
+    /// Takes every change staged so far, with the repository lock held: what the log holds is
+    /// moved into `staged.json` (written whole, then the log removed; an interruption between
+    /// the two leaves changes in both, and applying a change twice is applying it once), and
+    /// the whole is returned. Adds arriving meanwhile start a new log, for the next publish.
+    pub(super) fn take_staged(&self) -> Result<Vec<Change>> {
+        let mut changes = self.staged_json()?;
+        let _log = self.staging_lock()?;
+        let log = self.staging_dir().join("log");
+        let arrived = read_log(&log)?;
+        if !arrived.is_empty() {
+            changes.extend(arrived);
+            self.save_staged(&changes)?;
+            std::fs::remove_file(&log).map_err(|e| RepoError::io(&log, e))?;
+        }
+        Ok(changes)
+    }
+
+    /// Appends `changes` to the staging log, one JSON line each, in one write under the
+    /// staging lock.
+    fn append_staged(&self, changes: &[Change]) -> Result<()> {
+        let mut text = Vec::new();
+        for c in changes {
+            serde_json::to_writer(&mut text, c).map_err(|e| RepoError::State(e.to_string()))?;
+            text.push(b'\n');
+        }
+        let _log = self.staging_lock()?;
+        let log = self.staging_dir().join("log");
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut f| f.write_all(&text))
+            .map_err(|e| RepoError::io(&log, e))
+    }
+
     pub(super) fn save_staged(&self, changes: &[Change]) -> Result<()> {
         let text = serde_json::to_vec(changes).map_err(|e| RepoError::State(e.to_string()))?;
         write_atomic(&self.staged_path(), &text)
     }
 
     /// Stages `files` (below `tree`) as targets named by their path relative to `tree`
-    /// (NFC-normalized): hashes them (in parallel) and stores them under their hashed names.
+    /// (NFC-normalized): hashes them (in parallel), stores them under their served names,
+    /// and appends them to the staging log. Many processes may add at once, and while a
+    /// publish runs: an add waits only for other adds' appends.
     pub fn add(&self, tree: &Path, files: &[PathBuf]) -> Result<usize> {
-        let _lock = self.lock()?;
         let changes = self.stage_files(tree, files)?;
-        let n = changes.len();
-        let mut staged = self.staged()?;
-        staged.extend(changes);
-        self.save_staged(&staged)?;
-        Ok(n)
+        self.append_staged(&changes)?;
+        Ok(changes.len())
     }
 
     /// Hashes and stores `files` (relative to `tree`), returning the changes to stage.
@@ -298,12 +351,13 @@ impl Repository {
 
     /// Stages the removal of targets.
     pub fn remove(&self, targets: &[String]) -> Result<usize> {
-        let _lock = self.lock()?;
-        let mut staged = self.staged()?;
-        staged.extend(targets.iter().map(|t| Change::Remove {
-            path: t.nfc().collect(),
-        }));
-        self.save_staged(&staged)?;
+        let changes: Vec<Change> = targets
+            .iter()
+            .map(|t| Change::Remove {
+                path: t.nfc().collect(),
+            })
+            .collect();
+        self.append_staged(&changes)?;
         Ok(targets.len())
     }
 }
@@ -354,4 +408,35 @@ fn check_unchanged(target: &str, dest: &Path, alg: HashAlgorithm, digest: &str) 
                 .into(),
         })
     }
+}
+
+/// The changes of a staging log, one JSON line each; a last line cut short (a process killed
+/// mid-append) is not a change and is dropped, any other bad line is an error.
+fn read_log(log: &Path) -> Result<Vec<Change>> {
+    let text = match std::fs::read(log) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(RepoError::io(log, e)),
+    };
+    let complete = text.ends_with(b"\n");
+    let lines: Vec<&[u8]> = text
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    let n = lines.len();
+    let mut out = Vec::with_capacity(n);
+    for (i, line) in lines.into_iter().enumerate() {
+        match serde_json::from_slice(line) {
+            Ok(c) => out.push(c),
+            Err(_) if i + 1 == n && !complete => {}
+            Err(e) => {
+                return Err(RepoError::State(format!(
+                    "{}: line {}: {e}",
+                    log.display(),
+                    i + 1
+                )));
+            }
+        }
+    }
+    Ok(out)
 }

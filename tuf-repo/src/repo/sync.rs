@@ -117,7 +117,7 @@ impl Repository {
                 to_add.push((f.target, f.path));
             }
         }
-        let mut changes = self.staged()?;
+        let mut changes = self.take_staged()?;
         for c in self.store_targets(&to_add)? {
             if let Change::Add {
                 path,
@@ -232,7 +232,7 @@ impl Repository {
                     std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() == k.length)
                 })
         });
-        let mut staged = self.staged()?;
+        let mut staged = self.take_staged()?;
         staged.extend(self.store_targets(&read)?);
         for (target, file) in &listed {
             if let Some(k) = known.get(target) {
