@@ -425,9 +425,13 @@ impl Interposer {
         };
         let mut found = Vec::new();
         for link in tuf_pypi::page::html_links(&String::from_utf8_lossy(&bytes)) {
+            // Only web links name files (not file:, data: or others).
             let Ok(url) = base.join(&link.href) else {
                 continue;
             };
+            if !matches!(url.scheme(), "http" | "https") {
+                continue;
+            }
             let link_host = url.host_str().filter(|h| *h != HERE);
             let Ok(m) = self.rules.map(link_host, url.path()) else {
                 continue;
