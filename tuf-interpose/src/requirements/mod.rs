@@ -575,13 +575,56 @@ impl Walk<'_> {
 /// Parses one requirement strictly: a PEP 508 string whose URL, if any, the `url` crate
 /// reads (no environment variables, no relative paths).
 fn parse_requirement(s: &str) -> Result<Requirement<Url>, String> {
+    // Only printable ASCII reaches pep508_rs: names, versions, markers and (percent-encoded)
+    // URLs need nothing else, a written line must be printable ASCII anyway, and pep508_rs 0.9
+    // panics on a name running into some non-ASCII characters (found by fuzzing).
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_graphic() || b == b' ' || b == b'\t')
+    {
+        return Err(
+            "only printable ASCII characters are accepted (names, versions, markers and URLs \
+             need no others)"
+                .into(),
+        );
+    }
     if s.contains('$') {
         return Err("environment variables are not expanded".into());
     }
-    s.parse::<Requirement<Url>>().map_err(|e| {
+    if let Some(bad) = name_or_extra_ending_badly(s) {
+        return Err(format!(
+            "{bad:?}: a name or extra must end with a letter or digit (PEP 508)"
+        ));
+    }
+    // Any other panic of the parser on hostile input is a refusal too, never a crash.
+    let parsed = std::panic::catch_unwind(|| s.parse::<Requirement<Url>>())
+        .map_err(|_| "not a requirement this parser can read".to_owned())?;
+    parsed.map_err(|e| {
         // pep508_rs's message spans lines (the input and a caret); keep its first.
         e.to_string().lines().next().unwrap_or_default().to_owned()
     })
+}
+
+/// The project name or an extra of requirement `s` that ends in `.`, `-` or `_` (PEP 508
+/// names and extras end with a letter or digit): pep508_rs 0.9 panics on such a name followed
+/// by another character, and on such an extra (found by fuzzing). Names and extras are the
+/// maximal runs of name characters at the start and between `[` and `]`, as pep508_rs reads
+/// them.
+fn name_or_extra_ending_badly(s: &str) -> Option<&str> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let ends_badly = |run: &str| run.ends_with(['.', '-', '_']);
+    let rest = s.trim_start();
+    let end = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+    let name = &rest[..end];
+    if ends_badly(name) {
+        return Some(name);
+    }
+    let after = rest[end..].trim_start();
+    let extras = after.strip_prefix('[')?;
+    let extras = &extras[..extras.find(']').unwrap_or(extras.len())];
+    extras
+        .split(|c: char| !is_name(c))
+        .find(|run| ends_badly(run))
 }
 
 /// The `--hash` options of a requirement line (`--hash=ALG:HEX` or `--hash ALG:HEX`).

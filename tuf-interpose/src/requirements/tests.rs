@@ -325,3 +325,35 @@ fn the_projects_named_are_listed_once_normalized_for_the_page_prefetch() {
     let c = cli_in(local.path(), &["./own-1.0-py3-none-any.whl", "zeta"], true).unwrap();
     assert_eq!(c.project_names(), ["zeta"]);
 }
+
+/// Found by fuzzing (`fuzz/fuzz_targets/requirements.rs`): pep508_rs 0.9 panics on a name
+/// running into a non-ASCII character ("`PackageName` validation should match PEP 508
+/// parsing"). Only printable ASCII reaches it now; the rest is refused, never a panic.
+#[test]
+fn non_ascii_requirements_are_refused_not_a_panic() {
+    for bad in [
+        "rIqpython_\u{fffd}ersionuestsrequestfkc[o[ss2s]",
+        "caf\u{e9}>=1",
+        "a ; python_version == '3\u{2028}'",
+        "a\u{0}b",
+    ] {
+        let e = cli(&[bad]).unwrap_err().to_string();
+        assert!(e.contains("printable ASCII"), "{bad:?}: {e}");
+    }
+    // And on a name or an extra ending in '.', '-' or '_' followed by more (also found by
+    // fuzzing), in plain ASCII.
+    for bad in [
+        "request.)t?c[o[ss0s]",
+        "a_ [x]",
+        "a[x.]",
+        "a[x, y-]>=1",
+        "a [ok,bad_ ]",
+    ] {
+        let e = cli(&[bad]).unwrap_err().to_string();
+        assert!(
+            e.contains("must end with a letter or digit"),
+            "{bad:?}: {e}"
+        );
+    }
+    assert!(cli(&["a.b-c_d[x.y,z-w]>=1"]).is_ok());
+}
