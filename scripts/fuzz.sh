@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs the fuzz targets of fuzz/ (cargo-fuzz, libFuzzer) one after another on one core, each
+# for SECONDS (default 60), with the nightly toolchain; installs cargo-fuzz from crates.io when
+# it is missing. Corpora live in fuzz/corpus/<target> (not in git), seeded the first time from
+# the project's fixtures, and are kept between runs so that each run continues where the last
+# stopped. A crash stops the run; its input is in fuzz/artifacts/<target>/ and becomes a test.
+# Each target's final statistics (executions, coverage) go to target/fuzz/<target>.log.
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (FUZZ_SANITIZER=none for a faster build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+shift || true
+if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  echo "fuzz: skipped: no nightly toolchain"
+  exit 0
+fi
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
+sanitizer=${FUZZ_SANITIZER:-address}
+cd fuzz
+if [ $# -gt 0 ]; then
+  targets=("$@")
+else
+  mapfile -t targets < <(cargo +nightly fuzz list)
+fi
+cargo +nightly fuzz build -O -s "$sanitizer" 2>&1 | grep -E '^(error|warning: unused)' || true
+mkdir -p ../target/fuzz
+seed() { # TARGET: the fixtures that fit it, the first time only
+  local dir=corpus/$1
+  [ -d "$dir" ] && return 0
+  mkdir -p "$dir"
+  case $1 in
+    json_canonical|metadata_from_bytes)
+      find ../tuf-metadata/tests/data -name '*.json' -size -64k -exec cp {} "$dir/" \; 2>/dev/null || true ;;
+    page_links)
+      printf '<a href="../../packages/a-1.0.whl#sha256=%064d" data-core-metadata="sha256=%064d">a</a>\n' 0 1 > "$dir/seed.html" ;;
+    request_mapping)
+      printf '/simple/Friendly.Bard/' > "$dir/seed1"; printf 'files.pythonhosted.org\n/packages/ab/x-1.0.tar.gz' > "$dir/seed2" ;;
+    requirements)
+      printf 'requests[socks]>=2.32 ; python_version > "3.8"\n-c c.txt\n--hash=sha256:%064d\n' 0 > "$dir/seed" ;;
+    *) ;;
+  esac
+}
+for t in "${targets[@]}"; do
+  seed "$t"
+  echo "== fuzz $t (${secs}s)"
+  cargo +nightly fuzz run -O -s "$sanitizer" "$t" "corpus/$t" -- \
+    -max_total_time="$secs" -jobs=1 -workers=1 -print_final_stats=1 \
+    > "../target/fuzz/$t.log" 2>&1 || { tail -n 40 "../target/fuzz/$t.log"; exit 1; }
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "../target/fuzz/$t.log" | tr '\n' ' '
+  echo
+done
