@@ -28,9 +28,16 @@ fuzz_target!(|data: &[u8]| {
     match parse(&canonical) {
         Ok(again) => {
             assert_eq!(again, value, "parse -> canonical -> parse is the identity");
-            assert_eq!(write_canonical(&again), canonical, "canonical is idempotent");
+            assert_eq!(
+                write_canonical(&again),
+                canonical,
+                "canonical is idempotent"
+            );
         }
-        Err(e) => assert!(has_control(&value), "the canonical form does not parse: {e}"),
+        Err(e) => assert!(
+            has_control(&value),
+            "the canonical form does not parse: {e}"
+        ),
     }
     for layout in [Layout::Compact, Layout::Pretty] {
         let text = write_layout(&value, layout);

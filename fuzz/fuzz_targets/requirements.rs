@@ -25,10 +25,17 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(c) = canonicalize(&policy, args, &dir) {
             for line in c.requirements.iter().chain(&c.constraints) {
                 let lower = line.to_ascii_lowercase();
-                assert!(!lower.contains("file:") && !lower.contains("git+"), "{line:?}");
+                assert!(
+                    !lower.contains("file:") && !lower.contains("git+"),
+                    "{line:?}"
+                );
                 let again = canonicalize(&policy, std::slice::from_ref(line), &dir)
                     .unwrap_or_else(|e| panic!("{line:?} written, then refused: {e}"));
-                assert_eq!(again.requirements.len() + again.constraints.len(), 1, "{line:?}");
+                assert_eq!(
+                    again.requirements.len() + again.constraints.len(),
+                    1,
+                    "{line:?}"
+                );
             }
         }
     }

@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let (a, b) = text.split_once('\n').unwrap_or((&text, ""));
     let (qa, qb) = (quote_all(a), quote_all(b));
     for q in [&qa, &qb] {
-        assert!(!q.contains(['/', '\\', '\0']) && q != "." && q != "..", "{q:?}");
+        assert!(
+            !q.contains(['/', '\\', '\0']) && q != "." && q != "..",
+            "{q:?}"
+        );
     }
     if a != b {
         assert_ne!(qa.to_lowercase(), qb.to_lowercase(), "{a:?} and {b:?}");
