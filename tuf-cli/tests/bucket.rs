@@ -10,16 +10,8 @@ use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tuf-cli");
 
-fn python() -> PathBuf {
-    std::env::var("TUF_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-        assert!(
-            p.exists(),
-            "the test venv is needed: run scripts/python-env.sh (the README's test command does)"
-        );
-        p
-    })
-}
+mod common;
+use common::{free_port, python, run, wheel};
 
 /// s3s-fs, as `scripts/s3s-fs.sh` installs it (the README's test command runs it).
 fn s3s_fs() -> Option<PathBuf> {
@@ -30,32 +22,6 @@ fn s3s_fs() -> Option<PathBuf> {
                 .map(|h| PathBuf::from(h).join(".cache/tuf-rs/tools/bin/s3s-fs"))
         })?;
     p.is_file().then_some(p)
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn wheel(dir: &Path, args: &[&str]) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/py/make_wheel.py");
-    let (ok, out) = run(Command::new(python()).arg(script).arg(dir).args(args));
-    assert!(ok, "{out}");
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// An s3s-fs server over `root`, stopped when dropped.

@@ -12,39 +12,8 @@ use std::process::{Child, Command, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tuf-cli");
 
-fn python() -> PathBuf {
-    std::env::var("TUF_PYTHON").map(PathBuf::from).unwrap_or_else(|_| {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python");
-        assert!(p.exists(), "the test venv is needed: run scripts/python-env.sh (the README's test command does)");
-        p
-    })
-}
-
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scripts/py")
-        .join(name)
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
-fn wheel(dir: &Path, args: &[&str]) {
-    let (ok, out) = run(Command::new(python())
-        .arg(script("make_wheel.py"))
-        .arg(dir)
-        .args(args));
-    assert!(ok, "{out}");
-}
+mod common;
+use common::{free_port, python, run, script, wheel};
 
 /// Starts `cmd` (a server that prints where it listens on its first line) and returns it with
 /// the first word of that line starting with `scheme`.
@@ -1204,14 +1173,6 @@ fn local_sources_are_refused_with_file_and_line() {
 }
 
 /// A free port on 127.0.0.1 (bound, read, released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn vcs_requirements_are_refused_on_every_transport() {
     let m = mirror();

@@ -517,14 +517,24 @@ impl Updater {
         info: &TargetInfo,
     ) -> Result<Option<PathBuf>, UpdaterError> {
         let (target, info) = (info.path(), info.file());
+        let verifier = info
+            .verifier(target)
+            .map_err(|source| UpdaterError::length_or_hash(target, source, "5.7.3"))?;
+        self.cached_copy(target, verifier).await
+    }
+
+    /// The file kept for `target` in the target directory, if there is one and `verifier`
+    /// passes it now.
+    async fn cached_copy(
+        &self,
+        target: &str,
+        verifier: StreamVerifier,
+    ) -> Result<Option<PathBuf>, UpdaterError> {
         let path = self.target_path(target)?;
         // A FIFO or device in the target directory is not a cached copy (and never a wait).
         let Ok(Some(file)) = tuf_fs::open_regular_file(&path) else {
             return Ok(None);
         };
-        let verifier = info
-            .verifier(target)
-            .map_err(|source| UpdaterError::length_or_hash(target, source, "5.7.3"))?;
         let ok = tokio::task::spawn_blocking(move || {
             verifier
                 .verify_reader(std::io::BufReader::new(file))
@@ -616,19 +626,8 @@ impl Updater {
         file: &VouchedFile,
         max_length: u64,
     ) -> Result<Option<PathBuf>, UpdaterError> {
-        let path = self.target_path(&file.path)?;
-        let Ok(Some(opened)) = tuf_fs::open_regular_file(&path) else {
-            return Ok(None);
-        };
-        let verifier = file.verifier(max_length)?;
-        let ok = tokio::task::spawn_blocking(move || {
-            verifier
-                .verify_reader(std::io::BufReader::new(opened))
-                .is_ok()
-        })
-        .await
-        .unwrap_or(false);
-        Ok(ok.then_some(path))
+        self.cached_copy(&file.path, file.verifier(max_length)?)
+            .await
     }
 
     /// Streams `url_path` from the targets mirrors (at most `limit` bytes) through the

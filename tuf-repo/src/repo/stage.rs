@@ -119,14 +119,15 @@ impl Repository {
         self.store_targets(&planned)
     }
 
-    /// Hashes and stores planned (target path, file) pairs in parallel.
-    pub(super) fn store_targets(&self, planned: &[(String, PathBuf)]) -> Result<Vec<Change>> {
-        // Directories first, once each, so the parallel part only reads, hashes and writes.
-        let dirs: BTreeSet<PathBuf> = planned
-            .iter()
-            .filter_map(|(target, _)| {
+    /// Makes the directories below `targets/` that `targets` are placed in, once each.
+    pub(super) fn make_target_dirs<'a>(
+        &self,
+        targets: impl Iterator<Item = &'a str>,
+    ) -> Result<()> {
+        let dirs: BTreeSet<PathBuf> = targets
+            .filter_map(|t| {
                 layout::targets_dir(&self.dir)
-                    .join(target)
+                    .join(t)
                     .parent()
                     .map(Path::to_path_buf)
             })
@@ -134,6 +135,13 @@ impl Repository {
         for d in &dirs {
             std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
         }
+        Ok(())
+    }
+
+    /// Hashes and stores planned (target path, file) pairs in parallel.
+    pub(super) fn store_targets(&self, planned: &[(String, PathBuf)]) -> Result<Vec<Change>> {
+        // Directories first, once each, so the parallel part only reads, hashes and writes.
+        self.make_target_dirs(planned.iter().map(|(target, _)| target.as_str()))?;
         planned
             .par_iter()
             .map(|(target, file)| self.store_target(target, file))

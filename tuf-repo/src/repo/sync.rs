@@ -37,18 +37,7 @@ impl Repository {
                 .into_iter()
                 .filter(|f| f.target.starts_with(&prefix))
                 .collect();
-            let dirs: BTreeSet<PathBuf> = files
-                .iter()
-                .filter_map(|f| {
-                    layout::targets_dir(&self.dir)
-                        .join(&f.target)
-                        .parent()
-                        .map(Path::to_path_buf)
-                })
-                .collect();
-            for d in &dirs {
-                std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
-            }
+            self.make_target_dirs(files.iter().map(|f| f.target.as_str()))?;
             files
                 .par_iter()
                 .map(|f| self.place(&f.target, &f.path, false).map(drop))
