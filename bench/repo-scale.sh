@@ -3,7 +3,8 @@
 # each, 16,384 bins) with tuf-cli, reports build time (wall, user and system CPU), metadata
 # size (raw and gzip), the same sync with packages/ in place (time and disk beside the tree),
 # the time of an incremental add + publish of one new release, and of one
-# bandersnatch run's diff applied (against a sync finding the same change); then builds the
+# bandersnatch run's diff applied (against a sync finding the same change); the floor of
+# reading and hashing the tree's files (one thread, all cores); then builds the
 # same repository with python-tuf's Metadata API for comparison.
 # Usage: bench/repo-scale.sh [PROJECTS] [BINS]
 set -euo pipefail
@@ -12,6 +13,7 @@ projects=${1:-100000}
 bins=${2:-16384}
 py=$(./scripts/python-env.sh | tail -n 1)
 cargo build -q -j2 --release -p tuf-cli
+cargo build -q -j2 --release -p tuf-repo --example read_hash_floor
 cli=$PWD/target/release/tuf-cli
 # BENCH_DIR picks the file system (e.g. /dev/shm, a tmpfs, to measure the code rather than the
 # disk's inode allocator); default target/bench-work.
@@ -32,6 +34,8 @@ PY
 }
 echo "== tree: $projects projects ($((2 * projects)) files), $bins bins"
 "$py" bench/py/make_tree.py "$work/tree" "$projects"
+# The floor of a full build: reading and hashing the same files, nothing else.
+./target/release/examples/read_hash_floor "$work/tree"
 run "ours: repo init" "$cli" repo --repo "$work/repo" init --bins "$bins"
 run "ours: repo sync (hash, link, sign)" "$cli" repo --repo "$work/repo" sync "$work/tree"
 latest_bytes() { # newest version of every metadata file: what a mirror serves

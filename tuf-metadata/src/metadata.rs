@@ -226,7 +226,12 @@ impl<T: Signed> Metadata<T> {
 
     /// Signs with `signer`; with `append` false, existing signatures are replaced first. A
     /// previous signature by the same keyid is replaced.
+    /// The canonical bytes are computed once and kept for the next signature or check (they
+    /// stay right until [`Metadata::signed_mut`]).
     pub fn sign(&mut self, signer: &dyn Signer, append: bool) -> Result<&Signature, MetadataError> {
+        if self.canonical.is_none() {
+            self.canonical = Some(json::write_canonical(&self.signed.to_value()).into());
+        }
         let bytes = self.canonical_signed();
         let sig = signer
             .sign(&bytes)

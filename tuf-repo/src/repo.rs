@@ -10,7 +10,7 @@ use crate::config::RepoConfig;
 use crate::keys::{self, KeyRing, OFFLINE_ROLES};
 use crate::layout::{self, Bins};
 use crate::policy::Delegator;
-use crate::walk::{target_path, walk};
+use crate::walk::{mtime_ns, target_path, walk};
 use crate::write::{GZIP_MIN, gzip, make_durable, write_atomic, write_unsynced};
 use crate::{RepoError, Result};
 use rayon::prelude::*;
@@ -342,10 +342,10 @@ impl Repository {
     }
 
     /// Signs and writes bin roles; returns (name, version, length) of each. Signing,
-    /// serialization and compression run in parallel; the files are then written one after
-    /// the other without a flush each, and made durable together by one `syncfs` before the
-    /// caller writes the snapshot that refers to them. They are new versioned names no
-    /// published metadata refers to yet, so no reader can see them half-written.
+    /// serialization, compression and writing run in parallel, without a flush for each file:
+    /// they are made durable together by one `syncfs` before the caller writes the snapshot
+    /// that refers to them. They are new versioned names no published metadata refers to
+    /// yet, so no reader can see them half-written.
     fn write_bins(
         &self,
         bins: &[(String, Targets)],
@@ -354,42 +354,31 @@ impl Repository {
         if bins.is_empty() {
             return Ok(Vec::new());
         }
-        let signed: Vec<SignedBin> = bins
+        let mdir = layout::metadata_dir(&self.dir);
+        let written: Vec<(String, u64, u64, Vec<PathBuf>)> = bins
             .par_iter()
             .map(|(name, t)| {
                 let file = naming::metadata_file(name, Some(t.version()));
                 let bytes = self.sign_checked(name, t, delegator)?;
+                let mut paths = Vec::with_capacity(2);
                 // A small bin gains little from compression and would cost a file more.
-                let packed = if bytes.len() < GZIP_MIN {
-                    None
-                } else {
-                    Some(gzip(&bytes).map_err(|e| RepoError::io(Path::new(&file), e))?)
-                };
-                Ok(SignedBin {
-                    name: name.clone(),
-                    version: t.version(),
-                    file,
-                    bytes,
-                    packed,
-                })
+                if bytes.len() >= GZIP_MIN {
+                    let gz = mdir.join(format!("{file}.gz"));
+                    write_unsynced(&gz, &gzip(&bytes).map_err(|e| RepoError::io(&gz, e))?)?;
+                    paths.push(gz);
+                }
+                let path = mdir.join(&file);
+                write_unsynced(&path, &bytes)?;
+                paths.push(path);
+                Ok((name.clone(), t.version(), bytes.len() as u64, paths))
             })
             .collect::<Result<_>>()?;
-        let mdir = layout::metadata_dir(&self.dir);
-        let mut out = Vec::with_capacity(signed.len());
-        let mut written = Vec::with_capacity(signed.len() * 2);
-        for b in signed {
-            if let Some(packed) = &b.packed {
-                let gz = mdir.join(format!("{}.gz", b.file));
-                write_unsynced(&gz, packed)?;
-                written.push(gz);
-            }
-            let path = mdir.join(&b.file);
-            write_unsynced(&path, &b.bytes)?;
-            written.push(path);
-            out.push((b.name, b.version, b.bytes.len() as u64));
-        }
-        make_durable(&mdir, &written)?;
-        Ok(out)
+        let files: Vec<PathBuf> = written.iter().flat_map(|w| w.3.iter().cloned()).collect();
+        make_durable(&mdir, &files)?;
+        Ok(written
+            .into_iter()
+            .map(|(name, version, len, _)| (name, version, len))
+            .collect())
     }
 
     fn read_metadata<T: Signed>(&self, file: &str, role: &str) -> Result<Metadata<T>> {
@@ -466,15 +455,6 @@ impl Repository {
         };
         Bins::new(&self.config, keyids)
     }
-}
-
-/// A bin role signed and serialized, ready to be written.
-struct SignedBin {
-    name: String,
-    version: u64,
-    file: String,
-    bytes: Vec<u8>,
-    packed: Option<Vec<u8>>,
 }
 
 /// Verifies a file against a target description (used by `verify`).

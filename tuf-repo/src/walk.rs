@@ -84,16 +84,13 @@ pub(crate) struct Walked {
     pub(crate) path: PathBuf,
     /// Its target path (see [`target_path`]).
     pub(crate) target: String,
-    /// Its size.
-    pub(crate) length: u64,
-    /// Its modification time ([`mtime_ns`]).
-    pub(crate) mtime_ns: i128,
 }
 
-/// Every regular file below `tree` (canonical) with its target path, size and modification
-/// time; symbolic links and non-UTF-8 names are refused. Directories of one level are read in
-/// parallel; the walk never follows a link (it uses each entry's own type), so no file found
-/// here lies outside the tree.
+/// Every regular file below `tree` (canonical) with its target path; symbolic links out of
+/// the tree and non-UTF-8 names are refused. Directories of one level are read in parallel;
+/// the walk never follows a link (it uses each entry's own type), so no file found here lies
+/// outside the tree. Nothing is asked of a file but its type (no `stat`): its size and time
+/// are taken when it is read, or when a sync asks whether it changed.
 pub(crate) fn walk(tree: &Path) -> Result<Vec<Walked>> {
     let mut out = Vec::new();
     let mut level = vec![(tree.to_owned(), String::new())];
@@ -133,23 +130,14 @@ fn read_dir_entries(tree: &Path, dir: &Path, prefix: &str) -> Result<Listing> {
         let target = format!("{prefix}{}", name.nfc().collect::<String>());
         if ft.is_symlink() {
             let resolved = link_inside(tree, &path).map_err(bad)?;
-            let meta = std::fs::metadata(&resolved).map_err(|err| RepoError::io(&resolved, err))?;
             files.push(Walked {
-                length: meta.len(),
-                mtime_ns: mtime_ns(&meta),
                 path: resolved,
                 target,
             });
         } else if ft.is_dir() {
             dirs.push((path, format!("{target}/")));
         } else if ft.is_file() {
-            let meta = e.metadata().map_err(|err| RepoError::io(&path, err))?;
-            files.push(Walked {
-                length: meta.len(),
-                mtime_ns: mtime_ns(&meta),
-                path,
-                target,
-            });
+            files.push(Walked { path, target });
         }
     }
     Ok((files, dirs))
@@ -176,7 +164,6 @@ mod tests {
             .find(|w| w.target == "simple/black/index.html")
             .unwrap();
         assert_eq!(index.path, page.canonicalize().unwrap());
-        assert_eq!(index.length, 6);
         let (target, file) = target_path(&tree, &tree.join("simple/black/index.html")).unwrap();
         assert_eq!(
             (target.as_str(), file),

@@ -918,6 +918,46 @@ fn sync_reads_only_files_whose_size_or_time_changed() {
     assert!(verify(dir.path(), true).unwrap().ok());
 }
 
+#[test]
+fn a_target_file_left_half_written_is_replaced_not_trusted() {
+    // Hash-prefixed target files are created at their final name (no temporary name): an add
+    // killed mid-write leaves a short file there. The next add of that content must not take
+    // it for the published file because of its name.
+    let dir = tempfile::tempdir().unwrap();
+    let t = tree(1);
+    let repo = Repository::init(dir.path(), config(16)).unwrap();
+    let data = b"a release, whole";
+    write(t.path(), "packages/aa/whole-1.0.tar.gz", data);
+    let digest = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(data));
+    let served = dir
+        .path()
+        .join(format!("targets/packages/aa/{digest}.whole-1.0.tar.gz"));
+    write(
+        dir.path(),
+        served.strip_prefix(dir.path()).unwrap().to_str().unwrap(),
+        &data[..7],
+    );
+    // The same length, other bytes (what a crash can leave on some file systems): replaced too.
+    let other = b"dist of project-0";
+    let other_digest = tuf_crypto::hex::encode(tuf_crypto::HashAlgorithm::Sha256.digest(other));
+    let other_served = dir.path().join(format!(
+        "targets/packages/00/{other_digest}.project-0-1.0.tar.gz"
+    ));
+    write(
+        dir.path(),
+        other_served
+            .strip_prefix(dir.path())
+            .unwrap()
+            .to_str()
+            .unwrap(),
+        &[0; 17],
+    );
+    repo.sync(t.path()).unwrap();
+    assert_eq!(std::fs::read(&served).unwrap(), data);
+    assert_eq!(std::fs::read(&other_served).unwrap(), other);
+    assert!(verify(dir.path(), true).unwrap().ok());
+}
+
 /// Every file under `dir`, relative, with the sha256 of its bytes.
 fn files(dir: &Path) -> std::collections::BTreeMap<PathBuf, String> {
     let mut out = std::collections::BTreeMap::new();

@@ -92,44 +92,61 @@ impl Repository {
         } else {
             by_bin.keys().cloned().collect()
         };
-        for name in candidates {
-            let mut t = self.load_bin(&state.snapshot, &name)?;
-            let before = t.targets.clone();
-            for c in by_bin.remove(&name).unwrap_or_default() {
-                match c {
-                    Change::Add {
-                        path,
-                        length,
-                        hashes,
-                    } => {
-                        let h = Hashes::from_hex(hashes).ok_or_else(|| RepoError::BadTarget {
-                            path: path.clone(),
-                            reason: "staged hashes are not hex".into(),
-                        })?;
-                        let mut file = TargetFile {
+        // Each bin is read, changed and decided on in parallel; nothing is written.
+        let in_place = |path: &str| self.config.is_in_place(path);
+        let decided: Vec<(String, Option<Targets>, usize, usize)> = candidates
+            .par_iter()
+            .map(|name| {
+                let mut t = self.load_bin(&state.snapshot, name)?;
+                let (mut added, mut removed, mut changed) = (0, 0, false);
+                for c in by_bin.get(name).map(Vec::as_slice).unwrap_or_default() {
+                    match c {
+                        Change::Add {
+                            path,
                             length,
-                            hashes: h,
-                            custom: None,
-                            unrecognized: Default::default(),
-                        };
-                        // Served at its own path: the signed entry tells clients so.
-                        if self.config.is_in_place(&path) {
-                            file.set_unprefixed();
+                            hashes,
+                        } => {
+                            let h = Hashes::from_hex(hashes.clone()).ok_or_else(|| {
+                                RepoError::BadTarget {
+                                    path: path.clone(),
+                                    reason: "staged hashes are not hex".into(),
+                                }
+                            })?;
+                            let mut file = TargetFile {
+                                length: *length,
+                                hashes: h,
+                                custom: None,
+                                unrecognized: Default::default(),
+                            };
+                            // Served at its own path: the signed entry tells clients so.
+                            if in_place(path) {
+                                file.set_unprefixed();
+                            }
+                            changed |= t.targets.get(path) != Some(&file);
+                            t.add_target(path, file);
+                            added += 1;
                         }
-                        t.add_target(&path, file);
-                        plan.added += 1;
-                    }
-                    Change::Remove { path } => {
-                        if t.remove_target(&path).is_some() {
-                            plan.removed += 1;
+                        Change::Remove { path } => {
+                            if t.remove_target(path).is_some() {
+                                changed = true;
+                                removed += 1;
+                            }
                         }
                     }
                 }
-            }
-            if all_bins || t.targets != before || (refresh_bins && t.expires() <= soon) {
-                t.bump_version()
-                    .map_err(|e| RepoError::metadata(&name, e))?;
-                t.set_expires(expiry_for(&self.config, "bin-n"));
+                if all_bins || changed || (refresh_bins && t.expires() <= soon) {
+                    t.bump_version().map_err(|e| RepoError::metadata(name, e))?;
+                    t.set_expires(expiry_for(&self.config, "bin-n"));
+                    Ok((name.clone(), Some(t), added, removed))
+                } else {
+                    Ok((name.clone(), None, added, removed))
+                }
+            })
+            .collect::<Result<_>>()?;
+        for (name, t, added, removed) in decided {
+            plan.added += added;
+            plan.removed += removed;
+            if let Some(t) = t {
                 plan.snapshot
                     .meta
                     .insert(meta_name(&name), MetaFile::new(t.version()));

@@ -119,29 +119,21 @@ impl Repository {
         self.store_targets(&planned)
     }
 
-    /// Makes the directories below `targets/` that `targets` are placed in, once each.
-    pub(super) fn make_target_dirs<'a>(
-        &self,
-        targets: impl Iterator<Item = &'a str>,
-    ) -> Result<()> {
-        let dirs: BTreeSet<PathBuf> = targets
-            .filter_map(|t| {
-                layout::targets_dir(&self.dir)
-                    .join(t)
-                    .parent()
-                    .map(Path::to_path_buf)
-            })
-            .collect();
-        for d in &dirs {
-            std::fs::create_dir_all(d).map_err(|e| RepoError::io(d, e))?;
-        }
-        Ok(())
-    }
-
     /// Hashes and stores planned (target path, file) pairs in parallel.
     pub(super) fn store_targets(&self, planned: &[(String, PathBuf)]) -> Result<Vec<Change>> {
-        // Directories first, once each, so the parallel part only reads, hashes and writes.
-        self.make_target_dirs(planned.iter().map(|(target, _)| target.as_str()))?;
+        Ok(self
+            .store_targets_stamped(planned)?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect())
+    }
+
+    /// [`Repository::store_targets`], with each file's size and modification time as it
+    /// was read.
+    pub(super) fn store_targets_stamped(
+        &self,
+        planned: &[(String, PathBuf)],
+    ) -> Result<Vec<(Change, Stamp)>> {
         planned
             .par_iter()
             .map(|(target, file)| self.store_target(target, file))
@@ -151,66 +143,65 @@ impl Repository {
     /// Hashes `file` and places it at its hashed name(s) under `targets/`.
     /// An in-place target is placed by a hard link to `file` where one can be made (the file
     /// read and hashed is the one linked, or a copy of what was read is written instead).
-    pub(super) fn store_target(&self, target: &str, file: &Path) -> Result<Change> {
+    fn store_target(&self, target: &str, file: &Path) -> Result<(Change, Stamp)> {
         if !self.config.is_in_place(target) {
-            let data = std::fs::read(file).map_err(|e| RepoError::io(file, e))?;
-            return self.store_data(target, &data);
+            let (data, read) = read_file(file)?;
+            return Ok((self.store_data(target, &data)?, stamp(&read)));
         }
-        let (length, hashes) = self.place(target, file, true)?;
-        Ok(Change::Add {
+        let (length, hashes, read) = self.place(target, file, true)?;
+        let change = Change::Add {
             path: target.to_owned(),
             length,
             hashes,
-        })
+        };
+        Ok((change, stamp(&read)))
     }
 
     /// Places `file` below `targets/` at `target` itself: a hard link where one can be made
     /// (the file read and hashed is the one linked), else a copy of what was read; nothing
     /// when the same file is there already (a link), and an error when other content is.
-    /// Returns its length and, with `digests` or when it had to be read, its digests.
+    /// Returns its length, its digests (with `digests` or when it had to be read) and what
+    /// `stat` said of it.
     pub(super) fn place(
         &self,
         target: &str,
         file: &Path,
         digests: bool,
-    ) -> Result<(u64, BTreeMap<String, String>)> {
+    ) -> Result<(u64, BTreeMap<String, String>, std::fs::Metadata)> {
         let dest = layout::targets_dir(&self.dir).join(target);
         if !digests && same_file(file, &dest) {
-            let length = std::fs::metadata(file)
-                .map_err(|e| RepoError::io(file, e))?
-                .len();
-            return Ok((length, BTreeMap::new()));
+            let meta = std::fs::metadata(file).map_err(|e| RepoError::io(file, e))?;
+            return Ok((meta.len(), BTreeMap::new(), meta));
         }
-        let mut opened = std::fs::File::open(file).map_err(|e| RepoError::io(file, e))?;
-        let mut data = Vec::new();
-        std::io::Read::read_to_end(&mut opened, &mut data).map_err(|e| RepoError::io(file, e))?;
-        let read = opened.metadata().map_err(|e| RepoError::io(file, e))?;
+        let (data, read) = read_file(file)?;
         let hashes = self.hashes_of(&data)?;
         let (alg, digest) = hashes
             .iter()
             .next()
             .ok_or_else(|| RepoError::Config("hash_algorithms is empty".into()))?;
-        if dest.exists() {
-            if !same_file(file, &dest) {
-                let a = HashAlgorithm::from_name(alg)
-                    .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
-                check_unchanged(target, &dest, a, digest)?;
-            }
-        } else {
-            let tmp = tmp_beside(&dest);
-            let _ = std::fs::remove_file(&tmp);
-            let linked = std::fs::hard_link(file, &tmp).is_ok()
-                && std::fs::symlink_metadata(&tmp).is_ok_and(|m| {
+        // The link is made at `dest` itself (a new name no published metadata refers to yet):
+        // linking fails if anything is there already.
+        match with_parent(&dest, || std::fs::hard_link(file, &dest)) {
+            Ok(()) => {
+                let linked = std::fs::symlink_metadata(&dest).is_ok_and(|m| {
                     m.is_file() && identity(&m).is_some_and(|i| Some(i) == identity(&read))
                 });
-            if !linked {
-                // Replaced since it was read, or on another file system: what was read.
-                let _ = std::fs::remove_file(&tmp);
-                std::fs::write(&tmp, &data).map_err(|e| RepoError::io(&tmp, e))?;
+                if !linked {
+                    // Replaced since it was read: what was read is placed instead.
+                    replace_with(&dest, &data)?;
+                }
             }
-            std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if !same_file(file, &dest) {
+                    let a = HashAlgorithm::from_name(alg)
+                        .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+                    check_unchanged(target, &dest, a, digest)?;
+                }
+            }
+            // On another file system (or no links at all): a copy of what was read.
+            Err(_) => replace_with(&dest, &data)?,
         }
-        Ok((data.len() as u64, hashes))
+        Ok((data.len() as u64, hashes, read))
     }
 
     /// The digests of `data` by every configured algorithm, hex.
@@ -285,17 +276,24 @@ impl Repository {
         // in-place target's name is its path, which never takes other content.
         // Written through a temporary name but not flushed one by one: the publish that first
         // refers to it flushes the whole file system (syncfs) before writing the snapshot.
+        // A hash-prefixed name is written in place, created new (no temporary name, no
+        // rename): no published metadata refers to it before this publish, and a file already
+        // there (the same content added before, or what an interrupted write left) is kept only
+        // if it holds exactly that content.
         let in_place = self.config.is_in_place(target);
         for (alg, digest) in hashes.iter().take(if in_place { 1 } else { usize::MAX }) {
             let dest = layout::targets_dir(&self.dir).join(self.served_name(target, digest));
-            if in_place && dest.exists() {
-                let a = HashAlgorithm::from_name(alg)
-                    .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
-                check_unchanged(target, &dest, a, digest)?;
-            } else if !dest.exists() {
-                let tmp = tmp_beside(&dest);
-                std::fs::write(&tmp, data).map_err(|e| RepoError::io(&tmp, e))?;
-                std::fs::rename(&tmp, &dest).map_err(|e| RepoError::io(&dest, e))?;
+            let a = HashAlgorithm::from_name(alg)
+                .ok_or_else(|| RepoError::Config(format!("hash {alg}")))?;
+            if in_place {
+                // An in-place path is not named by its content: replaced atomically only.
+                if dest.exists() {
+                    check_unchanged(target, &dest, a, digest)?;
+                } else {
+                    replace_with(&dest, data)?;
+                }
+            } else if !create_new(&dest, data)? && !holds(&dest, a, digest, data.len()) {
+                replace_with(&dest, data)?;
             }
         }
         Ok(Change::Add {
@@ -378,6 +376,70 @@ fn tmp_beside(dest: &Path) -> PathBuf {
             .and_then(|n| n.to_str())
             .unwrap_or("target")
     ))
+}
+
+/// A file's size and modification time (ns), as a sync records them.
+pub(super) type Stamp = (u64, i128);
+
+/// The stamp of a file from what `stat` said of it.
+fn stamp(meta: &std::fs::Metadata) -> Stamp {
+    (meta.len(), mtime_ns(meta))
+}
+
+/// `file`'s content and what `stat` says of the file read (the same open file).
+fn read_file(file: &Path) -> Result<(Vec<u8>, std::fs::Metadata)> {
+    let mut opened = std::fs::File::open(file).map_err(|e| RepoError::io(file, e))?;
+    let read = opened.metadata().map_err(|e| RepoError::io(file, e))?;
+    let mut data = Vec::with_capacity(read.len() as usize + 1);
+    std::io::Read::read_to_end(&mut opened, &mut data).map_err(|e| RepoError::io(file, e))?;
+    Ok((data, read))
+}
+
+/// Runs `op` (which makes `path`), and again after making `path`'s directory if that was
+/// missing: directories are made as files need them, in parallel, never walked ahead.
+fn with_parent(path: &Path, op: impl Fn() -> std::io::Result<()>) -> std::io::Result<()> {
+    match op() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            op()
+        }
+        r => r,
+    }
+}
+
+/// Creates `dest` holding `data`; `false` if something is there already (left untouched).
+/// A failed write removes what it created.
+fn create_new(dest: &Path, data: &[u8]) -> Result<bool> {
+    use std::io::Write;
+    let made = with_parent(dest, || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(dest)?;
+        f.write_all(data).inspect_err(|_| {
+            let _ = std::fs::remove_file(dest);
+        })
+    });
+    match made {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(RepoError::io(dest, e)),
+    }
+}
+
+/// Whether `path` is a regular file of `length` bytes whose `alg` digest is `digest` (hex).
+fn holds(path: &Path, alg: HashAlgorithm, digest: &str, length: usize) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == length as u64)
+        && std::fs::read(path).is_ok_and(|d| tuf_crypto::hex::encode(alg.digest(&d)) == digest)
+}
+
+/// Puts `data` at `dest` atomically (a temporary name beside it, then renamed over it).
+fn replace_with(dest: &Path, data: &[u8]) -> Result<()> {
+    let tmp = tmp_beside(dest);
+    with_parent(&tmp, || std::fs::write(&tmp, data)).map_err(|e| RepoError::io(&tmp, e))?;
+    std::fs::rename(&tmp, dest).map_err(|e| RepoError::io(dest, e))
 }
 
 /// A file's device and inode (none where the platform does not say).

@@ -37,7 +37,6 @@ impl Repository {
                 .into_iter()
                 .filter(|f| f.target.starts_with(&prefix))
                 .collect();
-            self.make_target_dirs(files.iter().map(|f| f.target.as_str()))?;
             files
                 .par_iter()
                 .map(|f| self.place(&f.target, &f.path, false).map(drop))
@@ -80,10 +79,25 @@ impl Repository {
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
         let mut new_index: BTreeMap<String, IndexEntry> = BTreeMap::new();
-        let mut stamps: HashMap<String, (u64, i128)> = HashMap::new();
+        // A file is known (not read again) if the last sync recorded it with the size and
+        // modification time it has now, and the published digest is the one recorded. Only
+        // such files are asked for their size and time here, in parallel.
+        let known: Vec<bool> = files
+            .par_iter()
+            .map(|f| match (current.get(&f.target), index.get(&f.target)) {
+                (Some(t), Some(e))
+                    if t.length == e.length
+                        && t.hashes.get(&e.algorithm) == Some(e.digest.as_str()) =>
+                {
+                    std::fs::metadata(&f.path)
+                        .is_ok_and(|m| (m.len(), mtime_ns(&m)) == (e.length, e.mtime_ns))
+                }
+                _ => false,
+            })
+            .collect();
         let mut wanted: BTreeSet<String> = BTreeSet::new();
         let mut to_add = Vec::new();
-        for f in files {
+        for (f, known) in files.into_iter().zip(known) {
             if !wanted.insert(f.target.clone()) {
                 return Err(RepoError::BadTarget {
                     path: f.path.display().to_string(),
@@ -91,36 +105,28 @@ impl Repository {
                         .into(),
                 });
             }
-            let stamp = (f.length, f.mtime_ns);
-            let known = match (current.get(&f.target), index.get(&f.target)) {
-                (Some(t), Some(e)) if (e.length, e.mtime_ns) == stamp && t.length == e.length => {
-                    t.hashes.get(&e.algorithm) == Some(e.digest.as_str())
-                }
-                _ => false,
-            };
             if known {
                 let entry = index[&f.target].clone();
                 new_index.insert(f.target, entry);
             } else {
-                stamps.insert(f.target.clone(), stamp);
                 to_add.push((f.target, f.path));
             }
         }
         let mut changes = self.take_staged()?;
-        for c in self.store_targets(&to_add)? {
+        let stored = self.store_targets_stamped(&to_add)?;
+        for (c, (_, mtime)) in stored {
             if let Change::Add {
                 path,
                 length,
                 hashes,
             } = &c
-                && let (Some((alg, digest)), Some((_, mtime))) =
-                    (hashes.iter().next(), stamps.get(path))
+                && let Some((alg, digest)) = hashes.iter().next()
             {
                 new_index.insert(
                     path.clone(),
                     IndexEntry {
                         length: *length,
-                        mtime_ns: *mtime,
+                        mtime_ns: mtime,
                         algorithm: alg.clone(),
                         digest: digest.clone(),
                     },
