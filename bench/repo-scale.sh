@@ -35,7 +35,9 @@ PY
 echo "== tree: $projects projects ($((2 * projects)) files), $bins bins"
 "$py" bench/py/make_tree.py "$work/tree" "$projects"
 # The floor of a full build: reading and hashing the same files, nothing else.
-./target/release/examples/read_hash_floor "$work/tree"
+mkdir "$work/floor-copy"
+./target/release/examples/read_hash_floor "$work/tree" "$work/floor-copy"
+rm -rf "$work/floor-copy"
 run "ours: repo init" "$cli" repo --repo "$work/repo" init --bins "$bins"
 run "ours: repo sync (hash, link, sign)" "$cli" repo --repo "$work/repo" sync "$work/tree"
 latest_bytes() { # newest version of every metadata file: what a mirror serves
