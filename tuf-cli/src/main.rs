@@ -10,6 +10,10 @@ mod repo;
 mod serve;
 mod stats;
 
+/// A faster allocator than the system's for the many small allocations of a PyPI-scale build.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
