@@ -81,7 +81,9 @@ async fn updater(a: &Args, with_targets: bool) -> Result<Updater, String> {
     if with_targets {
         builder = builder
             .targets_url(base_url(a.target_base_url.as_ref(), "--target-base-url")?)
-            .target_dir(a.target_dir.clone().ok_or("--target-dir is required")?);
+            .target_dir(a.target_dir.clone().ok_or("--target-dir is required")?)
+            // The suite reads downloaded targets under python-tuf's names.
+            .configure(|c| c.python_target_names = true);
     }
     builder.build().await.map_err(|e| e.to_string())
 }

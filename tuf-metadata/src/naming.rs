@@ -20,6 +20,46 @@ pub fn quote_all(s: &str) -> String {
     encode(s, |b| b.is_ascii_alphanumeric() || b"_.-~".contains(&b))
 }
 
+/// A target path as the name of a local file in one directory: one segment, never `.`,
+/// `..` or empty, that percent-decodes back to the path, and unique also where names are
+/// compared ignoring case (macOS, Windows) or a final `.` is dropped (Windows). It is
+/// [`quote_all`] with capitals escaped too (`A` is `%41`: the letters left as letters are all
+/// small, the hex digits of escapes all capitals, so no two names differ only in case), a
+/// final `.` escaped, the first letter of a Windows device name (`con`, `nul`, `com1`, ...,
+/// whatever follows a `.`) escaped, and `%` alone for the empty path (no escape decodes to
+/// nothing).
+///
+/// ```
+/// use tuf_metadata::naming::local_name;
+///
+/// assert_eq!(local_name("packages/Foo-1.0.tar.gz"), "packages%2F%46oo-1.0.tar.gz");
+/// assert_eq!(local_name(".."), ".%2E");
+/// assert_eq!(local_name("nul.txt"), "%6Eul.txt");
+/// ```
+pub fn local_name(target: &str) -> String {
+    const DEVICES: [&str; 24] = [
+        "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+        "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8",
+        "lpt9",
+    ];
+    if target.is_empty() {
+        return "%".to_owned();
+    }
+    let mut out = encode(target, |b| {
+        b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-~".contains(&b)
+    });
+    if out.ends_with('.') {
+        out.pop();
+        out.push_str("%2E");
+    }
+    let stem = out.split('.').next().unwrap_or_default();
+    if DEVICES.contains(&stem) {
+        let first = out.remove(0);
+        out.insert_str(0, &format!("%{:02X}", first as u8));
+    }
+    out
+}
+
 /// Percent-encodes one segment of a URL path: controls, space, non-ASCII and the characters
 /// that would change a URL's meaning (`"#%<>?\`{}^[]|` and `\`), nothing else.
 pub fn url_segment(s: &str) -> String {
@@ -86,6 +126,50 @@ mod tests {
         ] {
             assert_eq!(quote_all(s), q);
         }
+    }
+
+    #[test]
+    fn local_names_are_one_segment_and_unique_ignoring_case() {
+        let targets = [
+            "a",
+            "A",
+            "",
+            ".",
+            "..",
+            "...",
+            "a.",
+            "a%2E",
+            "A%2e",
+            "con",
+            "CON",
+            "con.txt",
+            "%63on.txt",
+            "x/con",
+            "b/a",
+            "b%2Fa",
+            "%",
+            "%25",
+            "é",
+            "É",
+            "\\",
+            "a b",
+        ];
+        let mut seen = std::collections::BTreeMap::new();
+        for t in targets {
+            let name = local_name(t);
+            assert!(
+                !name.is_empty() && name != "." && name != "..",
+                "{t:?}: {name:?}"
+            );
+            assert!(!name.contains(['/', '\\', '\0', ' ']), "{t:?}: {name:?}");
+            assert!(!name.ends_with('.'), "{t:?}: {name:?}");
+            if let Some(other) = seen.insert(name.to_lowercase(), t) {
+                panic!("{t:?} and {other:?} share the name {name:?} ignoring case");
+            }
+        }
+        assert_eq!(local_name("A"), "%41");
+        assert_eq!(local_name("CON.txt"), "%43%4F%4E.txt");
+        assert_eq!(local_name("con.txt"), "%63on.txt");
     }
 
     #[test]

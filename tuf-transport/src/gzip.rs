@@ -65,8 +65,10 @@ impl State {
 }
 
 /// Decodes a gzip body as it streams, failing with [`TransportError::TooLong`] as soon as the
-/// decoded size passes `max_len`.
-pub(crate) fn gunzip(input: BodyStream, url: Url, max_len: u64) -> BodyStream {
+/// decoded size passes `max_len` (never handing out more than `max_len` bytes), and with
+/// [`TransportError::Decode`] on bytes that are not one whole gzip member. `url` names the
+/// body in errors.
+pub fn gunzip(input: BodyStream, url: Url, max_len: u64) -> BodyStream {
     let state = State {
         input,
         decoder: Some(GzDecoder::new(Capped {

@@ -57,6 +57,7 @@ mod transport;
 pub use download::Download;
 pub use error::TransportError;
 pub use file::FileTransport;
+pub use gzip::gunzip;
 pub use http::{HttpConfig, HttpTransport};
 pub use limits::Limits;
 pub use memory::MemoryTransport;

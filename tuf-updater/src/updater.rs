@@ -27,8 +27,14 @@ pub struct UpdaterConfig {
     pub metadata_mirrors: Vec<Url>,
     /// Target mirrors, tried in order (base URLs).
     pub targets_mirrors: Vec<Url>,
-    /// Where downloaded targets are kept (file names are the quoted target paths).
+    /// Where downloaded targets are kept, each as one file named by
+    /// [`naming::local_name`] (unique also on case-insensitive disks).
     pub target_dir: Option<PathBuf>,
+    /// Name downloaded targets as python-tuf's ngclient does instead, `quote(path, safe="")`
+    /// ([`quote_all`]): to share a target directory with it, or for the public conformance
+    /// suite, which reads them there. Two targets differing only in case then share a file
+    /// on a case-insensitive disk.
+    pub python_target_names: bool,
     /// Most new roots accepted in one refresh (spec 5.3.3).
     pub max_root_rotations: u64,
     /// Most delegated roles visited in one target search besides the top-level targets
@@ -77,6 +83,7 @@ impl UpdaterConfig {
             offline: false,
             concurrency: 4,
             reference_time: None,
+            python_target_names: false,
         }
     }
 }
@@ -507,7 +514,16 @@ impl Updater {
 
     /// Where `target` is kept in the target directory.
     pub fn target_path(&self, target: &str) -> Result<PathBuf, UpdaterError> {
-        Ok(self.target_dir()?.join(quote_all(target)))
+        Ok(self.target_dir()?.join(self.local_name(target)))
+    }
+
+    /// The file name `target` is kept under (see [`UpdaterConfig::python_target_names`]).
+    fn local_name(&self, target: &str) -> String {
+        if self.config.python_target_names {
+            quote_all(target)
+        } else {
+            naming::local_name(target)
+        }
     }
 
     /// The cached copy of the target `info` describes, if there is one and it still
@@ -657,7 +673,7 @@ impl Updater {
             })?;
             let tmp = dir.join(format!(
                 ".{}.{}.{}.partial",
-                quote_all(target),
+                self.local_name(target),
                 std::process::id(),
                 PARTIAL_COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             ));

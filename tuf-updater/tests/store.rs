@@ -272,6 +272,58 @@ async fn a_fifo_in_the_metadata_directory_is_an_error_not_a_wait() {
     .await;
 }
 
+#[tokio::test]
+async fn targets_differing_only_in_case_are_kept_in_two_files() {
+    // On a case-insensitive disk (macOS, Windows) `Readme.txt` and `readme.txt` would be one
+    // file under python-tuf's names: one download would replace the other's verified copy.
+    bounded(async {
+        let mut sim = Sim::new();
+        sim.add_target("targets", "Readme.txt", b"capital");
+        sim.add_target("targets", "readme.txt", b"small");
+        sim.add_target("targets", "nul", b"a device name on Windows");
+        sim.publish();
+        let server = Server::start(sim.path().to_owned()).await;
+        let work = tempfile::tempdir().unwrap();
+        let mdir = work.path().join("metadata");
+        Updater::init(&mdir, &sim.root_v1()).unwrap();
+        let mut config = UpdaterConfig::new(
+            &mdir,
+            vec![server.url("metadata/")],
+            vec![server.url("targets/")],
+        );
+        config.target_dir = Some(work.path().join("targets"));
+        let mut u = Updater::new(config.clone(), fetcher()).unwrap();
+        u.refresh().await.unwrap();
+        let mut names = std::collections::BTreeSet::new();
+        for (target, content) in [
+            ("Readme.txt", &b"capital"[..]),
+            ("readme.txt", b"small"),
+            ("nul", b"a device name on Windows"),
+        ] {
+            let info = u.target_info(target).await.unwrap();
+            let path = u.download_target(&info).await.unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), content);
+            let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+            assert!(
+                names.insert(name.to_lowercase()),
+                "{name} taken ignoring case"
+            );
+        }
+        assert!(
+            names.contains("%52eadme.txt") && names.contains("%6eul"),
+            "{names:?}"
+        );
+        // python-tuf's names where asked (the conformance suite reads them).
+        config.python_target_names = true;
+        let mut u = Updater::new(config, fetcher()).unwrap();
+        u.refresh().await.unwrap();
+        let info = u.target_info("Readme.txt").await.unwrap();
+        let path = u.download_target(&info).await.unwrap();
+        assert_eq!(path.file_name().unwrap(), "Readme.txt");
+    })
+    .await;
+}
+
 #[test]
 fn the_memory_lock_is_exclusive() {
     let backend = MemoryBackend::case_sensitive();
