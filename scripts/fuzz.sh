@@ -37,14 +37,28 @@ seed() { # TARGET: the fixtures that fit it, the first time only
       printf '/simple/Friendly.Bard/' > "$dir/seed1"; printf 'files.pythonhosted.org\n/packages/ab/x-1.0.tar.gz' > "$dir/seed2" ;;
     requirements)
       printf 'requests[socks]>=2.32 ; python_version > "3.8"\n-c c.txt\n--hash=sha256:%064d\n' 0 > "$dir/seed" ;;
+    trusted_set) # timestamp, snapshot, targets, a, b, t, u, a1: each genuine
+      printf '\000\000\000\000\001\000\000\000\002\000\000\000\003\000\000\000\004\000\000\000\005\000\000\000\006\000\000\000\007\000\000\000' > "$dir/seed" ;;
+    keys_signatures)
+      printf '\000\100\020\041\000\037\002\000%064d' 0 > "$dir/seed" ;;
+    delegation_paths)
+      printf '\010packages/ab/x-1.0.tar.gz\npackages/[a-c]?/*.tar.gz' > "$dir/seed" ;;
+    gzip_limits)
+      printf '\377\377\001{"signed": {"_type": "timestamp"}}' > "$dir/seed" ;;
+    bandersnatch_listing)
+      printf 'simple/a/index.v1_json\n{"files": [{"url": "../../packages/ab/a-1.0.tar.gz", "size": 3, "hashes": {"sha256": "%064d"}}]}' 0 > "$dir/seed" ;;
     *) ;;
   esac
 }
 for t in "${targets[@]}"; do
   seed "$t"
   echo "== fuzz $t (${secs}s)"
+  dict=()
+  case $t in
+    json_canonical|metadata_from_bytes|trusted_set|bandersnatch_listing) dict=(-dict=dicts/tuf.dict) ;;
+  esac
   cargo +nightly fuzz run -O -s "$sanitizer" "$t" "corpus/$t" -- \
-    -max_total_time="$secs" -jobs=1 -workers=1 -print_final_stats=1 \
+    -max_total_time="$secs" -jobs=1 -workers=1 -print_final_stats=1 "${dict[@]}" \
     > "../target/fuzz/$t.log" 2>&1 || { tail -n 40 "../target/fuzz/$t.log"; exit 1; }
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "../target/fuzz/$t.log" | tr '\n' ' '
   echo

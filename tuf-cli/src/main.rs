@@ -8,6 +8,7 @@ mod demo;
 mod install;
 mod repo;
 mod serve;
+mod shell;
 mod stats;
 
 /// A faster allocator than the system's for the many small allocations of a PyPI-scale build.
@@ -49,6 +50,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Attack scenarios that grade any client speaking the public TUF conformance protocol.
     Conformance(conformance::ConformanceArgs),
+    /// Shell completions (bash, zsh, fish), printed to standard output.
+    Completions(shell::CompletionsArgs),
+    /// The manual page (roff) of tuf-cli or of one subcommand, printed to standard output
+    /// (`tuf-cli man > tuf-cli.1`, `tuf-cli man repo > tuf-cli-repo.1`).
+    Man(shell::ManArgs),
     /// (Internal) the sandbox's helper, started by `install` and `download` inside
     /// a new network namespace.
     #[command(hide = true)]
@@ -64,6 +70,26 @@ fn colour() -> bool {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Generated text goes to standard output before anything else starts.
+    let generated = match &cli.command {
+        Command::Completions(args) => Some(Ok(shell::completions(args))),
+        Command::Man(args) => Some(shell::man_page(args)),
+        _ => None,
+    };
+    if let Some(text) = generated {
+        use std::io::Write;
+        return match text.and_then(|t| {
+            std::io::stdout()
+                .write_all(&t)
+                .map_err(|e| format!("cannot write: {e}"))
+        }) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("tuf-cli: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let level = match cli.verbose {
         0 => tracing::Level::WARN,
         1 => tracing::Level::INFO,
@@ -95,6 +121,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => runtime.block_on(demo::run(args)).map(|()| 0),
         Command::Conformance(args) => runtime.block_on(conformance::run(args)),
         Command::SandboxInside(args) => runtime.block_on(install::sandbox_inside(args)),
+        Command::Completions(_) | Command::Man(_) => Ok(0),
     };
     match result {
         Ok(0) => ExitCode::SUCCESS,
