@@ -17,7 +17,7 @@ projects=${1:-100000}
 runs=${2:-21}
 bins=${3:-16384}
 py=$(./scripts/python-env.sh | tail -n 1)
-cargo build -q -j2 --release -p tuf-cli -p conformance
+cargo build -q -j2 --release -p tuf-cli -p tuf-conformance
 cli=$PWD/target/release/tuf-cli
 ours=$PWD/target/release/tuf-conformance-client
 # The repository and the seeds are built once per size and kept (the build takes a while).

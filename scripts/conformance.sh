@@ -13,7 +13,7 @@ if [ ! -x "$venv/bin/pytest" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check -e "$suite"
 fi
 command -v faketime >/dev/null || echo "conformance.sh: faketime not found; clock tests will fail (apt-get install faketime)" >&2
-cargo build -q -j2 --release -p conformance --bin tuf-conformance-client --manifest-path "$root/Cargo.toml"
+cargo build -q -j2 --release -p tuf-conformance --bin tuf-conformance-client --manifest-path "$root/Cargo.toml"
 client="$root/target/release/tuf-conformance-client"
 cd "$suite"
 "$venv/bin/pytest" -q tuf_conformance --entrypoint "$client" "$@"
