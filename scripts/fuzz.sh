@@ -5,7 +5,9 @@
 # the project's fixtures, and are kept between runs so that each run continues where the last
 # stopped. A crash stops the run; its input is in fuzz/artifacts/<target>/ and becomes a test.
 # Each target's final statistics (executions, coverage) go to target/fuzz/<target>.log.
-# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]   (FUZZ_SANITIZER=none for a faster build)
+# Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#   FUZZ_SANITIZER=none: no AddressSanitizer (a faster build); FUZZ_PROFILE=dev: a debug build
+#   (faster to build, slower to run, overflow checks on: what CI's 10-second runs use).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -16,13 +18,15 @@ if ! rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
 fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
 sanitizer=${FUZZ_SANITIZER:-address}
+profile=-O
+[ "${FUZZ_PROFILE:-release}" = dev ] && profile=--dev
 cd fuzz
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
-cargo +nightly fuzz build -O -s "$sanitizer" 2>&1 | grep -E '^(error|warning: unused)' || true
+cargo +nightly fuzz build "$profile" -s "$sanitizer" 2>&1 | grep -E '^(error|warning: unused)' || true
 mkdir -p ../target/fuzz
 seed() { # TARGET: the fixtures that fit it, the first time only
   local dir=corpus/$1
@@ -45,6 +49,8 @@ seed() { # TARGET: the fixtures that fit it, the first time only
       printf '\010packages/ab/x-1.0.tar.gz\npackages/[a-c]?/*.tar.gz' > "$dir/seed" ;;
     gzip_limits)
       printf '\377\377\001{"signed": {"_type": "timestamp"}}' > "$dir/seed" ;;
+    page_rewriting)
+      printf '<a href="https://files.pythonhosted.org/packages/ab/x-1.0.tar.gz#sha256=%064d">x</a> HTTP://PyPI.org/simple/' 0 > "$dir/seed" ;;
     bandersnatch_listing)
       printf 'simple/a/index.v1_json\n{"files": [{"url": "../../packages/ab/a-1.0.tar.gz", "size": 3, "hashes": {"sha256": "%064d"}}]}' 0 > "$dir/seed" ;;
     *) ;;
@@ -57,7 +63,7 @@ for t in "${targets[@]}"; do
   case $t in
     json_canonical|metadata_from_bytes|trusted_set|bandersnatch_listing) dict=(-dict=dicts/tuf.dict) ;;
   esac
-  cargo +nightly fuzz run -O -s "$sanitizer" "$t" "corpus/$t" -- \
+  cargo +nightly fuzz run "$profile" -s "$sanitizer" "$t" "corpus/$t" -- \
     -max_total_time="$secs" -jobs=1 -workers=1 -print_final_stats=1 "${dict[@]}" \
     > "../target/fuzz/$t.log" 2>&1 || { tail -n 40 "../target/fuzz/$t.log"; exit 1; }
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "../target/fuzz/$t.log" | tr '\n' ' '

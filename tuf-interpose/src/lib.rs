@@ -22,6 +22,7 @@ mod error;
 mod guard;
 mod installer;
 pub mod isolation;
+pub mod links;
 pub mod overlay;
 pub mod proof;
 mod proxy;

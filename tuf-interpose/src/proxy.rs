@@ -684,17 +684,10 @@ impl Interposer {
             Ok(b) => b,
             Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
-        let mut page = String::from_utf8_lossy(&bytes).into_owned();
-        if let Some(base) = self.link_base.get() {
-            for host in self.rules.hosts() {
-                for scheme in ["https", "http"] {
-                    page = page.replace(
-                        &format!("{scheme}://{host}/"),
-                        &format!("{base}/_host/{host}/"),
-                    );
-                }
-            }
-        }
+        let page = match self.link_base.get() {
+            Some(base) => crate::links::point_at_proxy(&bytes, self.rules.hosts(), base),
+            None => bytes,
+        };
         let len = page.len() as u64;
         let body = if head {
             Bytes::new()
