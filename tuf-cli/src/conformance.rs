@@ -54,7 +54,7 @@ fn default_client() -> Result<PathBuf, String> {
         Ok(path)
     } else {
         Err(format!(
-            "{} not found: build it with `cargo build -p conformance` (same profile as tuf-cli) or pass --client",
+            "{} not found: build it with `cargo build -p tuf-conformance` (same profile as tuf-cli) or pass --client",
             path.display()
         ))
     }
