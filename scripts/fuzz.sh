@@ -19,15 +19,22 @@ fi
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked cargo-fuzz
 sanitizer=${FUZZ_SANITIZER:-address}
 profile=-O
-[ "${FUZZ_PROFILE:-release}" = dev ] && profile=--dev
+build_dir=release
+if [ "${FUZZ_PROFILE:-release}" = dev ]; then
+  profile=--dev
+  build_dir=debug
+fi
 cd fuzz
 if [ $# -gt 0 ]; then
   targets=("$@")
 else
   mapfile -t targets < <(cargo +nightly fuzz list)
 fi
-cargo +nightly fuzz build "$profile" -s "$sanitizer" 2>&1 | grep -E '^(error|warning: unused)' || true
 mkdir -p ../target/fuzz
+if ! cargo +nightly fuzz build "$profile" -s "$sanitizer" > ../target/fuzz-build.log 2>&1; then
+  tail -n 40 ../target/fuzz-build.log
+  exit 1
+fi
 seed() { # TARGET: the fixtures that fit it, the first time only
   local dir=corpus/$1
   [ -d "$dir" ] && return 0
@@ -63,8 +70,10 @@ for t in "${targets[@]}"; do
   case $t in
     json_canonical|metadata_from_bytes|trusted_set|bandersnatch_listing) dict=(-dict=dicts/tuf.dict) ;;
   esac
-  cargo +nightly fuzz run "$profile" -s "$sanitizer" "$t" "corpus/$t" -- \
-    -max_total_time="$secs" -jobs=1 -workers=1 -print_final_stats=1 "${dict[@]}" \
+  # The binary cargo fuzz built, run as it would run it (one process: one core).
+  mkdir -p "artifacts/$t"
+  "target/x86_64-unknown-linux-gnu/$build_dir/$t" -artifact_prefix="artifacts/$t/" \
+    -max_total_time="$secs" -print_final_stats=1 "${dict[@]}" "corpus/$t" \
     > "../target/fuzz/$t.log" 2>&1 || { tail -n 40 "../target/fuzz/$t.log"; exit 1; }
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "../target/fuzz/$t.log" | tr '\n' ' '
   echo
