@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
         assert!(plain(&t), "{path:?} -> {t:?}");
         assert!(t.starts_with("packages/") || t.starts_with("simple/"), "{t:?}");
     }
-    let page = target_of(path).unwrap_or_else(|| "simple/p/index.json".to_owned());
+    // The page is what `repo apply-diff` passes: the target of a JSON page's own file name
+    // (plain parts, below `simple/`); the JSON is the hostile part.
+    let page = target_of(path)
+        .filter(|p| plain(p) && p.starts_with("simple/"))
+        .unwrap_or_else(|| "simple/p/index.json".to_owned());
     for f in listed_files(&page, json.as_bytes()) {
         assert!(f.target.starts_with("packages/"), "{f:?}");
         assert!(plain(&f.target), "{f:?}");
