@@ -45,7 +45,9 @@ seed() { # TARGET: the fixtures that fit it, the first time only
     page_links)
       printf '<a href="../../packages/a-1.0.whl#sha256=%064d" data-core-metadata="sha256=%064d">a</a>\n' 0 1 > "$dir/seed.html" ;;
     request_mapping)
-      printf '/simple/Friendly.Bard/' > "$dir/seed1"; printf 'files.pythonhosted.org\n/packages/ab/x-1.0.tar.gz' > "$dir/seed2" ;;
+      printf '/simple/Friendly.Bard/' > "$dir/seed1"; printf 'files.pythonhosted.org\n/packages/ab/x-1.0.tar.gz' > "$dir/seed2"
+      printf '\006files.pythonhosted.org:443\n/packages/ab/x-1.0.tar.gz' > "$dir/seed3" # CONNECT
+      printf '\010http://PyPI.org/_host/files.pythonhosted.org/packages/ab/x.whl' > "$dir/seed4" ;;
     requirements)
       printf 'requests[socks]>=2.32 ; python_version > "3.8"\n-c c.txt\n--hash=sha256:%064d\n' 0 > "$dir/seed" ;;
     trusted_set) # timestamp, snapshot, targets, a, b, t, u, a1: each genuine

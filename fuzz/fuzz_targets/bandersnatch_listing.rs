@@ -21,7 +21,10 @@ fuzz_target!(|data: &[u8]| {
         && plain(path)
     {
         assert!(plain(&t), "{path:?} -> {t:?}");
-        assert!(t.starts_with("packages/") || t.starts_with("simple/"), "{t:?}");
+        assert!(
+            t.starts_with("packages/") || t.starts_with("simple/"),
+            "{t:?}"
+        );
     }
     // The page is what `repo apply-diff` passes: the target of a JSON page's own file name
     // (plain parts, below `simple/`); the JSON is the hostile part.
@@ -33,7 +36,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(plain(&f.target), "{f:?}");
         assert!(
             f.sha256.len() == 64
-                && f.sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+                && f.sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
             "{f:?}"
         );
     }

@@ -83,7 +83,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let ours = path_matches(target, pattern);
-    assert_eq!(ours, reference_path(target, pattern), "{target:?} ~ {pattern:?}");
+    assert_eq!(
+        ours,
+        reference_path(target, pattern),
+        "{target:?} ~ {pattern:?}"
+    );
     if !target.contains('/') && !pattern.contains('/') {
         assert_eq!(fnmatch(target, pattern), ours);
     }
@@ -115,7 +119,11 @@ fuzz_target!(|data: &[u8]| {
             .try_into()
             .expect("8 bytes"),
     );
-    let expected = if bits == 0 { 0 } else { head >> (64 - u32::from(bits)) };
+    let expected = if bits == 0 {
+        0
+    } else {
+        head >> (64 - u32::from(bits))
+    };
     assert_eq!(bin, expected, "bin of {target:?} with {bits} bits");
     assert!(bin < bins.bin_count());
     let name = bins.role_for_target(target);

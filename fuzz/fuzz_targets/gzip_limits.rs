@@ -56,7 +56,11 @@ fuzz_target!(|data: &[u8]| {
         }
         (out, failed)
     });
-    assert!(out.len() as u64 <= cap, "{} bytes out, cap {cap}", out.len());
+    assert!(
+        out.len() as u64 <= cap,
+        "{} bytes out, cap {cap}",
+        out.len()
+    );
     let mut plain = Vec::new();
     let mut reader = flate2::read::GzDecoder::new(body.as_slice());
     let plain_ok = reader.read_to_end(&mut plain).is_ok();

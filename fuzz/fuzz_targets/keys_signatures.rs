@@ -8,8 +8,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashSet;
-use tuf_crypto::hex;
 use std::sync::OnceLock;
+use tuf_crypto::hex;
 use tuf_crypto::{
     KeyAlgorithm, PrivateKey, PublicKey, RoleKeys, SignatureRef, Signer, verify_threshold,
 };
@@ -39,7 +39,12 @@ fn keys() -> &'static ([PrivateKey; 3], Vec<Vec<Vec<u8>>>) {
         ];
         let sigs = keys
             .iter()
-            .map(|k| MESSAGES.iter().map(|m| k.sign(m).expect("signing")).collect())
+            .map(|k| {
+                MESSAGES
+                    .iter()
+                    .map(|m| k.sign(m).expect("signing"))
+                    .collect()
+            })
             .collect();
         (keys, sigs)
     })
@@ -124,7 +129,11 @@ fuzz_target!(|data: &[u8]| {
                 .iter()
                 .filter_map(|id| names.iter().position(|n| n == id).and_then(key_of))
                 .collect();
-            assert_eq!(distinct.len(), counted.len(), "a key counted twice: {counted:?}");
+            assert_eq!(
+                distinct.len(),
+                counted.len(),
+                "a key counted twice: {counted:?}"
+            );
             assert!(distinct.is_subset(&good_keys), "{counted:?} not all valid");
         }
         Err(_) => assert!(

@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
             "{q:?}"
         );
         if !t.is_empty() {
-            assert_eq!(percent_encoding_decode(q).as_deref(), Some(t), "name of {t:?}");
+            assert_eq!(
+                percent_encoding_decode(q).as_deref(),
+                Some(t),
+                "name of {t:?}"
+            );
         }
     }
     if a != b {

@@ -62,7 +62,11 @@ fn canonical<T: Signed>(bytes: &[u8]) -> Option<Vec<u8>> {
 }
 
 fn genuine_of(role: &str) -> &'static [u8] {
-    &genuine().iter().find(|(r, _)| r == role).expect("a known role").1
+    &genuine()
+        .iter()
+        .find(|(r, _)| r == role)
+        .expect("a known role")
+        .1
 }
 
 /// Everything the set trusts, as canonical bytes by role.
@@ -133,7 +137,9 @@ fuzz_target!(|data: &[u8]| {
             "timestamp" => set.update_timestamp(&bytes).is_ok(),
             "snapshot" => set.update_snapshot(&bytes, op[2] & 1 == 1).is_ok(),
             "targets" => set.update_targets(&bytes).is_ok(),
-            _ => set.update_delegated_targets(&bytes, role, delegator).is_ok(),
+            _ => set
+                .update_delegated_targets(&bytes, role, delegator)
+                .is_ok(),
         };
         let after = state(&set);
         if accepted {
@@ -144,7 +150,10 @@ fuzz_target!(|data: &[u8]| {
                 "{role}: accepted content the repository did not sign"
             );
         } else {
-            assert_eq!(before, after, "{role}: a refused document changed the trusted state");
+            assert_eq!(
+                before, after,
+                "{role}: a refused document changed the trusted state"
+            );
         }
     }
 });

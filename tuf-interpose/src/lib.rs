@@ -28,6 +28,7 @@ pub mod proof;
 mod proxy;
 pub mod relocate;
 pub mod requirements;
+pub mod routing;
 mod rules;
 pub mod sandbox;
 pub mod service;

@@ -5,6 +5,7 @@ use crate::InterposeError;
 use crate::clients::{RefreshStatus, RepoClient};
 use crate::counters::{Counters, Refusal};
 use crate::guard::Guard;
+use crate::routing::{Route, effective_url, route};
 use crate::rules::{Mapped, RuleKind, Rules, RulesSpec};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
@@ -204,7 +205,7 @@ impl Interposer {
 
     /// Whether requests for `host` are answered from a TUF repository.
     pub fn covers(&self, host: &str) -> bool {
-        self.rules.hosts().any(|h| h.eq_ignore_ascii_case(host))
+        self.rules.covers(host)
     }
 
     fn refuse_uncovered(&self, what: String) -> Response<Body> {
@@ -231,67 +232,70 @@ impl Interposer {
         guard: Option<Arc<Guard>>,
         req: Request<hyper::body::Incoming>,
     ) -> Response<Body> {
-        if req.method() == hyper::Method::CONNECT {
-            let authority = req.uri().authority().map(|a| a.to_string());
-            let host = req.uri().host().map(str::to_owned);
-            let (Some(authority), Some(host)) = (authority, host) else {
-                return text(StatusCode::BAD_REQUEST, "CONNECT needs host:port\n".into());
-            };
-            let Some(guard) = guard.filter(|_| self.covers(&host)) else {
-                return self.refuse_uncovered(format!("CONNECT {authority}"));
-            };
-            self.counters.request();
-            tracing::info!("Intercepting CONNECT {authority}: served from TUF targets");
-            let me = self.clone();
-            tokio::spawn(async move {
-                let upgraded = match hyper::upgrade::on(req).await {
-                    Ok(u) => u,
-                    Err(e) => {
-                        tracing::warn!("CONNECT {authority}: {e}");
-                        return;
-                    }
+        let own_port = self.proxy_addr.get().map(SocketAddr::port);
+        match route(
+            &self.rules,
+            guard.is_some(),
+            req.method(),
+            req.uri(),
+            own_port,
+        ) {
+            Route::BadConnect => text(StatusCode::BAD_REQUEST, "CONNECT needs host:port\n".into()),
+            Route::Uncovered(what) => self.refuse_uncovered(what),
+            Route::Covered { host } => self.handle(req, host.as_deref()).await,
+            Route::Intercept { authority, host } => {
+                let Some(guard) = guard else {
+                    return self.refuse_uncovered(format!("CONNECT {authority}"));
                 };
-                let io = hyper_util::rt::TokioIo::new(upgraded);
-                let handshake =
-                    tokio::time::timeout(HANDSHAKE_TIMEOUT, guard.acceptor().accept(io));
-                let tls = match handshake.await {
-                    Ok(Ok(t)) => t,
-                    Ok(Err(e)) => {
-                        tracing::warn!("CONNECT {authority}: TLS handshake failed: {e}");
-                        return;
-                    }
-                    Err(_) => {
-                        tracing::warn!(
-                            "CONNECT {authority}: no TLS handshake within {HANDSHAKE_TIMEOUT:?}"
-                        );
-                        return;
-                    }
-                };
-                let service = hyper::service::service_fn(move |req| {
-                    let (me, host) = (me.clone(), host.clone());
-                    async move { Ok::<_, std::convert::Infallible>(me.handle(req, Some(&host)).await) }
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
-                    .await;
-            });
-            return Response::new(full(Bytes::new()));
-        }
-        // A proxy request in absolute form (`GET http://host/path`).
-        if let Some(host) = req.uri().host().map(str::to_owned) {
-            let own = self.proxy_addr.get().is_some_and(|a| {
-                req.uri().port_u16() == Some(a.port())
-                    && (host == "127.0.0.1" || host.eq_ignore_ascii_case("localhost"))
-            });
-            if own {
-                return self.handle(req, None).await;
+                self.intercept(guard, req, authority, host);
+                Response::new(full(Bytes::new()))
             }
-            if !self.covers(&host) {
-                return self.refuse_uncovered(format!("{} {}", req.method(), req.uri()));
-            }
-            return self.handle(req, Some(&host)).await;
         }
-        self.handle(req, None).await
+    }
+
+    /// Answers the requests inside an intercepted `CONNECT` tunnel (TLS with the guard's
+    /// certificate for `host`) as URLs of `host`.
+    fn intercept(
+        self: Arc<Self>,
+        guard: Arc<Guard>,
+        req: Request<hyper::body::Incoming>,
+        authority: String,
+        host: String,
+    ) {
+        self.counters.request();
+        tracing::info!("Intercepting CONNECT {authority}: served from TUF targets");
+        let me = self.clone();
+        tokio::spawn(async move {
+            let upgraded = match hyper::upgrade::on(req).await {
+                Ok(u) => u,
+                Err(e) => {
+                    tracing::warn!("CONNECT {authority}: {e}");
+                    return;
+                }
+            };
+            let io = hyper_util::rt::TokioIo::new(upgraded);
+            let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, guard.acceptor().accept(io));
+            let tls = match handshake.await {
+                Ok(Ok(t)) => t,
+                Ok(Err(e)) => {
+                    tracing::warn!("CONNECT {authority}: TLS handshake failed: {e}");
+                    return;
+                }
+                Err(_) => {
+                    tracing::warn!(
+                        "CONNECT {authority}: no TLS handshake within {HANDSHAKE_TIMEOUT:?}"
+                    );
+                    return;
+                }
+            };
+            let service = hyper::service::service_fn(move |req| {
+                let (me, host) = (me.clone(), host.clone());
+                async move { Ok::<_, std::convert::Infallible>(me.handle(req, Some(&host)).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                .await;
+        });
     }
 
     /// The fetch records of every repository's client in use.
@@ -579,10 +583,7 @@ impl Interposer {
             .unwrap_or("")
             .to_owned();
         // `/_host/<host>/<path>`: a URL of another covered host, rewritten into a page.
-        let (host, path) = match path.strip_prefix("/_host/").and_then(|r| r.split_once('/')) {
-            Some((h, rest)) if host.is_none() => (Some(h.to_owned()), format!("/{rest}")),
-            _ => (host.map(str::to_owned), path),
-        };
+        let (host, path) = effective_url(host, &path);
         let mapped = match self.rules.map(host.as_deref(), &path) {
             Ok(m) => m,
             Err(e) => {

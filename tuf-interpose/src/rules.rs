@@ -243,6 +243,12 @@ impl Rules {
         self.hosts.keys().map(String::as_str)
     }
 
+    /// Whether a rule names `host` (in any case): the hosts whose URLs are answered from a
+    /// TUF repository; every other host is refused.
+    pub fn covers(&self, host: &str) -> bool {
+        self.hosts.keys().any(|h| h.eq_ignore_ascii_case(host))
+    }
+
     /// The name of the repository that secures the index host.
     pub fn index_repository(&self) -> &str {
         self.hosts
