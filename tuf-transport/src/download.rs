@@ -126,14 +126,15 @@ impl Download {
             let wake = window_end.min(self.deadline);
             match timeout_at(wake, self.body.next()).await {
                 Ok(Some(Ok(chunk))) => {
-                    self.total += chunk.len() as u64;
-                    if self.total > self.limits.max_len {
+                    // Counted once handed out: a chunk that breaks the limit is not.
+                    if self.total.saturating_add(chunk.len() as u64) > self.limits.max_len {
                         let e = TransportError::TooLong {
                             url: self.url.to_string(),
                             limit: self.limits.max_len,
                         };
                         return Err(self.fail(e));
                     }
+                    self.total += chunk.len() as u64;
                     self.window_bytes += chunk.len() as u64;
                     if Instant::now() >= window_end {
                         self.check_window()?;

@@ -181,9 +181,19 @@ async fn endless_data_stops_at_the_limit() {
             "{err}"
         );
         assert!(got <= 100_000, "handed out {got} bytes past the limit");
+        // What is counted and recorded is what was handed out, not the chunk refused.
+        assert_eq!(
+            d.bytes_read(),
+            got as u64,
+            "bytes_read counts the refused chunk"
+        );
         drop(d);
         let r = &f.metrics().records()[0];
         assert!(matches!(r.outcome, Outcome::Failed(_)));
+        assert_eq!(
+            r.decoded_bytes, got as u64,
+            "the record counts the refused chunk"
+        );
     })
     .await;
 }
