@@ -62,6 +62,8 @@ seed() { # TARGET: the fixtures that fit it, the first time only
       printf '<a href="https://files.pythonhosted.org/packages/ab/x-1.0.tar.gz#sha256=%064d">x</a> HTTP://PyPI.org/simple/' 0 > "$dir/seed" ;;
     download_limits) # 50-byte limit, 1 s in all, 100 B/s over 200 ms windows; 3 bytes after 5 ms, twice
       printf '\062\000\012\144\000\012\000\005\003abc\005\003def' > "$dir/seed" ;;
+    trusted_set_resigned) # root 2, timestamp, snapshot, targets, a: each as the repository signs it
+      printf '\000\000\001\000\001\000\001\000\000\000\001\000\002\000\000\000\001\000\003\000\000\000\001\000\004\000\000\000\001\000' > "$dir/seed" ;;
     bandersnatch_listing)
       printf 'simple/a/index.v1_json\n{"files": [{"url": "../../packages/ab/a-1.0.tar.gz", "size": 3, "hashes": {"sha256": "%064d"}}]}' 0 > "$dir/seed" ;;
     *) ;;
