@@ -203,24 +203,27 @@ fn pip_installs_through_tuf_and_every_attack_stops_it() {
 #[test]
 fn absolute_links_to_a_covered_host_go_through_tuf_too() {
     // A page (like PyPI's) linking to files on another host, files.example.org; the rules
-    // cover both hosts with one TUF repository. pip must get every file through the proxy.
+    // cover both hosts with one TUF repository. pip must get every file through the proxy,
+    // also where a page spells the scheme and host in capitals (hosts ignore case).
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let dists = w.join("dists");
-    wheel(&dists, &["remote", "1.0"]);
     let tree = w.join("tree");
     std::fs::create_dir_all(tree.join("packages")).unwrap();
-    std::fs::create_dir_all(tree.join("simple/remote")).unwrap();
-    std::fs::copy(
-        dists.join("remote-1.0-py3-none-any.whl"),
-        tree.join("packages/remote-1.0-py3-none-any.whl"),
-    )
-    .unwrap();
-    std::fs::write(
-        tree.join("simple/remote/index.html"),
-        "<a href=\"https://files.example.org/packages/remote-1.0-py3-none-any.whl\">remote-1.0-py3-none-any.whl</a>",
-    )
-    .unwrap();
+    for (name, link) in [
+        ("remote", "https://files.example.org/packages/"),
+        ("shouty", "HTTPS://Files.Example.ORG/packages/"),
+    ] {
+        wheel(&dists, &[name, "1.0"]);
+        let file = format!("{name}-1.0-py3-none-any.whl");
+        std::fs::copy(dists.join(&file), tree.join("packages").join(&file)).unwrap();
+        std::fs::create_dir_all(tree.join("simple").join(name)).unwrap();
+        std::fs::write(
+            tree.join("simple").join(name).join("index.html"),
+            format!("<a href=\"{link}{file}\">{file}</a>"),
+        )
+        .unwrap();
+    }
     let (ok, out) = run(Command::new(BIN)
         .args(["repo", "--repo", "r", "init", "--bins", "4"])
         .current_dir(w));
@@ -246,15 +249,16 @@ fn absolute_links_to_a_covered_host_go_through_tuf_too() {
     let (ok, out) = run(Command::new(BIN)
         .args(["-v", "install", "--rules", "rules.json", "--python"])
         .arg(python())
-        .args(["remote", "--", "--target"])
+        .args(["remote", "shouty", "--", "--target"])
         .arg(&site)
         .current_dir(w));
     assert!(ok, "{out}");
-    assert!(site.join("remote").exists());
-    assert!(
-        out.contains("/_host/files.example.org/packages/remote-1.0-py3-none-any.whl"),
-        "{out}"
-    );
+    for name in ["remote", "shouty"] {
+        assert!(site.join(name).exists(), "{name} not installed: {out}");
+        let through_proxy =
+            format!("/_host/files.example.org/packages/{name}-1.0-py3-none-any.whl");
+        assert!(out.contains(&through_proxy), "{name}: {out}");
+    }
 }
 
 fn url_of_dir(p: &Path) -> String {
