@@ -1,82 +1,173 @@
-//! The proxy's rewriting of verified index pages (`links::point_at_proxy`): never a panic;
-//! afterwards no `http(s)://HOST/` of a covered host is left in any case (the installer would
-//! fetch it around the proxy), every link made points into the proxy's `/_host/HOST/` for a
-//! covered host, and the bytes around the rewritten links are the page's own.
+//! The proxy's rewriting of verified pages, HTML or PEP 691 JSON (`links::point_at_proxy`):
+//! never a panic; afterwards no absolute link is left that does not point into the proxy (no
+//! `http(s)://` in any case but the proxy's own `BASE/_host/`, no scheme-relative `//` after a
+//! quote, `=` or a space), so no link to an uncovered host survives: the installer asks the
+//! proxy, which refuses it; a covered host is written as its rule names it, and the link
+//! made maps (route, `/_host/` undone, rules) to the same target as the page's own URL; any
+//! other authority is percent-encoded but for letters, digits, `.` and `-`; undone,
+//! the page comes back byte for byte, up to the scheme and the case of each link.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
 use tuf_interpose::links::point_at_proxy;
+use tuf_interpose::routing::effective_url;
+use tuf_interpose::{RepositorySpec, Rules, RulesSpec};
 
-const HOSTS: [&str; 3] = ["pypi.org", "files.pythonhosted.org", "mirror.example:8443"];
 const BASE: &str = "http://127.0.0.1:1";
 
-fuzz_target!(|page: &[u8]| {
-    let out = point_at_proxy(page, HOSTS, BASE);
-    let lower = out.to_ascii_lowercase();
-    for host in HOSTS {
-        for scheme in ["http", "https"] {
-            let link = format!("{scheme}://{host}/");
-            assert!(
-                !lower.windows(link.len()).any(|w| w == link.as_bytes()),
-                "{link} left in {:?}",
-                String::from_utf8_lossy(&out)
-            );
-        }
-    }
-    // Undo the rewriting: the page comes back, up to the scheme and case of each link
-    // (unless the page itself holds what a rewritten link looks like).
-    let marker = format!("{BASE}/_host/");
-    if page.windows(marker.len()).any(|w| w == marker.as_bytes()) {
-        return;
-    }
-    let mut undone = Vec::new();
+fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let repo = RepositorySpec {
+            metadata_urls: vec![],
+            targets_urls: vec![],
+            metadata_dir: "m".into(),
+            targets_dir: "t".into(),
+            root: None,
+            ca_file: None,
+        };
+        Rules::compile(&RulesSpec::for_mirror(repo)).expect("the default rules compile")
+    })
+}
+
+fn starts_ci(text: &[u8], prefix: &[u8]) -> bool {
+    text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
+}
+
+fn before_link(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | b'=') || b.is_ascii_whitespace()
+}
+
+/// Where a URL's authority or path ends in a page.
+fn ends(b: u8, path: bool) -> bool {
+    matches!(b, b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'\\')
+        || b.is_ascii_whitespace()
+        || (!path && b == b'/')
+}
+
+fn until(text: &[u8], path: bool) -> &[u8] {
+    let n = text
+        .iter()
+        .position(|b| ends(*b, path))
+        .unwrap_or(text.len());
+    &text[..n]
+}
+
+/// The page with every link's start written `https://` (what undoing the rewriting gives): a
+/// link starts where its scheme (or a scheme-relative `//`) does, outside another's authority.
+fn normalized(page: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(page.len());
     let mut i = 0;
-    while i < out.len() {
-        if out[i..].starts_with(marker.as_bytes()) {
-            let rest = &out[i + marker.len()..];
-            let host = HOSTS
-                .iter()
-                .find(|h| rest.starts_with(h.as_bytes()) && rest.get(h.len()) == Some(&b'/'))
-                .expect("a link into the proxy names a covered host");
-            undone.extend_from_slice(format!("https://{host}/").as_bytes());
-            i += marker.len() + host.len() + 1;
+    while i < page.len() {
+        let skip = if starts_ci(&page[i..], b"https://") {
+            8
+        } else if starts_ci(&page[i..], b"http://") {
+            7
+        } else if page[i..].starts_with(b"//") && i > 0 && before_link(page[i - 1]) {
+            2
         } else {
-            undone.push(out[i]);
+            0
+        };
+        if skip > 0 {
+            // The authority is the link's, whatever it holds.
+            let authority = until(&page[i + skip..], false);
+            out.extend_from_slice(b"https://");
+            out.extend_from_slice(authority);
+            i += skip + authority.len();
+        } else {
+            out.push(page[i]);
             i += 1;
         }
     }
-    assert_eq!(
-        undone.to_ascii_lowercase(),
-        page.to_ascii_lowercase().replace_http(),
-        "bytes other than links changed"
-    );
-});
-
-/// The page with every `http://` of a covered host written `https://` (what undoing the
-/// rewriting gives back).
-trait ReplaceHttp {
-    fn replace_http(self) -> Vec<u8>;
+    out
 }
 
-impl ReplaceHttp for Vec<u8> {
-    fn replace_http(self) -> Vec<u8> {
-        let mut s = self;
-        for host in HOSTS {
-            let from = format!("http://{host}/");
-            let to = format!("https://{host}/");
-            let mut out = Vec::with_capacity(s.len());
-            let mut i = 0;
-            while i < s.len() {
-                if s[i..].starts_with(from.as_bytes()) {
-                    out.extend_from_slice(to.as_bytes());
-                    i += from.len();
-                } else {
-                    out.push(s[i]);
-                    i += 1;
+fuzz_target!(|page: &[u8]| {
+    let rules = rules();
+    let hosts: Vec<&str> = rules.hosts().collect();
+    let out = point_at_proxy(page, hosts.iter().copied(), BASE);
+    let marker = format!("{BASE}/_host/");
+    for i in 0..out.len() {
+        let rest = &out[i..];
+        if starts_ci(rest, b"http://") || starts_ci(rest, b"https://") {
+            assert!(
+                rest.starts_with(marker.as_bytes()),
+                "a link not into the proxy left: {:?}",
+                String::from_utf8_lossy(&rest[..rest.len().min(60)])
+            );
+        }
+        if rest.starts_with(b"//") && i > 0 && before_link(out[i - 1]) {
+            panic!(
+                "a scheme-relative link left: {:?}",
+                String::from_utf8_lossy(rest)
+            );
+        }
+    }
+    let own = page.windows(marker.len()).any(|w| w == marker.as_bytes());
+    // Each link made: a covered host as its rule names it, mapped as the page's URL was.
+    let mut undone = Vec::new();
+    let mut i = 0;
+    while i < out.len() {
+        if !out[i..].starts_with(marker.as_bytes()) {
+            undone.push(out[i]);
+            i += 1;
+            continue;
+        }
+        let link = &out[i + marker.len()..];
+        let authority = until(link, false);
+        if let Some(h) = hosts
+            .iter()
+            .find(|h| authority.eq_ignore_ascii_case(h.as_bytes()))
+        {
+            assert_eq!(
+                authority,
+                h.as_bytes(),
+                "a covered host not written as listed"
+            );
+            let path = until(&link[authority.len()..], true);
+            if let Ok(path) = std::str::from_utf8(path) {
+                let proxied = format!("/_host/{h}{path}");
+                let (host, p) = effective_url(None, &proxied);
+                if path.starts_with('/') {
+                    assert_eq!(host.as_deref(), Some(*h), "{proxied}");
+                    let direct = rules.map(Some(h), path).map(|m| m.target);
+                    let through = rules.map(host.as_deref(), &p).map(|m| m.target);
+                    assert_eq!(
+                        direct.ok(),
+                        through.ok(),
+                        "{proxied} maps elsewhere than the page's URL"
+                    );
                 }
             }
-            s = out;
+            undone.extend_from_slice(b"https://");
+            undone.extend_from_slice(authority);
+        } else {
+            assert!(
+                authority
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || b".-%".contains(b)),
+                "an authority not escaped: {:?}",
+                String::from_utf8_lossy(authority)
+            );
+            let named: Vec<u8> = percent_encoding::percent_decode(authority).collect();
+            assert!(
+                !hosts
+                    .iter()
+                    .any(|h| named.eq_ignore_ascii_case(h.as_bytes())),
+                "a covered host escaped: {:?}",
+                String::from_utf8_lossy(&named)
+            );
+            undone.extend_from_slice(b"https://");
+            undone.extend_from_slice(&named);
         }
-        s
+        i += marker.len() + authority.len();
     }
-}
+    if !own {
+        assert_eq!(
+            undone.to_ascii_lowercase(),
+            normalized(page).to_ascii_lowercase(),
+            "bytes other than links changed"
+        );
+    }
+});

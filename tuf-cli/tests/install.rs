@@ -261,6 +261,89 @@ fn absolute_links_to_a_covered_host_go_through_tuf_too() {
     }
 }
 
+/// The clients of `tuf-cli serve` have no guard around them: a verified page linking to a host
+/// no rule covers must not send them there. Every absolute link of a page is pointed at the
+/// service, which refuses that host; the host, with a wheel ready, sees no request.
+#[test]
+fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let elsewhere = w.join("elsewhere");
+    wheel(&elsewhere, &["faraway", "1.0"]);
+    let log = w.join("elsewhere.log");
+    let mut host = Command::new(python())
+        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
+        .current_dir(&elsewhere)
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(host.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .split_whitespace()
+        .skip_while(|w| *w != "port")
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("http.server said {line:?}"));
+    let tree = w.join("tree");
+    std::fs::create_dir_all(tree.join("simple/faraway")).unwrap();
+    std::fs::write(
+        tree.join("simple/faraway/index.html"),
+        format!(
+            "<a href=\"http://127.0.0.1:{port}/faraway-1.0-py3-none-any.whl\">faraway-1.0-py3-none-any.whl</a>"
+        ),
+    )
+    .unwrap();
+    for args in [&["init", "--bins", "4"][..], &["sync", "tree"]] {
+        let (ok, out) = run(Command::new(BIN)
+            .args(["repo", "--repo", "r"])
+            .args(args)
+            .current_dir(w));
+        assert!(ok, "{out}");
+    }
+    let (mut serve, index) = spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--mirror"])
+            .arg(url_of_dir(&w.join("r")))
+            .args([
+                "--root",
+                "r/metadata/1.root.json",
+                "--cache-dir",
+                "serve-cache",
+            ])
+            .current_dir(w)
+            .stderr(Stdio::null()),
+        "http://",
+    );
+    let site = w.join("site");
+    let (ok, out) = run(Command::new(python())
+        .args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
+        .args([
+            "--disable-pip-version-check",
+            "--no-input",
+            "--index-url",
+            &index,
+        ])
+        .arg("--target")
+        .arg(&site)
+        .arg("faraway"));
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let _ = host.kill();
+    let _ = host.wait();
+    assert!(!ok, "pip installed from a host no rule covers: {out}");
+    assert!(!site.join("faraway").exists(), "{out}");
+    assert!(out.contains("403"), "refused for another reason: {out}");
+    let asked = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !asked.contains("GET"),
+        "the uncovered host was asked: {asked}"
+    );
+}
+
 fn url_of_dir(p: &Path) -> String {
     format!("file://{}/", p.canonicalize().unwrap().display())
 }

@@ -210,6 +210,11 @@ impl Interposer {
 
     fn refuse_uncovered(&self, what: String) -> Response<Body> {
         self.counters.request();
+        self.refused_uncovered(what)
+    }
+
+    /// Refuses a request (already counted) for a host no rule covers, and records it.
+    fn refused_uncovered(&self, what: String) -> Response<Body> {
         self.counters.refused(Refusal::Uncovered);
         tracing::error!(
             "refused {what}: no TUF repository covers this host, so nothing is fetched from it"
@@ -584,6 +589,10 @@ impl Interposer {
             .to_owned();
         // `/_host/<host>/<path>`: a URL of another covered host, rewritten into a page.
         let (host, path) = effective_url(host, &path);
+        // A page's link to a host no rule covers, pointed here (`/_host/HOST/`): refused.
+        if let Some(h) = host.as_deref().filter(|h| !self.rules.covers(h)) {
+            return self.refused_uncovered(format!("{} https://{h}{path}", req.method()));
+        }
         let mapped = match self.rules.map(host.as_deref(), &path) {
             Ok(m) => m,
             Err(e) => {

@@ -73,8 +73,8 @@ pub fn route(
 
 /// The host and URL path a covered request is mapped with (`host` as [`Route::Covered`] or
 /// [`Route::Intercept`] gave it). On the proxy's own URLs, `/_host/HOST/PATH` names `PATH` of
-/// another covered host: the form verified pages' links are rewritten to ([`crate::links`]);
-/// [`Rules::map`] then refuses a host no rule covers.
+/// `HOST`: the form every absolute link of a verified page is rewritten to
+/// ([`crate::links`]); the proxy refuses a `HOST` no rule covers ([`Rules::covers`]).
 pub fn effective_url(host: Option<&str>, path: &str) -> (Option<String>, String) {
     match path.strip_prefix("/_host/").and_then(|r| r.split_once('/')) {
         Some((named, rest)) if host.is_none() => (Some(named.to_owned()), format!("/{rest}")),
