@@ -38,8 +38,8 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30
 pub struct Interposer {
     rules: Rules,
     proxy_addr: std::sync::OnceLock<SocketAddr>,
-    /// What links to covered hosts in pages are rewritten to start with (then
-    /// `/_host/<host>/`): the proxy's own `http://ADDR` for an installer on this machine,
+    /// What the absolute links of pages are rewritten to start with (then
+    /// `/_host/<authority>/`): the proxy's own `http://ADDR` for an installer on this machine,
     /// empty (root-relative links) for a service reached by other names.
     link_base: std::sync::OnceLock<String>,
     clients: BTreeMap<String, RepoClient>,
@@ -122,8 +122,8 @@ impl Interposer {
     }
 
     /// As [`Interposer::start`], for a long-running service ([`crate::service`]): no record
-    /// of the targets served is kept, and pages link to covered hosts by root-relative URLs
-    /// (`/_host/<host>/...`), which resolve against whatever name the clients reach the
+    /// of the targets served is kept, and pages' absolute links become root-relative URLs
+    /// (`/_host/<authority>/...`), which resolve against whatever name the clients reach the
     /// service by.
     pub async fn start_service(spec: &RulesSpec) -> Result<Interposer, InterposeError> {
         let mut me = Interposer::start(spec).await?;
@@ -682,8 +682,9 @@ impl Interposer {
 }
 
 impl Interposer {
-    /// A verified index page, with absolute links to covered hosts pointed back at the proxy
-    /// (`http://<proxy>/_host/<host>/...`), so that the installer fetches them through TUF too.
+    /// A verified index page, with every absolute link pointed back at the proxy
+    /// (`http://<proxy>/_host/<authority>/...`), so that the installer fetches a covered host's
+    /// files through TUF too and asks nothing of any other host (the proxy refuses it).
     async fn page_response(
         &self,
         path: &std::path::Path,
