@@ -126,7 +126,8 @@ impl Download {
             let wake = window_end.min(self.deadline);
             match timeout_at(wake, self.body.next()).await {
                 Ok(Some(Ok(chunk))) => {
-                    // Counted once handed out: a chunk that breaks the limit is not.
+                    // Counted once handed out: a chunk that breaks a limit (the length, or
+                    // the rate of the window it ends) is not.
                     if self.total.saturating_add(chunk.len() as u64) > self.limits.max_len {
                         let e = TransportError::TooLong {
                             url: self.url.to_string(),
@@ -134,11 +135,11 @@ impl Download {
                         };
                         return Err(self.fail(e));
                     }
-                    self.total += chunk.len() as u64;
                     self.window_bytes += chunk.len() as u64;
                     if Instant::now() >= window_end {
                         self.check_window()?;
                     }
+                    self.total += chunk.len() as u64;
                     if chunk.is_empty() {
                         continue;
                     }
