@@ -263,7 +263,8 @@ fn absolute_links_to_a_covered_host_go_through_tuf_too() {
 
 /// The clients of `tuf-cli serve` have no guard around them: a verified page linking to a host
 /// no rule covers must not send them there. Every absolute link of a page is pointed at the
-/// service, which refuses that host; the host, with a wheel ready, sees no request.
+/// service, which refuses that host; the host, with a wheel ready, sees no request from pip
+/// (pinned and current) or uv.
 #[test]
 fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
     let work = tempfile::tempdir().unwrap();
@@ -318,25 +319,48 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
             .stderr(Stdio::null()),
         "http://",
     );
-    let site = w.join("site");
-    let (ok, out) = run(Command::new(python())
-        .args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
-        .args([
-            "--disable-pip-version-check",
-            "--no-input",
-            "--index-url",
-            &index,
-        ])
-        .arg("--target")
-        .arg(&site)
-        .arg("faraway"));
+    let mut refusals = Vec::new();
+    for (label, kind, python) in installers() {
+        let site = w.join(format!("site-{label}"));
+        let mut cmd = if kind == "uv" {
+            let mut c = Command::new(uv_path());
+            c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
+                .arg(&python)
+                .env_remove("UV_INDEX_URL")
+                .env_remove("UV_EXTRA_INDEX_URL")
+                .env_remove("UV_FIND_LINKS");
+            c
+        } else {
+            let mut c = Command::new(&python);
+            c.args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
+                .args(["--disable-pip-version-check", "--no-input"]);
+            c
+        };
+        let (ok, out) = run(cmd
+            .args(["--index-url", &index, "--target"])
+            .arg(&site)
+            .arg("faraway"));
+        refusals.push((label, ok, site.join("faraway").exists(), out));
+    }
     let _ = serve.kill();
     let _ = serve.wait();
     let _ = host.kill();
     let _ = host.wait();
-    assert!(!ok, "pip installed from a host no rule covers: {out}");
-    assert!(!site.join("faraway").exists(), "{out}");
-    assert!(out.contains("403"), "refused for another reason: {out}");
+    let escaped: Vec<_> = refusals
+        .iter()
+        .filter(|(_, ok, installed, _)| *ok || *installed)
+        .map(|(label, ..)| *label)
+        .collect();
+    assert!(
+        escaped.is_empty(),
+        "installed from a host no rule covers by {escaped:?}: {refusals:#?}"
+    );
+    for (label, _, _, out) in refusals {
+        assert!(
+            out.contains("403"),
+            "{label} refused for another reason: {out}"
+        );
+    }
     let asked = std::fs::read_to_string(&log).unwrap();
     assert!(
         !asked.contains("GET"),
