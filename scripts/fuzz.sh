@@ -4,7 +4,8 @@
 # it is missing. Corpora live in fuzz/corpus/<target> (not in git), seeded the first time from
 # the project's fixtures, and are kept between runs so that each run continues where the last
 # stopped. A crash stops the run; its input is in fuzz/artifacts/<target>/ and becomes a test.
-# Each target's final statistics (executions, coverage) go to target/fuzz/<target>.log.
+# Each target's final statistics (executions, coverage, CPU seconds) go to
+# target/fuzz/<target>.log.
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 #   FUZZ_SANITIZER=none: no AddressSanitizer (a faster build); FUZZ_PROFILE=dev: a debug build
 #   (faster to build, slower to run, overflow checks on: what CI's 10-second runs use).
@@ -76,11 +77,17 @@ for t in "${targets[@]}"; do
   case $t in
     json_canonical|metadata_from_bytes|trusted_set|bandersnatch_listing) dict=(-dict=dicts/tuf.dict) ;;
   esac
-  # The binary cargo fuzz built, run as it would run it (one process: one core).
+  # The binary cargo fuzz built, run as it would run it (one process: one core), timed: the
+  # CPU seconds it used (user + system) are what the campaign counts, not the wall time.
   mkdir -p "artifacts/$t"
-  "target/x86_64-unknown-linux-gnu/$build_dir/$t" -artifact_prefix="artifacts/$t/" \
+  status=0
+  TIMEFORMAT='%U %S'
+  { time "target/x86_64-unknown-linux-gnu/$build_dir/$t" -artifact_prefix="artifacts/$t/" \
     -max_total_time="$secs" -print_final_stats=1 "${dict[@]}" "corpus/$t" \
-    > "../target/fuzz/$t.log" 2>&1 || { tail -n 40 "../target/fuzz/$t.log"; exit 1; }
-  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+ *DONE' "../target/fuzz/$t.log" | tr '\n' ' '
+    > "../target/fuzz/$t.log" 2>&1 || status=$?; } 2> "../target/fuzz/$t.time"
+  read -r user sys < "../target/fuzz/$t.time"
+  echo "cpu_seconds: $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.0f", u + s }')" >> "../target/fuzz/$t.log"
+  [ "$status" -eq 0 ] || { tail -n 40 "../target/fuzz/$t.log"; exit 1; }
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^#[0-9]+[[:space:]]*DONE|^cpu_seconds' "../target/fuzz/$t.log" | tr '\n' ' '
   echo
 done
