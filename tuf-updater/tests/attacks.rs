@@ -25,15 +25,7 @@ struct Client {
 
 impl Client {
     fn new(sim: &Sim, server: &Server) -> Client {
-        let work = tempfile::tempdir().unwrap();
-        let mdir = work.path().join("metadata");
-        Updater::init(&mdir, &sim.root_v1()).unwrap();
-        let mut config = UpdaterConfig::new(
-            &mdir,
-            vec![server.url("metadata/")],
-            vec![server.url("targets/")],
-        );
-        config.target_dir = Some(work.path().join("targets"));
+        let (work, config) = sim.client(server);
         Client { work, config }
     }
 

@@ -23,19 +23,6 @@ async fn bounded<T>(f: impl Future<Output = T>) -> T {
 
 /// A client of `sim` served by `server`: its metadata initialised with root v1 and its
 /// configuration (metadata in `metadata/`, targets in `targets/` of the directory returned).
-fn client(sim: &Sim, server: &Server) -> (tempfile::TempDir, UpdaterConfig) {
-    let work = tempfile::tempdir().unwrap();
-    let mdir = work.path().join("metadata");
-    Updater::init(&mdir, &sim.root_v1()).unwrap();
-    let mut config = UpdaterConfig::new(
-        &mdir,
-        vec![server.url("metadata/")],
-        vec![server.url("targets/")],
-    );
-    config.target_dir = Some(work.path().join("targets"));
-    (work, config)
-}
-
 fn fetcher() -> Fetcher {
     Fetcher::new(TransportRegistry::with_defaults(&HttpConfig::default(), None).unwrap())
 }
@@ -251,7 +238,7 @@ async fn a_fifo_in_the_metadata_directory_is_an_error_not_a_wait() {
         sim.add_target("targets", "f.txt", b"content");
         sim.publish();
         let server = Server::start(sim.path().to_owned()).await;
-        let (_work, config) = client(&sim, &server);
+        let (_work, config) = sim.client(&server);
         let mdir = config.metadata_dir.clone();
         let fifo = mdir.join("timestamp.json");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
@@ -294,7 +281,7 @@ async fn targets_differing_only_in_case_are_kept_in_two_files() {
         sim.add_target("targets", "nul", b"a device name on Windows");
         sim.publish();
         let server = Server::start(sim.path().to_owned()).await;
-        let (_work, mut config) = client(&sim, &server);
+        let (_work, mut config) = sim.client(&server);
         let mut u = Updater::new(config.clone(), fetcher()).unwrap();
         u.refresh().await.unwrap();
         let mut names = std::collections::BTreeSet::new();

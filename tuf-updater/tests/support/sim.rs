@@ -212,6 +212,25 @@ impl Sim {
         self.read("1.root.json")
     }
 
+    /// A client of the repository `server` serves: a fresh metadata directory trusting this
+    /// repository's first root, and a target directory beside it, both in the returned
+    /// temporary directory.
+    pub fn client(
+        &self,
+        server: &super::Server,
+    ) -> (tempfile::TempDir, tuf_updater::UpdaterConfig) {
+        let work = tempfile::tempdir().unwrap();
+        let mdir = work.path().join("metadata");
+        tuf_updater::Updater::init(&mdir, &self.root_v1()).unwrap();
+        let mut config = tuf_updater::UpdaterConfig::new(
+            &mdir,
+            vec![server.url("metadata/")],
+            vec![server.url("targets/")],
+        );
+        config.target_dir = Some(work.path().join("targets"));
+        (work, config)
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
