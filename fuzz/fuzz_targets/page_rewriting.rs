@@ -55,7 +55,8 @@ fn until(text: &[u8], path: bool) -> &[u8] {
 }
 
 /// The page with every link's start written `https://` (what undoing the rewriting gives): a
-/// link starts where its scheme (or a scheme-relative `//`) does, outside another's authority.
+/// link starts where its scheme (or a scheme-relative `//`) does, outside another's authority
+/// and not right after it.
 fn normalized(page: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(page.len());
     let mut i = 0;
@@ -70,11 +71,16 @@ fn normalized(page: &[u8]) -> Vec<u8> {
             0
         };
         if skip > 0 {
-            // The authority is the link's, whatever it holds.
+            // The authority is the link's, whatever it holds; a `//` right after it is the
+            // link's path.
             let authority = until(&page[i + skip..], false);
             out.extend_from_slice(b"https://");
             out.extend_from_slice(authority);
             i += skip + authority.len();
+            if page[i..].starts_with(b"//") {
+                out.extend_from_slice(b"//");
+                i += 2;
+            }
         } else {
             out.push(page[i]);
             i += 1;

@@ -46,8 +46,10 @@ pub fn point_at_proxy<'a>(
     while i < page.len() {
         // Where the authority starts, for a link starting at `i`.
         let authority = if page[i] == b'/' {
+            // Right after a link's authority, `//` is that link's path, not a link.
             let scheme_relative = page[i..].starts_with(b"//")
                 && i > 0
+                && (i != copied || copied == 0)
                 && matches!(
                     page[i - 1],
                     b'"' | b'\'' | b'=' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
@@ -133,6 +135,17 @@ mod tests {
         assert_eq!(
             String::from_utf8_lossy(&out),
             "</_host/mihttp%3A//fil/_host/es%29"
+        );
+    }
+
+    #[test]
+    fn the_path_of_a_link_is_not_taken_for_another_link() {
+        // Found by the page_rewriting fuzz target: `//` right after the authority `https:=`
+        // was taken for a scheme-relative link, rewriting the first link's path.
+        let out = point_at_proxy(b"'\"//https:=//files.example/x'", ["pypi.org"], "");
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "'\"/_host/https%3A%3D//files.example/x'"
         );
     }
 

@@ -194,7 +194,8 @@ pub fn listed_files(page: &str, json: &[u8]) -> Vec<Listed> {
 }
 
 /// `url` (relative to the directory `base`, or absolute) as a `/`-separated path below the
-/// served root, percent-decoded; `None` when it leaves the root or is not UTF-8.
+/// served root, percent-decoded; `None` when it leaves the root, is not UTF-8, or names a
+/// backslash or a control character.
 fn resolve(base: &[&str], url: &str) -> Option<String> {
     let url = url.split(['#', '?']).next()?;
     let (mut parts, rest): (Vec<&str>, &str) = if let Some(i) = url.find("://") {
@@ -223,11 +224,15 @@ fn resolve(base: &[&str], url: &str) -> Option<String> {
                 .map(|c| c.into_owned())
         })
         .collect::<Option<_>>()?;
-    // A decoded segment must still be one segment.
-    if decoded
-        .iter()
-        .any(|d| d.is_empty() || d == "." || d == ".." || d.contains('/'))
-    {
+    // A decoded segment must still be one plain segment: no separator of any platform, no NUL
+    // or other control character (a name no file can have, or one that reads as a path).
+    if decoded.iter().any(|d| {
+        d.is_empty()
+            || d == "."
+            || d == ".."
+            || d.contains(['/', '\\'])
+            || d.chars().any(char::is_control)
+    }) {
         return None;
     }
     Some(decoded.join("/"))
@@ -270,6 +275,32 @@ mod tests {
         );
         assert!(listed_files("simple/black/index.json", b"<html>").is_empty());
         assert!(listed_files("simple/black/index.json", b"{\"files\": 3}").is_empty());
+    }
+
+    #[test]
+    fn listed_urls_naming_a_nul_backslash_or_control_character_are_not_listed() {
+        // Found by the bandersnatch_listing fuzz target: `\u0000` (and `%00`, `\`, `%5C`) in a
+        // listed URL became a target apply-diff would sign unread.
+        let h = "ab".repeat(32);
+        for url in [
+            r"../../packages/a\u0000b-1.0.tar.gz",
+            "../../packages/a%00b-1.0.tar.gz",
+            r"../../packages/a\\..\\..\\simple\\x\\index.html",
+            "../../packages/a%5Cb-1.0.tar.gz",
+            "../../packages/a%0Ab-1.0.tar.gz",
+            r"../../packages/a\u007fb-1.0.tar.gz",
+        ] {
+            let page = format!(
+                r#"{{"files": [{{"url": "{url}", "size": 3, "hashes": {{"sha256": "{h}"}}}}]}}"#
+            );
+            let listed = listed_files("simple/a/index.json", page.as_bytes());
+            assert!(listed.is_empty(), "{url}: {listed:?}");
+        }
+        let page = format!(
+            r#"{{"files": [{{"url": "../../packages/a%20b-1.0.tar.gz", "size": 3, "hashes": {{"sha256": "{h}"}}}}]}}"#
+        );
+        let listed = listed_files("simple/a/index.json", page.as_bytes());
+        assert_eq!(listed[0].target, "packages/a b-1.0.tar.gz");
     }
 
     #[test]
