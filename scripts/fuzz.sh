@@ -59,8 +59,9 @@ seed() { # TARGET: the fixtures that fit it, the first time only
       printf '\010packages/ab/x-1.0.tar.gz\npackages/[a-c]?/*.tar.gz' > "$dir/seed" ;;
     gzip_limits)
       printf '\377\377\001{"signed": {"_type": "timestamp"}}' > "$dir/seed" ;;
-    page_rewriting)
-      printf '<a href="https://files.pythonhosted.org/packages/ab/x-1.0.tar.gz#sha256=%064d">x</a> HTTP://PyPI.org/simple/' 0 > "$dir/seed" ;;
+    page_rewriting) # the first byte: even for HTML, odd for PEP 691 JSON
+      printf '\000<base href="../"><a href="https://files.pythonhosted.org/packages/ab/x-1.0.tar.gz#sha256=%064d" data-requires-python="&gt;=3">x</a><a href="/&#9;/evil">' 0 > "$dir/seed"
+      printf '\001{"files": [{"url": "https:\\/\\/files.pythonhosted.org/packages/ab/x.whl", "provenance": "//pypi.org/p"}]}' > "$dir/seed2" ;;
     download_limits) # 50-byte limit, 1 s in all, 100 B/s over 200 ms windows; 3 bytes after 5 ms, twice
       printf '\062\000\012\144\000\012\000\005\003abc\005\003def' > "$dir/seed" ;;
     trusted_set_resigned) # root 2, timestamp, snapshot, targets, a: each as the repository signs it

@@ -1,18 +1,22 @@
-//! The proxy's rewriting of verified pages, HTML or PEP 691 JSON (`links::point_at_proxy`):
-//! never a panic; afterwards no absolute link is left that does not point into the proxy (no
-//! `http(s)://` in any case but the proxy's own `BASE/_host/`, no scheme-relative `//` after a
-//! quote, `=` or a space), so no link to an uncovered host survives: the installer asks the
-//! proxy, which refuses it; a covered host is written as its rule names it, and the link
-//! made maps (route, `/_host/` undone, rules) to the same target as the page's own URL; any
-//! other authority is percent-encoded but for letters, digits, `.` and `-`; undone,
-//! the page comes back byte for byte, up to the scheme and the case of each link.
+//! The proxy's writing of verified pages for the installer, HTML or PEP 691 JSON
+//! (`pages::rewrite_html`, `pages::rewrite_json`, each link through `links::proxy_link`):
+//! never a panic; every link the written page holds, read back as an installer reads it
+//! (character references and JSON escapes decoded), is either into the proxy (`BASE/_host/`,
+//! then a covered host as its rule names it or an authority percent-encoded but for letters,
+//! digits, `.` and `-`, then a path, query or fragment) or relative without a scheme, a
+//! backslash, white space or a control character, and not scheme-relative; so no link to an
+//! uncovered host survives. A link into the proxy for a covered host maps (route, `/_host/`
+//! undone, rules) to the same target as the host's own URL. The HTML written holds no
+//! character reference but `&amp;`, `&lt;`, `&gt;`, `&quot;`, and writing it again gives it
+//! back byte for byte.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use tuf_interpose::links::point_at_proxy;
+use tuf_interpose::pages::{rewrite_html, rewrite_json};
 use tuf_interpose::routing::effective_url;
 use tuf_interpose::{RepositorySpec, Rules, RulesSpec};
+use tuf_pypi::html::{read_page, write_page};
 
 const BASE: &str = "http://127.0.0.1:1";
 
@@ -31,149 +35,95 @@ fn rules() -> &'static Rules {
     })
 }
 
-fn starts_ci(text: &[u8], prefix: &[u8]) -> bool {
-    text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
-}
-
-fn before_link(b: u8) -> bool {
-    matches!(b, b'"' | b'\'' | b'=') || b.is_ascii_whitespace()
-}
-
-/// Where a URL's authority or path ends in a page.
-fn ends(b: u8, path: bool) -> bool {
-    matches!(b, b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'\\')
-        || b.is_ascii_whitespace()
-        || (!path && b == b'/')
-}
-
-fn until(text: &[u8], path: bool) -> &[u8] {
-    let n = text
-        .iter()
-        .position(|b| ends(*b, path))
-        .unwrap_or(text.len());
-    &text[..n]
-}
-
-/// The page with every link's start written `https://` (what undoing the rewriting gives): a
-/// link starts where its scheme (or a scheme-relative `//`) does, outside another's authority
-/// and not right after it.
-fn normalized(page: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(page.len());
-    let mut i = 0;
-    while i < page.len() {
-        let skip = if starts_ci(&page[i..], b"https://") {
-            8
-        } else if starts_ci(&page[i..], b"http://") {
-            7
-        } else if page[i..].starts_with(b"//") && i > 0 && before_link(page[i - 1]) {
-            2
-        } else {
-            0
-        };
-        if skip > 0 {
-            // The authority is the link's, whatever it holds; a `//` right after it is the
-            // link's path.
-            let authority = until(&page[i + skip..], false);
-            out.extend_from_slice(b"https://");
-            out.extend_from_slice(authority);
-            i += skip + authority.len();
-            if page[i..].starts_with(b"//") {
-                out.extend_from_slice(b"//");
-                i += 2;
-            }
-        } else {
-            out.push(page[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-fuzz_target!(|page: &[u8]| {
-    let rules = rules();
-    let hosts: Vec<&str> = rules.hosts().collect();
-    let out = point_at_proxy(page, hosts.iter().copied(), BASE);
+/// Checks one link of the written page.
+fn check_link(link: &str, rules: &Rules, hosts: &[&str]) {
     let marker = format!("{BASE}/_host/");
-    for i in 0..out.len() {
-        let rest = &out[i..];
-        if starts_ci(rest, b"http://") || starts_ci(rest, b"https://") {
-            assert!(
-                rest.starts_with(marker.as_bytes()),
-                "a link not into the proxy left: {:?}",
-                String::from_utf8_lossy(&rest[..rest.len().min(60)])
-            );
-        }
-        if rest.starts_with(b"//") && i > 0 && before_link(out[i - 1]) {
-            panic!(
-                "a scheme-relative link left: {:?}",
-                String::from_utf8_lossy(rest)
-            );
-        }
-    }
-    let own = page.windows(marker.len()).any(|w| w == marker.as_bytes());
-    // Each link made: a covered host as its rule names it, mapped as the page's URL was.
-    let mut undone = Vec::new();
-    let mut i = 0;
-    while i < out.len() {
-        if !out[i..].starts_with(marker.as_bytes()) {
-            undone.push(out[i]);
-            i += 1;
-            continue;
-        }
-        let link = &out[i + marker.len()..];
-        let authority = until(link, false);
-        if let Some(h) = hosts
-            .iter()
-            .find(|h| authority.eq_ignore_ascii_case(h.as_bytes()))
-        {
-            assert_eq!(
-                authority,
-                h.as_bytes(),
-                "a covered host not written as listed"
-            );
-            let path = until(&link[authority.len()..], true);
-            if let Ok(path) = std::str::from_utf8(path) {
+    if let Some(rest) = link.strip_prefix(&marker) {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(end);
+        if let Some(h) = hosts.iter().find(|h| authority.eq_ignore_ascii_case(h)) {
+            assert_eq!(authority, *h, "a covered host not written as listed");
+            let path = tail.split(['?', '#']).next().unwrap_or_default();
+            if path.starts_with('/') {
                 let proxied = format!("/_host/{h}{path}");
                 let (host, p) = effective_url(None, &proxied);
-                if path.starts_with('/') {
-                    assert_eq!(host.as_deref(), Some(*h), "{proxied}");
-                    let direct = rules.map(Some(h), path).map(|m| m.target);
-                    let through = rules.map(host.as_deref(), &p).map(|m| m.target);
-                    assert_eq!(
-                        direct.ok(),
-                        through.ok(),
-                        "{proxied} maps elsewhere than the page's URL"
-                    );
-                }
+                assert_eq!(host.as_deref(), Some(*h), "{proxied}");
+                let direct = rules.map(Some(h), path).map(|m| m.target);
+                let through = rules.map(host.as_deref(), &p).map(|m| m.target);
+                assert_eq!(
+                    direct.ok(),
+                    through.ok(),
+                    "{proxied} maps elsewhere than the host's URL"
+                );
             }
-            undone.extend_from_slice(b"https://");
-            undone.extend_from_slice(authority);
         } else {
             assert!(
-                authority
-                    .iter()
-                    .all(|b| b.is_ascii_alphanumeric() || b".-%".contains(b)),
-                "an authority not escaped: {:?}",
-                String::from_utf8_lossy(authority)
+                !authority.is_empty()
+                    && authority
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b".-%".contains(&b)),
+                "an authority not escaped: {link:?}"
             );
-            let named: Vec<u8> = percent_encoding::percent_decode(authority).collect();
+            let named: Vec<u8> = percent_encoding::percent_decode_str(authority).collect();
             assert!(
                 !hosts
                     .iter()
                     .any(|h| named.eq_ignore_ascii_case(h.as_bytes())),
-                "a covered host escaped: {:?}",
-                String::from_utf8_lossy(&named)
+                "a covered host escaped: {link:?}"
             );
-            undone.extend_from_slice(b"https://");
-            undone.extend_from_slice(&named);
         }
-        i += marker.len() + authority.len();
-    }
-    if !own {
-        assert_eq!(
-            undone.to_ascii_lowercase(),
-            normalized(page).to_ascii_lowercase(),
-            "bytes other than links changed"
+    } else {
+        assert!(!link.starts_with("//"), "a scheme-relative link: {link:?}");
+        assert!(
+            !link.contains(|c: char| c <= ' ' || c == '\\' || c == '\u{7f}'),
+            "white space, a control character or a backslash: {link:?}"
         );
+        let scheme = link.split_once(':').map(|(s, _)| s).filter(|s| {
+            s.starts_with(|c: char| c.is_ascii_alphabetic())
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        });
+        assert!(scheme.is_none(), "a link with a scheme not into the proxy: {link:?}");
+    }
+}
+
+fuzz_target!(|input: &[u8]| {
+    let Some((&mode, page)) = input.split_first() else {
+        return;
+    };
+    let rules = rules();
+    let hosts: Vec<&str> = rules.hosts().collect();
+    if mode & 1 == 0 {
+        let out = rewrite_html(page, &hosts, BASE);
+        let written = String::from_utf8(out.page).expect("the page written is UTF-8");
+        for (i, _) in written.match_indices('&') {
+            assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;"]
+                    .iter()
+                    .any(|r| written[i..].starts_with(r)),
+                "a character reference other than the four: {:?}",
+                &written[i..(i + 12).min(written.len())]
+            );
+        }
+        let read = read_page(&written);
+        assert_eq!(write_page(&read), written, "written again, the page changed");
+        for link in read.base.iter().chain(read.anchors.iter().flat_map(|a| {
+            a.attrs
+                .iter()
+                .filter(|(n, _)| n == "href" || n == "data-provenance")
+                .filter_map(|(_, v)| v.as_ref())
+        })) {
+            check_link(link, rules, &hosts);
+        }
+    } else if let Ok(out) = rewrite_json(page, &hosts, BASE) {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&out.page).expect("the page written is JSON");
+        for file in doc["files"].as_array().into_iter().flatten() {
+            let url = file["url"].as_str().expect("every file kept has a URL");
+            check_link(url, rules, &hosts);
+            if let Some(p) = file.get("provenance").and_then(|p| p.as_str()) {
+                check_link(p, rules, &hosts);
+            }
+        }
     }
 });

@@ -262,15 +262,17 @@ fn absolute_links_to_a_covered_host_go_through_tuf_too() {
 }
 
 /// The clients of `tuf-cli serve` have no guard around them: a verified page linking to a host
-/// no rule covers must not send them there. Every absolute link of a page is pointed at the
-/// service, which refuses that host; the host, with a wheel ready, sees no request from pip
+/// no rule covers must not send them there, however the link is spelled. Every link of a page
+/// is checked as the installer will read it and written again: an absolute one pointed at the
+/// service, which refuses that host, any other form some URL parser reads as another host
+/// left out. The host, with a wheel ready for each spelling, sees no request from pip
 /// (pinned and current) or uv.
 #[test]
 fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let elsewhere = w.join("elsewhere");
-    wheel(&elsewhere, &["faraway", "1.0"]);
+    std::fs::create_dir_all(&elsewhere).unwrap();
     let log = w.join("elsewhere.log");
     let mut host = Command::new(python())
         .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
@@ -289,15 +291,37 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
         .nth(1)
         .and_then(|p| p.parse().ok())
         .unwrap_or_else(|| panic!("http.server said {line:?}"));
-    let tree = w.join("tree");
-    std::fs::create_dir_all(tree.join("simple/faraway")).unwrap();
-    std::fs::write(
-        tree.join("simple/faraway/index.html"),
-        format!(
-            "<a href=\"http://127.0.0.1:{port}/faraway-1.0-py3-none-any.whl\">faraway-1.0-py3-none-any.whl</a>"
-        ),
-    )
-    .unwrap();
+    let e = format!("127.0.0.1:{port}");
+    // (project, the page's link to its wheel on the other host; an HTML page, or a PEP 691
+    // JSON page where the link is JSON): plain, then spelled so that only a decoder or a
+    // URL parser's clean-up sees the scheme or the `//`.
+    let spellings = [
+        ("plain", format!("http://{e}/")),
+        ("numeric-reference", format!("&#104;ttp://{e}/")),
+        ("named-reference", format!("http&colon;//{e}/")),
+        ("tab-in-slashes", format!("/\t/{e}/")),
+        ("newline-in-scheme", format!("ht\ntp://{e}/")),
+        ("backslash", format!("/\\{e}/")),
+        ("json-escape", format!("http:\\/\\/{e}\\/")),
+    ];
+    for (name, link) in &spellings {
+        let project = format!("faraway-{name}");
+        wheel(&elsewhere, &[&project, "1.0"]);
+        let file = format!("faraway_{}-1.0-py3-none-any.whl", name.replace('-', "_"));
+        assert!(elsewhere.join(&file).exists(), "{file}");
+        let page = tree_page(w, &project);
+        if *name == "json-escape" {
+            std::fs::write(
+                page.with_file_name("index.json"),
+                format!(
+                    "{{\"meta\": {{\"api-version\": \"1.0\"}}, \"name\": \"{project}\", \"files\": \
+                     [{{\"filename\": \"{file}\", \"url\": \"{link}{file}\", \"hashes\": {{}}}}]}}"
+                ),
+            )
+            .unwrap();
+        }
+        std::fs::write(page, format!("<a href=\"{link}{file}\">{file}</a>")).unwrap();
+    }
     for args in [&["init", "--bins", "4"][..], &["sync", "tree"]] {
         let (ok, out) = run(Command::new(BIN)
             .args(["repo", "--repo", "r"])
@@ -321,51 +345,70 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
     );
     let mut refusals = Vec::new();
     for (label, kind, python) in installers() {
-        let site = w.join(format!("site-{label}"));
-        let mut cmd = if kind == "uv" {
-            let mut c = Command::new(uv_path());
-            c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
-                .arg(&python)
-                .env_remove("UV_INDEX_URL")
-                .env_remove("UV_EXTRA_INDEX_URL")
-                .env_remove("UV_FIND_LINKS");
-            c
-        } else {
-            let mut c = Command::new(&python);
-            c.args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
-                .args(["--disable-pip-version-check", "--no-input"]);
-            c
-        };
-        let (ok, out) = run(cmd
-            .args(["--index-url", &index, "--target"])
-            .arg(&site)
-            .arg("faraway"));
-        refusals.push((label, ok, site.join("faraway").exists(), out));
+        for (name, _) in &spellings {
+            let site = w.join(format!("site-{label}-{name}"));
+            let mut cmd = if kind == "uv" {
+                let mut c = Command::new(uv_path());
+                c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
+                    .arg(&python)
+                    .env_remove("UV_INDEX_URL")
+                    .env_remove("UV_EXTRA_INDEX_URL")
+                    .env_remove("UV_FIND_LINKS");
+                c
+            } else {
+                let mut c = Command::new(&python);
+                c.args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
+                    .args(["--disable-pip-version-check", "--no-input"]);
+                c
+            };
+            let (ok, out) = run(cmd
+                .args(["--index-url", &index, "--target"])
+                .arg(&site)
+                .arg(format!("faraway-{name}")));
+            let installed = std::fs::read_dir(&site).is_ok_and(|mut d| {
+                d.any(|e| {
+                    e.unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("faraway")
+                })
+            });
+            refusals.push((label, *name, ok, installed, out));
+        }
     }
     let _ = serve.kill();
     let _ = serve.wait();
     let _ = host.kill();
     let _ = host.wait();
+    let asked = std::fs::read_to_string(&log).unwrap();
     let escaped: Vec<_> = refusals
         .iter()
-        .filter(|(_, ok, installed, _)| *ok || *installed)
-        .map(|(label, ..)| *label)
+        .filter(|(_, _, ok, installed, _)| *ok || *installed)
+        .map(|(label, name, ..)| format!("{label}: {name}"))
         .collect();
     assert!(
         escaped.is_empty(),
-        "installed from a host no rule covers by {escaped:?}: {refusals:#?}"
+        "sent to a host no rule covers: {escaped:?}\n{asked}\n{refusals:#?}"
     );
-    for (label, _, _, out) in refusals {
-        assert!(
-            out.contains("403"),
-            "{label} refused for another reason: {out}"
-        );
+    for (label, name, _, _, out) in &refusals {
+        if *name == "plain" {
+            assert!(
+                out.contains("403"),
+                "{label} refused for another reason: {out}"
+            );
+        }
     }
-    let asked = std::fs::read_to_string(&log).unwrap();
     assert!(
-        !asked.contains("GET"),
+        !asked.contains("GET") && !asked.contains("HEAD"),
         "the uncovered host was asked: {asked}"
     );
+}
+
+/// `tree/simple/PROJECT/index.html` under `w`, its directory made.
+fn tree_page(w: &Path, project: &str) -> PathBuf {
+    let dir = w.join("tree/simple").join(project);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join("index.html")
 }
 
 fn url_of_dir(p: &Path) -> String {

@@ -41,7 +41,17 @@ async fn mirror() -> (
 ) {
     let work = tempfile::tempdir().unwrap();
     let tree = work.path().join("tree");
-    let expected = web::tree(&tree, PROJECTS);
+    // Each page as the proxy writes it for the installer (tuf_interpose::pages); its links
+    // are relative, so the proxy's address plays no part.
+    let expected = web::tree(&tree, PROJECTS)
+        .into_iter()
+        .map(|(page, digest)| {
+            (
+                tuf_interpose::pages::rewrite_html(&page, &[], "").page,
+                digest,
+            )
+        })
+        .collect();
     let repo_dir = work.path().join("repo");
     let config = RepoConfig {
         bin_count: 16,
@@ -164,10 +174,10 @@ async fn a_tampered_json_page_is_refused_not_replaced_by_html() {
         .await
         .unwrap();
     assert_eq!(status, 200);
+    let page: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert!(
-        body.starts_with(b"{\"meta\""),
-        "{}",
-        String::from_utf8_lossy(&body)
+        page["meta"]["api-version"] == "1.0" && page["name"] == "p0" && page["files"].is_array(),
+        "{page}"
     );
     // The attacker rewrites p1's JSON page on the mirror (its HTML page stays intact).
     let dir = work.path().join("repo/targets/simple/p1");
@@ -186,9 +196,10 @@ async fn a_tampered_json_page_is_refused_not_replaced_by_html() {
         .await
         .unwrap();
     assert_eq!(status, 502, "{}", String::from_utf8_lossy(&body));
-    assert!(!body.starts_with(b"<a"), "the HTML page was served instead");
+    let html = |b: &[u8]| String::from_utf8_lossy(b).contains("<a href=");
+    assert!(!html(&body), "the HTML page was served instead");
     // HTML asked for is still served.
     let (status, body) = get(proxy.addr, "/simple/p1/").await.unwrap();
     assert_eq!(status, 200);
-    assert!(body.starts_with(b"<a"));
+    assert!(html(&body));
 }

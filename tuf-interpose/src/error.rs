@@ -51,6 +51,15 @@ pub enum InterposeError {
         /// Why.
         reason: String,
     },
+    /// A verified index page that cannot be read as its format (see [`crate::pages`]): it is
+    /// not handed to the installer.
+    #[error("a verified {format} page that cannot be read: {reason}: refused")]
+    Page {
+        /// The page's format.
+        format: &'static str,
+        /// What the reader met.
+        reason: String,
+    },
     /// The session's options could not be decided (a sandbox asked for is not available
     /// here...); the message says why.
     #[error("{0}")]

@@ -24,6 +24,7 @@ mod installer;
 pub mod isolation;
 pub mod links;
 pub mod overlay;
+pub mod pages;
 pub mod proof;
 mod proxy;
 pub mod relocate;

@@ -1,161 +1,235 @@
-//! Links in verified index pages pointed back at the proxy. Every absolute link a page
-//! holds, `http://AUTHORITY/...` or `https://AUTHORITY/...` (the scheme in any case) or
-//! scheme-relative `//AUTHORITY/...` (after a quote, `=` or a space), becomes
-//! `BASE/_host/AUTHORITY/...`, so that the installer asks the proxy for everything a page
-//! names: the proxy answers the URLs of a host a rule covers from TUF and refuses every other
-//! host (an allow-list: no link of a page takes the installer around the proxy, also where no
-//! guard intercepts its connections, as for the clients of `tuf-cli serve`). A covered host
-//! is written as its rule names it (hosts compare ignoring ASCII case); any other authority
-//! (another host, a port, user information) is kept for the refusal to name it, with every
-//! byte but letters, digits, `.` and `-` percent-encoded.
-//! Every other byte of the page is kept as it was verified (the page need not be UTF-8).
+//! One link of a verified index page, pointed back at the proxy, or refused: an allow-list.
 //!
-//! A link spelled so that only a decoder sees its scheme (an HTML character reference, a JSON
-//! escape) is not recognised here; a page is verified content, so such a link is one the
-//! repository's own keys signed, and in `tuf-cli install` the installer's fetch of it still
-//! meets the guard and the sandbox.
+//! A link is kept only in one of two plain forms, checked on the string the installer will
+//! read (character references and JSON escapes already decoded, see [`crate::pages`]):
+//!
+//! * absolute, `http://AUTHORITY/...` or `https://AUTHORITY/...` (the scheme in any case) or
+//!   scheme-relative `//AUTHORITY/...`: written `BASE/_host/AUTHORITY/...`, so that the
+//!   installer asks the proxy, which answers a covered host's URLs from TUF and refuses every
+//!   other host. A covered host is written as its rule names it (hosts compare ignoring ASCII
+//!   case); any other authority (another host, a port, user information) is kept for the
+//!   refusal to name it, every byte but letters, digits, `.` and `-` percent-encoded;
+//! * relative, with no scheme: a path, query or fragment resolved against the page's own URL,
+//!   which is the proxy's.
+//!
+//! Every other link is refused (the installer never sees it): another scheme (`file:`,
+//! `data:`, `javascript:`...), `https:` without `//` (which a WHATWG parser such as uv's reads
+//! as `https://`), a backslash (which a WHATWG parser reads as `/`, so `/\host` is
+//! scheme-relative for uv), a tab, a newline or another control character inside (which
+//! URL parsers drop, so `/<TAB>/host` is scheme-relative for pip and uv), an empty authority,
+//! or an absolute link with a `.` or `..` segment (which would climb out of
+//! `/_host/AUTHORITY/`).
+//! Leading and trailing white space and control characters are trimmed first, as pip's and
+//! uv's URL parsers trim them. What is kept is written with every byte outside RFC 3986's
+//! characters (a space, `"`, `<`, bytes that are not ASCII...) percent-encoded.
 
-/// The bytes that end an authority in a link: a path, query or fragment, the end of an
-/// attribute value or JSON string, markup, white space.
-fn ends_authority(b: u8) -> bool {
-    matches!(b, b'/' | b'\\' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>') || b.is_ascii_whitespace()
+/// Why a link of a page was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRefused(pub &'static str);
+
+/// `href` as the page written for the installer holds it (see the module's rules): an
+/// absolute link pointed at `{base}/_host/{AUTHORITY}`, a relative one kept.
+///
+/// ```
+/// use tuf_interpose::links::proxy_link;
+///
+/// let hosts = ["files.pythonhosted.org"];
+/// let base = "http://127.0.0.1:9";
+/// assert_eq!(
+///     proxy_link("HTTPS://Files.PythonHosted.org/packages/x.whl#sha256=00", &hosts, base).unwrap(),
+///     "http://127.0.0.1:9/_host/files.pythonhosted.org/packages/x.whl#sha256=00"
+/// );
+/// assert_eq!(
+///     proxy_link("//evil.example:8080/y.whl", &hosts, base).unwrap(),
+///     "http://127.0.0.1:9/_host/evil.example%3A8080/y.whl"
+/// );
+/// assert_eq!(proxy_link(" ../../packages/z.whl", &hosts, base).unwrap(), "../../packages/z.whl");
+/// assert!(proxy_link("/\\evil.example/z.whl", &hosts, base).is_err());
+/// assert!(proxy_link("/\t/evil.example/z.whl", &hosts, base).is_err());
+/// assert!(proxy_link("https:evil.example/z.whl", &hosts, base).is_err());
+/// assert!(proxy_link("file:///etc/passwd", &hosts, base).is_err());
+/// ```
+pub fn proxy_link(href: &str, hosts: &[&str], base: &str) -> Result<String, LinkRefused> {
+    let link = href.trim_matches(|c: char| c <= ' ');
+    if link.contains(|c: char| c < ' ' || c == '\u{7f}' || c == '\\') {
+        return Err(LinkRefused(
+            "a tab, a newline, another control character or a backslash inside",
+        ));
+    }
+    let after_slashes = if let Some(rest) = link.strip_prefix("//") {
+        Some(rest)
+    } else if let Some(colon) = scheme_end(link) {
+        let scheme = &link[..colon];
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return Err(LinkRefused("a scheme other than http and https"));
+        }
+        Some(
+            link[colon + 1..]
+                .strip_prefix("//")
+                .ok_or(LinkRefused("a scheme without `//`"))?,
+        )
+    } else {
+        None
+    };
+    let Some(rest) = after_slashes else {
+        let mut out = String::with_capacity(link.len());
+        encode_rest(link, &mut out);
+        return Ok(out);
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.is_empty() {
+        return Err(LinkRefused("an empty authority"));
+    }
+    let path = tail.split(['?', '#']).next().unwrap_or_default();
+    if path.split('/').any(dot_segment) {
+        return Err(LinkRefused("a `.` or `..` segment in an absolute link"));
+    }
+    let mut out = String::with_capacity(base.len() + 7 + link.len());
+    out.push_str(base);
+    out.push_str("/_host/");
+    match hosts
+        .iter()
+        .find(|h| !h.is_empty() && authority.eq_ignore_ascii_case(h))
+    {
+        Some(h) => out.push_str(h),
+        None => escape_authority(authority, &mut out),
+    }
+    encode_rest(tail, &mut out);
+    Ok(out)
 }
 
-/// `page` with every absolute link `http(s)://AUTHORITY` and scheme-relative `//AUTHORITY`
-/// rewritten to `{base}/_host/{AUTHORITY}`: a covered host (one of `hosts`, any case) as
-/// listed, any other authority percent-encoded but for letters, digits, `.` and `-`.
-///
-/// ```
-/// use tuf_interpose::links::point_at_proxy;
-///
-/// let page = br#"<a href="HTTPS://Files.PythonHosted.org/packages/x.whl">x</a> <a href='//evil.example/y.whl'>"#;
-/// let out = point_at_proxy(page, ["files.pythonhosted.org"], "http://127.0.0.1:9");
-/// assert_eq!(
-///     String::from_utf8_lossy(&out),
-///     r#"<a href="http://127.0.0.1:9/_host/files.pythonhosted.org/packages/x.whl">x</a> <a href='http://127.0.0.1:9/_host/evil.example/y.whl'>"#
-/// );
-/// ```
-pub fn point_at_proxy<'a>(
-    page: &[u8],
-    hosts: impl IntoIterator<Item = &'a str>,
-    base: &str,
-) -> Vec<u8> {
-    let hosts: Vec<&str> = hosts.into_iter().filter(|h| !h.is_empty()).collect();
-    let mut out = Vec::with_capacity(page.len());
-    let (mut i, mut copied) = (0, 0);
-    while i < page.len() {
-        // Where the authority starts, for a link starting at `i`.
-        let authority = if page[i] == b'/' {
-            // Right after a link's authority, `//` is that link's path, not a link.
-            let scheme_relative = page[i..].starts_with(b"//")
-                && i > 0
-                && (i != copied || copied == 0)
-                && matches!(
-                    page[i - 1],
-                    b'"' | b'\'' | b'=' | b' ' | b'\t' | b'\n' | b'\r' | b'\x0c'
-                );
-            scheme_relative.then_some(i + 2)
-        } else if starts_with_ignore_case(&page[i..], b"https://") {
-            Some(i + 8)
-        } else if starts_with_ignore_case(&page[i..], b"http://") {
-            Some(i + 7)
+/// Where a URL's scheme ends (the index of its `:`), for a link that starts with one: a
+/// letter, then letters, digits, `+`, `-` or `.` (RFC 3986 section 3.1).
+fn scheme_end(link: &str) -> Option<usize> {
+    let colon = link.find(':')?;
+    let scheme = &link[..colon];
+    let mut chars = scheme.chars();
+    let first = chars.next()?;
+    (first.is_ascii_alphabetic()
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+    .then_some(colon)
+}
+
+/// A path segment that URL parsers resolve as `.` or `..` (WHATWG also decodes `%2e`).
+fn dot_segment(segment: &str) -> bool {
+    let s = segment.to_ascii_lowercase().replace("%2e", ".");
+    s == "." || s == ".."
+}
+
+/// A path, query and fragment with every byte outside RFC 3986's unreserved, sub-delims,
+/// `:`, `@`, `/`, `?`, `#` and well-formed `%XX` percent-encoded (`%` alone as `%25`).
+fn encode_rest(rest: &str, out: &mut String) {
+    let b = rest.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let escape_ok = c == b'%'
+            && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+            && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
+        if c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?#".contains(&c) || escape_ok {
+            out.push(c as char);
         } else {
-            None
-        };
-        let Some(start) = authority else {
-            i += 1;
-            continue;
-        };
-        let end = page[start..]
-            .iter()
-            .position(|b| ends_authority(*b))
-            .map_or(page.len(), |n| start + n);
-        let named = &page[start..end];
-        let host = hosts
-            .iter()
-            .find(|h| named.eq_ignore_ascii_case(h.as_bytes()));
-        out.extend_from_slice(&page[copied..i]);
-        out.extend_from_slice(base.as_bytes());
-        out.extend_from_slice(b"/_host/");
-        match host {
-            Some(h) => out.extend_from_slice(h.as_bytes()),
-            None => escape_authority(named, &mut out),
+            out.push_str(&format!("%{c:02X}"));
         }
-        i = end;
-        copied = i;
     }
-    out.extend_from_slice(&page[copied..]);
-    out
 }
 
 /// Another authority, as a path segment of the proxy's: letters, digits, `.` and `-` as they
 /// are, every other byte (`:` of a port, `@` of user information, bytes that are not ASCII)
 /// percent-encoded, so that nothing of it reads as a link's scheme or a URL's structure.
-fn escape_authority(named: &[u8], out: &mut Vec<u8>) {
-    for &b in named {
+fn escape_authority(named: &str, out: &mut String) {
+    for b in named.bytes() {
         if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-            out.push(b);
+            out.push(b as char);
         } else {
-            out.extend_from_slice(format!("%{b:02X}").as_bytes());
+            out.push_str(&format!("%{b:02X}"));
         }
     }
-}
-
-fn starts_with_ignore_case(text: &[u8], prefix: &[u8]) -> bool {
-    text.len() >= prefix.len() && text[..prefix.len()].eq_ignore_ascii_case(prefix)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn every_absolute_link_is_pointed_at_the_proxy() {
-        let hosts = ["pypi.org", "files.pythonhosted.org"];
-        let page = b"https://pypi.org/simple/ http://PYPI.ORG/x https://pypi.org.evil/ \
-                     https://pypi.org:443/y https://evil.example/https://pypi.org/z \
-                     href=\"//Files.PythonHosted.org/p\" a//b https://u@pypi.org/ \xff";
-        let out = point_at_proxy(page, hosts, "http://127.0.0.1:1");
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            "http://127.0.0.1:1/_host/pypi.org/simple/ http://127.0.0.1:1/_host/pypi.org/x \
-             http://127.0.0.1:1/_host/pypi.org.evil/ http://127.0.0.1:1/_host/pypi.org%3A443/y \
-             http://127.0.0.1:1/_host/evil.example/http://127.0.0.1:1/_host/pypi.org/z \
-             href=\"http://127.0.0.1:1/_host/files.pythonhosted.org/p\" a//b \
-             http://127.0.0.1:1/_host/u%40pypi.org/ \u{fffd}"
-        );
-        assert_eq!(out.last(), Some(&0xff), "the page's bytes are kept");
+    const HOSTS: [&str; 2] = ["pypi.org", "files.pythonhosted.org"];
+
+    fn link(href: &str) -> Result<String, LinkRefused> {
+        proxy_link(href, &HOSTS, "http://127.0.0.1:1")
     }
 
     #[test]
-    fn an_authority_holding_a_scheme_leaves_no_link_behind() {
-        // Found by the page_rewriting fuzz target: the authority `mihttp:` kept as it was
-        // left `http://fil...` in the page, a link for any reader that looks for one.
-        let out = point_at_proxy(b"<http://mihttp://filhttp://es)", ["pypi.org"], "");
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            "</_host/mihttp%3A//fil/_host/es%29"
-        );
+    fn absolute_links_point_at_the_proxy() {
+        for (href, want) in [
+            ("https://pypi.org/simple/", "/_host/pypi.org/simple/"),
+            ("http://PYPI.ORG/x", "/_host/pypi.org/x"),
+            ("hTTps://pypi.org.evil/", "/_host/pypi.org.evil/"),
+            ("https://pypi.org:443/y", "/_host/pypi.org%3A443/y"),
+            ("https://u@pypi.org/", "/_host/u%40pypi.org/"),
+            (
+                "//Files.PythonHosted.org/p?q#f",
+                "/_host/files.pythonhosted.org/p?q#f",
+            ),
+            ("https://pypi.org", "/_host/pypi.org"),
+            ("https://pypi.org#x", "/_host/pypi.org#x"),
+            ("https://évil/a%b\"<>", "/_host/%C3%A9vil/a%25b%22%3C%3E"),
+            (
+                "https://evil.example/https://pypi.org/z",
+                "/_host/evil.example/https://pypi.org/z",
+            ),
+        ] {
+            assert_eq!(
+                link(href).unwrap(),
+                format!("http://127.0.0.1:1{want}"),
+                "{href}"
+            );
+        }
     }
 
     #[test]
-    fn the_path_of_a_link_is_not_taken_for_another_link() {
-        // Found by the page_rewriting fuzz target: `//` right after the authority `https:=`
-        // was taken for a scheme-relative link, rewriting the first link's path.
-        let out = point_at_proxy(b"'\"//https:=//files.example/x'", ["pypi.org"], "");
-        assert_eq!(
-            String::from_utf8_lossy(&out),
-            "'\"/_host/https%3A%3D//files.example/x'"
-        );
+    fn relative_links_are_kept_encoded() {
+        for (href, want) in [
+            (
+                "../../packages/a-1.0.whl#sha256=00",
+                "../../packages/a-1.0.whl#sha256=00",
+            ),
+            ("/packages/a.whl", "/packages/a.whl"),
+            ("a%2Bb c%zz\"é<>", "a%2Bb%20c%25zz%22%C3%A9%3C%3E"),
+            ("\x0c ?x=1&y=2 \n", "?x=1&y=2"),
+            ("./x:y", "./x:y"),
+        ] {
+            assert_eq!(link(href).unwrap(), want, "{href}");
+        }
+    }
+
+    #[test]
+    fn links_some_parser_reads_as_another_host_are_refused() {
+        for href in [
+            "/\\evil.example/x.whl",
+            "\\\\evil.example/x.whl",
+            "http:\\\\evil.example/x.whl",
+            "/\t/evil.example/x.whl",
+            "ht\ttp://evil.example/x.whl",
+            "/\n/evil.example/x.whl",
+            "https:evil.example/x.whl",
+            "https:/evil.example/x.whl",
+            "https:///evil.example/x.whl",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "ftp://pypi.org/x",
+            "https://pypi.org/../../x",
+            "https://pypi.org/a/%2E%2e/x",
+            "//pypi.org/./x",
+            "/a\u{7f}b",
+        ] {
+            assert!(link(href).is_err(), "{href:?} kept as {:?}", link(href));
+        }
     }
 
     #[test]
     fn a_service_points_links_at_its_own_root() {
-        let out = point_at_proxy(
-            br#"{"url": "https://evil.example/x.whl"}"#,
-            ["pypi.org"],
-            "",
+        assert_eq!(
+            proxy_link("https://evil.example/x.whl", &HOSTS, "").unwrap(),
+            "/_host/evil.example/x.whl"
         );
-        assert_eq!(out, br#"{"url": "/_host/evil.example/x.whl"}"#);
     }
 }

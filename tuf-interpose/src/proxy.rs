@@ -682,9 +682,10 @@ impl Interposer {
 }
 
 impl Interposer {
-    /// A verified index page, with every absolute link pointed back at the proxy
-    /// (`http://<proxy>/_host/<authority>/...`), so that the installer fetches a covered host's
-    /// files through TUF too and asks nothing of any other host (the proxy refuses it).
+    /// A verified index page written again for the installer ([`crate::pages`]): every link
+    /// checked, an absolute one pointed back at the proxy (`http://<proxy>/_host/<authority>/...`),
+    /// so that the installer fetches a covered host's files through TUF too and asks nothing
+    /// of any other host (the proxy refuses it); a link no rule allows is left out.
     async fn page_response(
         &self,
         path: &std::path::Path,
@@ -696,7 +697,30 @@ impl Interposer {
             Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         };
         let page = match self.link_base.get() {
-            Some(base) => crate::links::point_at_proxy(&bytes, self.rules.hosts(), base),
+            Some(base) => {
+                let hosts: Vec<&str> = self.rules.hosts().collect();
+                let rewritten = if content_type.starts_with("application/vnd.pypi.simple") {
+                    crate::pages::rewrite_json(&bytes, &hosts, base)
+                } else {
+                    Ok(crate::pages::rewrite_html(&bytes, &hosts, base))
+                };
+                match rewritten {
+                    Ok(r) => {
+                        for (link, why) in &r.refused {
+                            tracing::warn!(
+                                "{}: link {link:?} left out of the page: {why}",
+                                path.display()
+                            );
+                        }
+                        r.page
+                    }
+                    Err(e) => {
+                        tracing::warn!("{}: {e}", path.display());
+                        self.counters.refused(Refusal::Verification);
+                        return text(StatusCode::BAD_GATEWAY, format!("{e}\n"));
+                    }
+                }
+            }
             None => bytes,
         };
         let len = page.len() as u64;

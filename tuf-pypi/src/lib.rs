@@ -5,6 +5,7 @@
 //!   distributions under `packages/`, the signed list of project names);
 //! * [`normalize_name`] (PEP 503) and [`project_of`] (a distribution file's project);
 //! * [`page`]: the files an index page links to and the digests it lists for them;
+//! * [`html`]: an HTML index page read for what installers act on, and written canonically;
 //! * [`closest`]: "did you mean" suggestions from the signed list;
 //! * [`build_tree`]: a simple-index tree (PEP 503 HTML, PEP 691 JSON, PEP 658 metadata)
 //!   from a directory of distributions, for a TUF repository to sign.
@@ -20,6 +21,7 @@
 
 pub mod bandersnatch;
 mod error;
+pub mod html;
 pub mod layout;
 mod name;
 pub mod page;

@@ -29,24 +29,8 @@ pub struct PageLink {
 /// ```
 pub fn html_links(page: &str) -> Vec<PageLink> {
     let mut out = Vec::new();
-    let lower = page.to_ascii_lowercase();
-    let mut at = 0;
-    while let Some(i) = lower[at..].find("<a") {
-        let start = at + i + 2;
-        at = start;
-        // `<a` followed by whitespace: an anchor (not `<abbr>`, `<area>`...).
-        if !lower[start..].starts_with([' ', '\t', '\n', '\r', '\x0c']) {
-            continue;
-        }
-        let Some(attrs) = attributes(&page[start..]) else {
-            break;
-        };
-        let get = |name: &str| {
-            attrs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
+    for anchor in crate::html::read_page(page).anchors {
+        let get = |name: &str| anchor.get(name).flatten();
         let Some(href) = get("href") else {
             continue;
         };
@@ -81,102 +65,6 @@ fn digest(value: &str) -> Option<(String, String)> {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let plain_hex = !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit());
     (plain_alg && plain_hex).then(|| (alg.to_ascii_lowercase(), hex.to_ascii_lowercase()))
-}
-
-/// The attributes of a tag whose name has been read, up to its `>`: names lowercased, values
-/// unquoted and character references decoded. `None` if the tag never ends.
-fn attributes(rest: &str) -> Option<Vec<(String, String)>> {
-    let b = rest.as_bytes();
-    let mut i = 0;
-    let mut attrs = Vec::new();
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        match b.get(i)? {
-            b'>' => return Some(attrs),
-            b'/' => {
-                i += 1;
-                continue;
-            }
-            _ => {}
-        }
-        let name_start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() && !matches!(b[i], b'=' | b'>' | b'/') {
-            i += 1;
-        }
-        let name = rest[name_start..i].to_ascii_lowercase();
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if b.get(i) != Some(&b'=') {
-            attrs.push((name, String::new()));
-            continue;
-        }
-        i += 1;
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let value = match b.get(i)? {
-            q @ (b'"' | b'\'') => {
-                let end = i + 1 + rest[i + 1..].find(*q as char)?;
-                let v = &rest[i + 1..end];
-                i = end + 1;
-                v
-            }
-            _ => {
-                let s = i;
-                while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
-                    i += 1;
-                }
-                &rest[s..i]
-            }
-        };
-        attrs.push((name, decode_references(value)));
-    }
-}
-
-/// HTML character references in an attribute value: the named ones a page escapes links
-/// with (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`) and numeric ones; anything else is kept
-/// as written.
-fn decode_references(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    let mut rest = v;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
-            out.push('&');
-            rest = &rest[1..];
-            continue;
-        };
-        let name = &rest[1..end];
-        let c = match name {
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            _ => name
-                .strip_prefix("#x")
-                .or_else(|| name.strip_prefix("#X"))
-                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
-                .and_then(char::from_u32),
-        };
-        match c {
-            Some(c) => {
-                out.push(c);
-                rest = &rest[end + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 #[cfg(test)]
@@ -221,6 +109,5 @@ mod tests {
         );
         assert!(html_links("<a").is_empty());
         assert!(html_links("<a href='x#sha256=00'").is_empty());
-        assert_eq!(decode_references("&amp;&bogus;&#x41;&#66;&"), "&&bogus;AB&");
     }
 }
