@@ -274,23 +274,8 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
     let elsewhere = w.join("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
     let log = w.join("elsewhere.log");
-    let mut host = Command::new(python())
-        .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
-        .current_dir(&elsewhere)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(host.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let port: u16 = line
-        .split_whitespace()
-        .skip_while(|w| *w != "port")
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("http.server said {line:?}"));
+    let host = evil_server_logging(&elsewhere, std::fs::File::create(&log).unwrap().into());
+    let port = host.port;
     let e = format!("127.0.0.1:{port}");
     // (project, the page's link to its wheel on the other host; an HTML page, or a PEP 691
     // JSON page where the link is JSON): plain, then spelled so that only a decoder or a
@@ -378,8 +363,7 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
     }
     let _ = serve.kill();
     let _ = serve.wait();
-    let _ = host.kill();
-    let _ = host.wait();
+    drop(host);
     let asked = std::fs::read_to_string(&log).unwrap();
     let escaped: Vec<_> = refusals
         .iter()
@@ -750,11 +734,16 @@ impl Drop for EvilServer {
 }
 
 fn evil_server(dir: &Path) -> EvilServer {
+    evil_server_logging(dir, Stdio::null())
+}
+
+/// [`evil_server`] with its request log (http.server's standard error) sent to `log`.
+fn evil_server_logging(dir: &Path, log: Stdio) -> EvilServer {
     let mut child = Command::new(python())
         .args(["-u", "-m", "http.server", "--bind", "127.0.0.1", "0"])
         .current_dir(dir)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let mut line = String::new();
