@@ -113,24 +113,78 @@ fn scheme_end(link: &str) -> Option<usize> {
 
 /// A path segment that URL parsers resolve as `.` or `..` (WHATWG also decodes `%2e`).
 fn dot_segment(segment: &str) -> bool {
-    let s = segment.to_ascii_lowercase().replace("%2e", ".");
-    s == "." || s == ".."
+    let dot = |s: &str| s == "." || s.eq_ignore_ascii_case("%2e");
+    dot(segment)
+        || (2..=6).contains(&segment.len())
+            && segment
+                .char_indices()
+                .any(|(i, _)| i > 0 && dot(&segment[..i]) && dot(&segment[i..]))
 }
+
+/// The bytes [`encode_rest`] writes as they are: RFC 3986's unreserved and sub-delims,
+/// `:`, `@`, `/`, `?`, `#`.
+const KEPT: [bool; 256] = {
+    let mut kept = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        kept[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+                    | b'#'
+            );
+        b += 1;
+    }
+    kept
+};
 
 /// A path, query and fragment with every byte outside RFC 3986's unreserved, sub-delims,
 /// `:`, `@`, `/`, `?`, `#` and well-formed `%XX` percent-encoded (`%` alone as `%25`).
 fn encode_rest(rest: &str, out: &mut String) {
     let b = rest.as_bytes();
+    let mut copied = 0;
     for (i, &c) in b.iter().enumerate() {
         let escape_ok = c == b'%'
             && b.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
             && b.get(i + 2).is_some_and(u8::is_ascii_hexdigit);
-        if c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?#".contains(&c) || escape_ok {
-            out.push(c as char);
-        } else {
-            out.push_str(&format!("%{c:02X}"));
+        if KEPT[usize::from(c)] || escape_ok {
+            continue;
         }
+        // Between two bytes written encoded there are only bytes kept, all ASCII, so
+        // `copied` is a character boundary wherever the run is not empty.
+        if copied < i {
+            out.push_str(&rest[copied..i]);
+        }
+        push_percent(c, out);
+        copied = i + 1;
     }
+    out.push_str(&rest[copied..]);
+}
+
+/// `%XX` for `b`, in capitals.
+fn push_percent(b: u8, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('%');
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 15)]));
 }
 
 /// Another authority, as a path segment of the proxy's: letters, digits, `.` and `-` as they
@@ -139,9 +193,9 @@ fn encode_rest(rest: &str, out: &mut String) {
 fn escape_authority(named: &str, out: &mut String) {
     for b in named.bytes() {
         if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-            out.push(b as char);
+            out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            push_percent(b, out);
         }
     }
 }
@@ -170,6 +224,10 @@ mod tests {
             ),
             ("https://pypi.org", "/_host/pypi.org"),
             ("https://pypi.org#x", "/_host/pypi.org#x"),
+            (
+                "https://pypi.org/a/..x/.y/%2e%2e%2e/b?../#..",
+                "/_host/pypi.org/a/..x/.y/%2e%2e%2e/b?../#..",
+            ),
             ("https://évil/a%b\"<>", "/_host/%C3%A9vil/a%25b%22%3C%3E"),
             (
                 "https://evil.example/https://pypi.org/z",
@@ -218,6 +276,9 @@ mod tests {
             "ftp://pypi.org/x",
             "https://pypi.org/../../x",
             "https://pypi.org/a/%2E%2e/x",
+            "https://pypi.org/a/.%2E/x",
+            "https://pypi.org/a/%2e./x?y",
+            "https://pypi.org/a/%2e",
             "//pypi.org/./x",
             "/a\u{7f}b",
         ] {

@@ -171,12 +171,12 @@ pub fn write_page(page: &IndexPage) -> String {
             out.push_str(name);
             if let Some(v) = value {
                 out.push_str("=\"");
-                out.push_str(&escape(v));
+                push_escaped(v, &mut out);
                 out.push('"');
             }
         }
         out.push('>');
-        out.push_str(&escape(&a.text));
+        push_escaped(&a.text, &mut out);
         out.push_str("</a><br>\n");
     }
     out.push_str("</body>\n</html>\n");
@@ -194,16 +194,26 @@ fn plain_name(name: &str) -> bool {
 /// Text or an attribute value with `&`, `<`, `>` and `"` escaped.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(text, &mut out);
     out
+}
+
+/// [`escape`] appending to `out`: the runs between the four characters copied whole.
+fn push_escaped(text: &str, out: &mut String) {
+    let mut copied = 0;
+    for (i, b) in text.bytes().enumerate() {
+        let reference = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&text[copied..i]);
+        out.push_str(reference);
+        copied = i + 1;
+    }
+    out.push_str(&text[copied..]);
 }
 
 /// A tag's attributes as [`Anchor::attrs`] holds them.
