@@ -4,6 +4,9 @@
 //! `data-requires-python` with an escaped `>=`, `data-dist-info-metadata`), as PEP 503 HTML
 //! and as PEP 691 JSON. Criterion prints the time per page and the bytes per second.
 
+// criterion_group! makes an undocumented function.
+#![allow(missing_docs)]
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use tuf_interpose::pages::{rewrite_html, rewrite_json};
