@@ -307,49 +307,12 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
         }
         std::fs::write(page, format!("<a href=\"{link}{file}\">{file}</a>")).unwrap();
     }
-    for args in [&["init", "--bins", "4"][..], &["sync", "tree"]] {
-        let (ok, out) = run(Command::new(BIN)
-            .args(["repo", "--repo", "r"])
-            .args(args)
-            .current_dir(w));
-        assert!(ok, "{out}");
-    }
-    let (mut serve, index) = spawn_listening(
-        Command::new(BIN)
-            .args(["serve", "--listen", "127.0.0.1:0", "--mirror"])
-            .arg(url_of_dir(&w.join("r")))
-            .args([
-                "--root",
-                "r/metadata/1.root.json",
-                "--cache-dir",
-                "serve-cache",
-            ])
-            .current_dir(w)
-            .stderr(Stdio::null()),
-        "http://",
-    );
+    let (mut serve, index) = serve_tree(w);
     let mut refusals = Vec::new();
     for (label, kind, python) in installers() {
         for (name, _) in &spellings {
             let site = w.join(format!("site-{label}-{name}"));
-            let mut cmd = if kind == "uv" {
-                let mut c = Command::new(uv_path());
-                c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
-                    .arg(&python)
-                    .env_remove("UV_INDEX_URL")
-                    .env_remove("UV_EXTRA_INDEX_URL")
-                    .env_remove("UV_FIND_LINKS");
-                c
-            } else {
-                let mut c = Command::new(&python);
-                c.args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
-                    .args(["--disable-pip-version-check", "--no-input"]);
-                c
-            };
-            let (ok, out) = run(cmd
-                .args(["--index-url", &index, "--target"])
-                .arg(&site)
-                .arg(format!("faraway-{name}")));
+            let (ok, out) = install_from(kind, &python, &index, &site, &format!("faraway-{name}"));
             let installed = std::fs::read_dir(&site).is_ok_and(|mut d| {
                 d.any(|e| {
                     e.unwrap()
@@ -386,6 +349,114 @@ fn a_page_linking_to_an_uncovered_host_sends_no_client_of_serve_there() {
         !asked.contains("GET") && !asked.contains("HEAD"),
         "the uncovered host was asked: {asked}"
     );
+}
+
+/// A verified wheel whose metadata declares a dependency by URL would send pip, through
+/// `tuf-cli serve` (no guard around it), to fetch that URL itself, unverified: the service
+/// refuses the wheel. The other host, with the dependency's wheel ready, sees no request.
+#[test]
+fn a_wheel_depending_on_a_url_sends_no_client_of_serve_there() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let elsewhere = w.join("elsewhere");
+    wheel(&elsewhere, &["payload", "1.0"]);
+    let log = w.join("elsewhere.log");
+    let host = evil_server_logging(&elsewhere, std::fs::File::create(&log).unwrap().into());
+    let url = format!(
+        "http://127.0.0.1:{}/payload-1.0-py3-none-any.whl",
+        host.port
+    );
+    let packages = w.join("tree/packages");
+    wheel(
+        &packages,
+        &["carrier", "1.0", "--requires", &format!("payload @ {url}")],
+    );
+    std::fs::write(
+        tree_page(w, "carrier"),
+        "<a href=\"../../packages/carrier-1.0-py3-none-any.whl\">carrier-1.0-py3-none-any.whl</a>",
+    )
+    .unwrap();
+    let (mut serve, index) = serve_tree(w);
+    let mut results = Vec::new();
+    for (label, kind, python) in installers() {
+        let site = w.join(format!("site-{label}"));
+        let (ok, out) = install_from(kind, &python, &index, &site, "carrier");
+        results.push((label, ok, site.join("payload").exists(), out));
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+    drop(host);
+    let asked = std::fs::read_to_string(&log).unwrap();
+    let escaped: Vec<_> = results
+        .iter()
+        .filter(|(_, ok, payload, _)| *ok || *payload)
+        .map(|(label, ..)| *label)
+        .collect();
+    assert!(
+        escaped.is_empty() && !asked.contains("GET") && !asked.contains("HEAD"),
+        "installed, or fetched from the URL: {escaped:?}\n{asked}\n{results:#?}"
+    );
+    for (label, _, _, out) in &results {
+        assert!(
+            out.contains("403") || out.contains("dependency by URL"),
+            "{label} refused for another reason: {out}"
+        );
+    }
+}
+
+/// `repo init` and `repo sync tree` in `w` (repository `r`), then `tuf-cli serve` of it:
+/// the service and its index URL.
+fn serve_tree(w: &Path) -> (Child, String) {
+    for args in [&["init", "--bins", "4"][..], &["sync", "tree"]] {
+        let (ok, out) = run(Command::new(BIN)
+            .args(["repo", "--repo", "r"])
+            .args(args)
+            .current_dir(w));
+        assert!(ok, "{out}");
+    }
+    spawn_listening(
+        Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--mirror"])
+            .arg(url_of_dir(&w.join("r")))
+            .args([
+                "--root",
+                "r/metadata/1.root.json",
+                "--cache-dir",
+                "serve-cache",
+            ])
+            .current_dir(w)
+            .stderr(Stdio::null()),
+        "http://",
+    )
+}
+
+/// `project` installed into `site` by an installer of [`installers`] (pip, or uv for `kind`
+/// `uv`) with `index` as its only index and no configuration of the machine's.
+fn install_from(
+    kind: &str,
+    python: &Path,
+    index: &str,
+    site: &Path,
+    project: &str,
+) -> (bool, String) {
+    let mut cmd = if kind == "uv" {
+        let mut c = Command::new(uv_path());
+        c.args(["pip", "install", "--no-config", "--no-cache", "--python"])
+            .arg(python)
+            .env_remove("UV_INDEX_URL")
+            .env_remove("UV_EXTRA_INDEX_URL")
+            .env_remove("UV_FIND_LINKS");
+        c
+    } else {
+        let mut c = Command::new(python);
+        c.args(["-m", "pip", "install", "--isolated", "--no-cache-dir"])
+            .args(["--disable-pip-version-check", "--no-input"]);
+        c
+    };
+    run(cmd
+        .args(["--index-url", index, "--target"])
+        .arg(site)
+        .arg(project))
 }
 
 /// `tree/simple/PROJECT/index.html` under `w`, its directory made.

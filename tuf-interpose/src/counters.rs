@@ -18,17 +18,21 @@ pub enum Refusal {
     Uncovered,
     /// A method other than GET or HEAD (or CONNECT where it is allowed).
     Method,
+    /// A verified wheel (or its PEP 658 metadata) declaring a dependency by URL, which a
+    /// client of the service would fetch unverified ([`crate::url_dependencies`]).
+    UrlDependency,
 }
 
 impl Refusal {
     /// Every reason, in the order of [`Refusal::label`]s in the metrics.
-    pub const ALL: [Refusal; 6] = [
+    pub const ALL: [Refusal; 7] = [
         Refusal::NotFound,
         Refusal::Verification,
         Refusal::Expired,
         Refusal::NoRule,
         Refusal::Uncovered,
         Refusal::Method,
+        Refusal::UrlDependency,
     ];
 
     /// The reason's label in the metrics.
@@ -40,6 +44,7 @@ impl Refusal {
             Refusal::NoRule => "no_rule",
             Refusal::Uncovered => "uncovered",
             Refusal::Method => "method",
+            Refusal::UrlDependency => "url_dependency",
         }
     }
 
@@ -119,7 +124,7 @@ mod tests {
         c.served(10);
         c.served(5);
         let v = c.values();
-        assert_eq!(v.refused, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(v.refused, [1, 2, 3, 4, 5, 6, 7]);
         assert_eq!((v.requests, v.served, v.verified_bytes), (1, 2, 15));
     }
 }

@@ -35,6 +35,7 @@ pub mod sandbox;
 pub mod service;
 pub mod stage;
 pub mod trace;
+pub mod url_dependencies;
 pub mod world;
 
 pub use clients::RefreshStatus;

@@ -46,6 +46,10 @@ pub struct Interposer {
     /// Whether every target served is recorded (for the proof after an install; a
     /// long-running service records none, so that its memory stays bounded).
     record: bool,
+    /// Whether a verified wheel or PEP 658 metadata file declaring a dependency by URL is
+    /// refused: for a service, whose clients no guard surrounds (an installer on this machine
+    /// meets the guard, which verifies or refuses the URL).
+    refuse_url_dependencies: bool,
     counters: Counters,
     /// Projects whose index page no TUF repository lists (asked for, refused).
     missing: std::sync::Mutex<BTreeSet<String>>,
@@ -113,6 +117,7 @@ impl Interposer {
             link_base: std::sync::OnceLock::new(),
             clients,
             record: true,
+            refuse_url_dependencies: false,
             counters: Counters::default(),
             missing: Default::default(),
             uncovered: Default::default(),
@@ -128,6 +133,7 @@ impl Interposer {
     pub async fn start_service(spec: &RulesSpec) -> Result<Interposer, InterposeError> {
         let mut me = Interposer::start(spec).await?;
         me.record = false;
+        me.refuse_url_dependencies = true;
         let _ = me.link_base.set(String::new());
         Ok(me)
     }
@@ -640,7 +646,19 @@ impl Interposer {
             Ok(f) if content_type != "application/octet-stream" => {
                 self.page_response(&f, content_type, head).await
             }
-            Ok(f) => file_response(&f, content_type, head).await,
+            Ok(f) => {
+                if self.refuse_url_dependencies
+                    && let Some(why) = url_dependencies(&mapped.target, &f).await
+                {
+                    tracing::warn!("refused {path}: {why}");
+                    self.counters.refused(Refusal::UrlDependency);
+                    return text(
+                        StatusCode::FORBIDDEN,
+                        format!("TUF-verified {}: {why}: refused\n", mapped.target),
+                    );
+                }
+                file_response(&f, content_type, head).await
+            }
             Err(e) => {
                 let status = match &e {
                     InterposeError::NotVouched { .. } => {
@@ -730,6 +748,34 @@ impl Interposer {
             Bytes::from(page)
         };
         with_headers(full(body), content_type, Some(len))
+    }
+}
+
+/// Why the verified file `target` (at `path`) must not reach a client no guard surrounds: a
+/// wheel, or a PEP 658 `.metadata` file, whose core metadata declares a dependency by URL
+/// (or a wheel that cannot be read for it). `None` for any other file.
+async fn url_dependencies(target: &str, path: &std::path::Path) -> Option<String> {
+    let path = path.to_owned();
+    let found = if target.ends_with(".whl") {
+        tokio::task::spawn_blocking(move || crate::url_dependencies::in_wheel(&path))
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.map_err(|e| e.to_string()))
+    } else if target.ends_with(".metadata") {
+        tokio::fs::read(&path)
+            .await
+            .map(|m| crate::url_dependencies::in_core_metadata(&m))
+            .map_err(|e| e.to_string())
+    } else {
+        return None;
+    };
+    match found {
+        Ok(deps) if deps.is_empty() => None,
+        Ok(deps) => Some(format!(
+            "declares a dependency by URL ({}), which its installer would fetch unverified",
+            deps.join("; ")
+        )),
+        Err(e) => Some(e),
     }
 }
 
