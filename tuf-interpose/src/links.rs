@@ -9,8 +9,8 @@
 //!   other host. A covered host is written as its rule names it (hosts compare ignoring ASCII
 //!   case); any other authority (another host, a port, user information) is kept for the
 //!   refusal to name it, every byte but letters, digits, `.` and `-` percent-encoded;
-//! * relative, with no scheme: a path, query or fragment resolved against the page's own URL,
-//!   which is the proxy's.
+//! * relative, with no scheme and no colon in its first segment (RFC 3986 section 4.2): a
+//!   path, query or fragment resolved against the page's own URL, which is the proxy's.
 //!
 //! Every other link is refused (the installer never sees it): another scheme (`file:`,
 //! `data:`, `javascript:`...), `https:` without `//` (which a WHATWG parser such as uv's reads
@@ -72,6 +72,15 @@ pub fn proxy_link(href: &str, hosts: &[&str], base: &str) -> Result<String, Link
         None
     };
     let Some(rest) = after_slashes else {
+        // RFC 3986 section 4.2: a colon in a relative path's first segment would read as a
+        // scheme to some parser; `./` must come first. Refused rather than guessed at.
+        if link
+            .split(['/', '?', '#'])
+            .next()
+            .is_some_and(|first| first.contains(':'))
+        {
+            return Err(LinkRefused("a colon in a relative link's first segment"));
+        }
         let mut out = String::with_capacity(link.len());
         encode_rest(link, &mut out);
         return Ok(out);
@@ -281,6 +290,8 @@ mod tests {
             "https://pypi.org/a/%2e",
             "//pypi.org/./x",
             "/a\u{7f}b",
+            "&colon;%2eHTTPS://x",
+            "a&b:c/d",
         ] {
             assert!(link(href).is_err(), "{href:?} kept as {:?}", link(href));
         }
