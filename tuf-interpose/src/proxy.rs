@@ -756,6 +756,7 @@ impl Interposer {
 /// (or a wheel that cannot be read for it). `None` for any other file.
 async fn url_dependencies(target: &str, path: &std::path::Path) -> Option<String> {
     let path = path.to_owned();
+    let target = target.to_ascii_lowercase();
     let found = if target.ends_with(".whl") {
         tokio::task::spawn_blocking(move || crate::url_dependencies::in_wheel(&path))
             .await
