@@ -66,6 +66,8 @@ seed() { # TARGET: the fixtures that fit it, the first time only
       printf '\062\000\012\144\000\012\000\005\003abc\005\003def' > "$dir/seed" ;;
     trusted_set_resigned) # root 2, timestamp, snapshot, targets, a: each as the repository signs it
       printf '\000\000\001\000\001\000\001\000\000\000\001\000\002\000\000\000\001\000\003\000\000\000\001\000\004\000\000\000\001\000' > "$dir/seed" ;;
+    wheel_metadata) # the first byte: even for core metadata, odd for a wheel's bytes
+      printf '\000Metadata-Version: 2.1\nName: a\nRequires-Dist: b @ https://e/b.whl ; python_version > "3"\n' > "$dir/seed" ;;
     bandersnatch_listing)
       printf 'simple/a/index.v1_json\n{"files": [{"url": "../../packages/ab/a-1.0.tar.gz", "size": 3, "hashes": {"sha256": "%064d"}}]}' 0 > "$dir/seed" ;;
     *) ;;

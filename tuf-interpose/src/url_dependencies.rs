@@ -5,16 +5,17 @@
 //! refuses such a wheel, and its PEP 658 `.metadata` file, before the installer reads them.
 
 use crate::InterposeError;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 /// The most of a `METADATA` file read (a wheel's is a few KB; PEP 658 files likewise).
 const METADATA_MAX: u64 = 16 << 20;
 
-/// The `Requires-Dist` values of core metadata (RFC 822 headers up to the first empty line,
-/// folded lines joined, names in any case) that hold `@` before any marker: a URL requirement
-/// (PEP 508), which an installer would fetch from the URL, or something no installer reads as
-/// a plain version requirement.
+/// The `Requires-Dist` values of core metadata that hold `@` before any marker: a URL
+/// requirement (PEP 508: `name [extras] @ URL`, its marker only after the URL and white
+/// space; a version requirement holds `@` nowhere before its marker), which an installer
+/// would fetch from the URL, or something no installer reads as a plain version requirement.
+/// No requirement parser is needed, and none can be led astray.
 ///
 /// ```
 /// use tuf_interpose::url_dependencies::in_core_metadata;
@@ -22,32 +23,78 @@ const METADATA_MAX: u64 = 16 << 20;
 /// assert_eq!(in_core_metadata(metadata), ["c @ https://evil.example/c.whl"]);
 /// ```
 pub fn in_core_metadata(metadata: &[u8]) -> Vec<String> {
+    requires_dist(metadata)
+        .into_iter()
+        .filter(|value| value.split(';').next().is_some_and(|r| r.contains('@')))
+        .collect()
+}
+
+/// The `Requires-Dist` values of core metadata as Python's `email` parser (policy `compat32`,
+/// which pip reads `METADATA` with) gives them: lines end at `\r\n`, `\r` or `\n`; the header
+/// section ends at an empty line, or at the first line that is neither a header (`NAME:`,
+/// NAME of printable ASCII but `:`; an empty NAME is skipped) nor a continuation (a line
+/// starting with a space or tab, part of the header right before it; ignored after a skipped
+/// line or before any header); `From ` lines are skipped; names compare in any case. Each value with its runs of spaces,
+/// tabs and line ends made one space, and trimmed of them.
+///
+/// ```
+/// use tuf_interpose::url_dependencies::requires_dist;
+/// let metadata = b" lost\nName: a\rRequires-Dist: b @\r\n\t  https://x/b.whl\n \nREQUIRES-DIST: c\nnot a header\nRequires-Dist: d\n";
+/// assert_eq!(requires_dist(metadata), ["b @ https://x/b.whl", "c"]);
+/// ```
+pub fn requires_dist(metadata: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(metadata);
-    let mut headers: Vec<String> = Vec::new();
-    for line in text.lines() {
-        if line.trim().is_empty() {
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut rest: &str = &text;
+    // Whether a continuation line belongs to the last header.
+    let mut open = false;
+    while !rest.is_empty() {
+        let end = rest.find(['\r', '\n']).unwrap_or(rest.len());
+        let line = &rest[..end];
+        let ending = match &rest[end..] {
+            e if e.starts_with("\r\n") => 2,
+            "" => 0,
+            _ => 1,
+        };
+        rest = &rest[end + ending..];
+        if line.is_empty() {
             break;
         }
-        match headers.last_mut() {
-            Some(h) if line.starts_with([' ', '\t']) => {
-                h.push(' ');
-                h.push_str(line.trim());
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = headers.last_mut().filter(|_| open) {
+                value.push(' ');
+                value.push_str(line);
             }
-            _ => headers.push(line.to_owned()),
+            continue;
+        }
+        // Any other line ends the header before it: after a skipped one, continuations
+        // belong to none.
+        open = false;
+        if line.starts_with("From ") {
+            continue;
+        }
+        let Some(colon) = line.find(':') else {
+            break;
+        };
+        let name = &line[..colon];
+        if !name.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            break;
+        }
+        if !name.is_empty() {
+            headers.push((name.to_ascii_lowercase(), line[colon + 1..].to_owned()));
+            open = true;
         }
     }
     headers
-        .iter()
-        .filter_map(|h| {
-            let (name, value) = h.split_once(':')?;
-            name.trim()
-                .eq_ignore_ascii_case("requires-dist")
-                .then(|| value.trim().to_owned())
+        .into_iter()
+        .filter(|(name, _)| name == "requires-dist")
+        .map(|(_, value)| {
+            value
+                .split([' ', '\t', '\r', '\n'])
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
         })
-        // PEP 508: a URL requirement is `name [extras] @ URL`, its marker only after the URL
-        // and white space; a version requirement holds `@` nowhere before its marker. No
-        // parser is needed, and none can be led astray.
-        .filter(|value| value.split(';').next().is_some_and(|r| r.contains('@')))
         .collect()
 }
 
@@ -55,38 +102,49 @@ pub fn in_core_metadata(metadata: &[u8]) -> Vec<String> {
 /// `*.dist-info/METADATA` at its root. A wheel that is not a readable zip, or has no such
 /// file, is refused: no installer would install it as it is.
 pub fn in_wheel(path: &Path) -> Result<Vec<String>, InterposeError> {
-    let refused = |reason: String| InterposeError::NotVouched {
+    let file = std::fs::File::open(path).map_err(|e| InterposeError::NotVouched {
         target: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    in_wheel_archive(file, &path.display().to_string())
+}
+
+/// [`in_wheel`] for a wheel read from `wheel`, named `name` in errors.
+pub fn in_wheel_archive(
+    wheel: impl Read + Seek,
+    name: &str,
+) -> Result<Vec<String>, InterposeError> {
+    let refused = |reason: String| InterposeError::NotVouched {
+        target: name.to_owned(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| refused(e.to_string()))?;
-    let mut zip = zip::ZipArchive::new(file).map_err(|e| refused(format!("not a wheel: {e}")))?;
+    let mut zip = zip::ZipArchive::new(wheel).map_err(|e| refused(format!("not a wheel: {e}")))?;
     let mut names = Vec::new();
-    for name in zip.file_names() {
-        let name = name.map_err(|e| refused(format!("a file name of the wheel: {e}")))?;
-        if name
+    for entry in zip.file_names() {
+        let entry = entry.map_err(|e| refused(format!("a file name of the wheel: {e}")))?;
+        if entry
             .split_once('/')
             .is_some_and(|(dir, file)| dir.ends_with(".dist-info") && file == "METADATA")
         {
-            names.push(name.into_owned());
+            names.push(entry.into_owned());
         }
     }
     if names.is_empty() {
         return Err(refused("a wheel without *.dist-info/METADATA".into()));
     }
     let mut found = Vec::new();
-    for name in names {
+    for file in names {
         let entry = zip
-            .by_name(&name)
-            .map_err(|e| refused(format!("{name}: {e}")))?;
+            .by_name(&file)
+            .map_err(|e| refused(format!("{file}: {e}")))?;
         let mut metadata = Vec::new();
         entry
             .take(METADATA_MAX + 1)
             .read_to_end(&mut metadata)
-            .map_err(|e| refused(format!("{name}: {e}")))?;
+            .map_err(|e| refused(format!("{file}: {e}")))?;
         if metadata.len() as u64 > METADATA_MAX {
             return Err(refused(format!(
-                "{name} is larger than {METADATA_MAX} bytes"
+                "{file} is larger than {METADATA_MAX} bytes"
             )));
         }
         found.extend(in_core_metadata(&metadata));

@@ -1,14 +1,22 @@
-//! The pages the proxy writes for the installer (`tuf_interpose::pages`), read as pip reads
-//! them: Python's `html.parser` with character references converted, the anchors' attributes
-//! and the first `<base href>` taken as pip's `HTMLLinkParser` takes them. For hostile pages
-//! made by hand and 10,000 made at random from markup's characters, pip sees exactly the
-//! anchors and base our reader reads from the written page, and every link among them is
-//! one the proxy checked: the claim that nothing in a written page is left for only a decoder
-//! to see, checked against a real decoder.
+//! What the proxy and the service decide from hostile bytes, checked against the parsers pip
+//! reads the same bytes with.
+//!
+//! * The pages the proxy writes for the installer (`tuf_interpose::pages`), read as pip reads
+//!   them: Python's `html.parser` with character references converted, the anchors'
+//!   attributes and the first `<base href>` taken as pip's `HTMLLinkParser` takes them. For
+//!   hostile pages made by hand and 10,000 made at random from markup's characters, pip sees
+//!   exactly the anchors and base our reader reads from the written page, and every link
+//!   among them is one the proxy checked: nothing in a written page is left for only a
+//!   decoder to see.
+//! * The `Requires-Dist` values of core metadata (`tuf_interpose::url_dependencies`), which
+//!   the service reads to refuse wheels depending on a URL: for 10,000 metadata files made at
+//!   random from header syntax, line ends and white space, they are the values Python's
+//!   `email` parser gives (`compat32`, as pip reads `METADATA`).
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use tuf_interpose::pages::rewrite_html;
+use tuf_interpose::url_dependencies::requires_dist;
 use tuf_pypi::html::read_page;
 
 #[allow(dead_code)]
@@ -136,20 +144,7 @@ fn pip_reads_in_each_written_page_what_our_reader_reads() {
         .iter()
         .map(|p| String::from_utf8(rewrite_html(p.as_bytes(), &HOSTS, BASE).page).unwrap())
         .collect();
-    let mut child = Command::new(common::python())
-        .args(["-c", PIP_READS])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let json = serde_json::to_vec(&written).unwrap();
-    let feeder = std::thread::spawn(move || stdin.write_all(&json));
-    let out = child.wait_with_output().unwrap();
-    feeder.join().unwrap().unwrap();
-    assert!(out.status.success());
-    let pip: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(pip.len(), written.len());
+    let pip = python_reads(PIP_READS, &written);
     let mut links = 0;
     for ((input, page), pip) in inputs.iter().zip(&written).zip(&pip) {
         let ours = read_page(page);
@@ -188,4 +183,93 @@ fn pip_reads_in_each_written_page_what_our_reader_reads() {
         }
     }
     assert!(links > 2_000, "only {links} links were read");
+}
+
+/// Python's `email` reading of each metadata file: its `Requires-Dist` values, runs of spaces,
+/// tabs and line ends made one space, trimmed.
+const PIP_READS_METADATA: &str = r#"
+import email, json, re, sys
+out = []
+for text in json.load(sys.stdin):
+    values = email.message_from_string(text).get_all("Requires-Dist") or []
+    out.append([re.sub(r"[ \t\r\n]+", " ", v).strip(" \t\r\n") for v in values])
+json.dump(out, sys.stdout)
+"#;
+
+/// `program` run by the test interpreter on `input` as JSON, its output read as JSON.
+fn python_reads(program: &str, input: &[String]) -> Vec<serde_json::Value> {
+    let mut child = Command::new(common::python())
+        .args(["-c", program])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let json = serde_json::to_vec(input).unwrap();
+    let feeder = std::thread::spawn(move || stdin.write_all(&json));
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap().unwrap();
+    assert!(out.status.success());
+    let read: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(read.len(), input.len());
+    read
+}
+
+#[test]
+fn our_requires_dist_values_are_the_ones_pip_reads() {
+    const PIECES: [&str; 26] = [
+        "Requires-Dist: ",
+        "\nRequires-Dist:",
+        "\r\nrequires-dist: x @ https://e/x.whl",
+        "\rREQUIRES-DIST:",
+        "\nName: a",
+        "\n",
+        "\r",
+        "\r\n",
+        " ",
+        "\t",
+        "\n ",
+        "\n\t",
+        "\nFrom ",
+        "x",
+        "@",
+        "https://e/x.whl",
+        ";",
+        "\u{e9}",
+        "\u{c}",
+        "\u{b}",
+        "\u{85}",
+        "\u{2028}",
+        "\u{1c}",
+        ":",
+        "\n:",
+        "\nRequires-Dist :",
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let inputs: Vec<String> = (0..10_000)
+        .map(|_| {
+            let len = 2 + next() % 30;
+            (0..len)
+                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .collect()
+        })
+        .collect();
+    let pip = python_reads(PIP_READS_METADATA, &inputs);
+    let mut values = 0;
+    for (input, pip) in inputs.iter().zip(pip) {
+        let pip: Vec<String> = serde_json::from_value(pip).unwrap();
+        values += pip.len();
+        assert_eq!(
+            requires_dist(input.as_bytes()),
+            pip,
+            "pip reads other Requires-Dist values in {input:?}"
+        );
+    }
+    assert!(values > 1_000, "only {values} values were read");
 }
