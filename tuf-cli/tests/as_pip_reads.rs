@@ -120,7 +120,13 @@ fn random(n: usize) -> Vec<String> {
         "\u{e9}",
         "<",
     ];
-    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    generated(0x9e37_79b9_7f4a_7c15, n, &PIECES, 4, 40)
+}
+
+/// `n` strings made at random from `seed` (xorshift64), each `min` to `min + spread - 1` of
+/// `pieces` end to end.
+fn generated(seed: u64, n: usize, pieces: &[&str], min: u64, spread: u64) -> Vec<String> {
+    let mut state = seed;
     let mut next = move || {
         state ^= state << 13;
         state ^= state >> 7;
@@ -129,9 +135,9 @@ fn random(n: usize) -> Vec<String> {
     };
     (0..n)
         .map(|_| {
-            let len = 4 + next() % 40;
+            let len = min + next() % spread;
             (0..len)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
                 .collect()
         })
         .collect()
@@ -245,21 +251,7 @@ fn our_requires_dist_values_are_the_ones_pip_reads() {
         "\n:",
         "\nRequires-Dist :",
     ];
-    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let inputs: Vec<String> = (0..10_000)
-        .map(|_| {
-            let len = 2 + next() % 30;
-            (0..len)
-                .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
-                .collect()
-        })
-        .collect();
+    let inputs = generated(0x2545_f491_4f6c_dd1d, 10_000, &PIECES, 2, 30);
     let pip = python_reads(PIP_READS_METADATA, &inputs);
     let mut values = 0;
     for (input, pip) in inputs.iter().zip(pip) {

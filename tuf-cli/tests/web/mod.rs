@@ -65,7 +65,8 @@ pub async fn request_accepting(
 
 /// Writes `projects` projects under `tree` (`simple/p<i>/index.html` and `index.json`, and a
 /// 256 KiB `packages/p<i>/p<i>-1.0.tar.gz` whose bytes differ per project); returns, per
-/// project, the HTML page's bytes and the file's sha256.
+/// project, the HTML page as the proxy writes it for the installer (`tuf_interpose::pages`;
+/// its links are relative, so the proxy's address plays no part) and the file's sha256.
 pub fn tree(tree: &Path, projects: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut expected = Vec::new();
     for i in 0..projects {
@@ -82,7 +83,8 @@ pub fn tree(tree: &Path, projects: usize) -> Vec<(Vec<u8>, Vec<u8>)> {
             format!("{{\"meta\":{{\"api-version\":\"1.0\"}},\"name\":\"p{i}\",\"files\":[]}}");
         std::fs::write(tree.join(format!("simple/p{i}/index.json")), json).unwrap();
         std::fs::write(tree.join(format!("packages/p{i}/p{i}-1.0.tar.gz")), &dist).unwrap();
-        expected.push((page.into_bytes(), Sha256::digest(&dist).to_vec()));
+        let served = tuf_interpose::pages::rewrite_html(page.as_bytes(), &[], "").page;
+        expected.push((served, Sha256::digest(&dist).to_vec()));
     }
     expected
 }
